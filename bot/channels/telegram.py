@@ -1,0 +1,259 @@
+"""The Telegram adapter: python-telegram-bot in front of the conversation core.
+
+Raw Telegram ids live only in memory while an update is handled: the core sees a pseudonym.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.conversation.messages import Channel, ConversationHandler, IncomingMessage, Reply
+from bot.i18n import Translator, _, choose_locale
+from bot.privacy.pseudonym import pseudonym_for
+
+log = structlog.get_logger(__name__)
+
+TEXT_ONLY = _(
+    "I can only read text messages. Please write what you need in words. "
+    "I don't keep photos, voice messages, files, contacts or locations."
+)
+PRIVATE_ONLY = _("I only talk in private chats, to keep conversations safe. Please write to me directly.")
+SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try again in a moment.")
+COMMAND_HELP = _("What I can help with")
+COMMAND_START = _("Start or restart the conversation")
+
+# What a button may send back: an intent (`/ask_shelter`) and nothing else; clients can forge callbacks.
+BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z_]{0,62}$")
+UPDATE_SEEN_TTL_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """What the adapter needs to reach the Bot API."""
+
+    token: str
+    api_base_url: str
+    catalog_dir: Path
+    pseudonym_secret: bytes
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Handles chats concurrently, but each chat's updates one at a time and in order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handlers under its chat's lock."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and self._locks.get(chat.id) is lock:
+                del self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Forget the locks."""
+        self._locks.clear()
+
+
+class TelegramAdapter:
+    """Turns Telegram updates into `IncomingMessage`s and replies into Bot API calls."""
+
+    def __init__(self, config: TelegramConfig, core: ConversationHandler, redis: Redis | None) -> None:
+        self._config = config
+        self._core = core
+        self._redis = redis
+
+    def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        """Assemble the python-telegram-bot Application with every handler, in one place."""
+        application = (
+            ApplicationBuilder()
+            .token(self._config.token)
+            .base_url(self._config.api_base_url)
+            .base_file_url(self._config.api_base_url.replace("/bot", "/file/bot"))
+            .concurrent_updates(PerChatUpdateProcessor(256))
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .connection_pool_size(64)
+            .post_init(self._post_init)
+            .build()
+        )
+        application.add_handler(TypeHandler(Update, self._drop_duplicates), group=-1)
+        # Edits are not new messages: answering them again would repeat the conversation.
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        groups = ~filters.ChatType.PRIVATE
+        application.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(MessageHandler(groups, self._on_group_message))
+        application.add_handler(CommandHandler("start", self._on_start, filters=private))
+        application.add_handler(CommandHandler("help", self._on_help, filters=private))
+        application.add_handler(MessageHandler(private & filters.COMMAND, self._on_help))
+        application.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
+        application.add_handler(CallbackQueryHandler(self._on_button))
+        application.add_handler(MessageHandler(private & ~filters.TEXT, self._on_not_text))
+        application.add_error_handler(self._on_error)
+        return application
+
+    async def _post_init(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        translate = Translator(self._config.catalog_dir, "en").gettext
+        await application.bot.set_my_commands(
+            [("start", translate(COMMAND_START)), ("help", translate(COMMAND_HELP))]
+        )
+
+    async def _drop_duplicates(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Telegram redelivers updates after a crash; answer each one once."""
+        if self._redis is None:
+            return
+        fresh = await self._redis.set(
+            f"helpline:tg:update:{update.update_id}", 1, nx=True, ex=UPDATE_SEEN_TTL_S
+        )
+        if not fresh:
+            log.info("duplicate_update_dropped")
+            raise ApplicationHandlerStop
+
+    async def _on_start(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._converse(update, "/greet")
+
+    async def _on_help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._converse(update, "/bot_capabilities")
+
+    async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await self._converse(update, update.effective_message.text or "")
+
+    async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        if query.message is not None and query.message.chat.type != ChatType.PRIVATE:
+            return
+        payload = query.data or ""
+        if not BUTTON_PAYLOAD.match(payload):
+            log.warning("button_payload_rejected")
+            payload = "/bot_capabilities"
+        await self._converse(update, payload)
+
+    async def _on_not_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Nothing of the media is downloaded or kept: we only answer that we read text.
+        log.info("not_text_declined", kind=_message_kind(update))
+        await self._say(update, TEXT_ONLY)
+
+    async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._decline_group(update, context)
+
+    async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        member = update.my_chat_member
+        if member is None or member.chat.type == ChatType.PRIVATE:
+            return
+        if member.new_chat_member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+            await self._decline_group(update, context)
+
+    async def _decline_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        log.info("group_declined")
+        await self._say(update, PRIVATE_ONLY)
+        await context.bot.leave_chat(chat.id)
+
+    async def _converse(self, update: Update, text: str) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        message = IncomingMessage(
+            pseudonym=pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret),
+            channel=Channel.TELEGRAM,
+            text=text,
+            locale=_locale_of(user),
+        )
+        replies = await self._core.handle(message)
+        chat = update.effective_chat
+        assert chat is not None
+        for reply in replies:
+            await chat.send_message(reply.text, reply_markup=_keyboard(reply))
+
+    async def _say(self, update: Update, message: str) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        locale = _locale_of(update.effective_user)
+        await chat.send_message(Translator(self._config.catalog_dir, locale).gettext(message))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram_update_failed", error=type(context.error).__name__)
+        if (
+            isinstance(update, Update)
+            and update.effective_chat
+            and update.effective_chat.type == ChatType.PRIVATE
+        ):
+            try:
+                await self._say(update, SOMETHING_WENT_WRONG)
+            except Exception as error:  # the Bot API itself may be what failed
+                log.error("telegram_error_reply_failed", error=type(error).__name__)
+
+
+def _locale_of(user: User | None) -> str:
+    return choose_locale([user.language_code if user else None])
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [[InlineKeyboardButton(button.title, callback_data=button.payload)] for button in reply.buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+def _message_kind(update: Update) -> str:
+    message = update.effective_message
+    if message is None:
+        return "unknown"
+    for kind in (
+        "photo",
+        "voice",
+        "audio",
+        "video",
+        "video_note",
+        "document",
+        "sticker",
+        "location",
+        "venue",
+        "contact",
+        "animation",
+        "poll",
+        "dice",
+    ):
+        if getattr(message, kind, None):
+            return kind
+    return "other"

@@ -1,0 +1,19 @@
+"""Reviewed content: what survivors read, loaded from `content/`, checked, and rendered per turn."""
+
+from bot.content.check import Problem, check_content
+from bot.content.library import ContentError, ContentLibrary, RenderedButton, RenderedReply
+from bot.content.schema import CONTRACT_INTENTS, FALLBACK_INTENT, Entry, Source, Variant
+
+__all__ = [
+    "CONTRACT_INTENTS",
+    "FALLBACK_INTENT",
+    "ContentError",
+    "ContentLibrary",
+    "Entry",
+    "Problem",
+    "RenderedButton",
+    "RenderedReply",
+    "Source",
+    "Variant",
+    "check_content",
+]

@@ -1,0 +1,265 @@
+"""Read `content/` and list everything wrong with it, so staff see every problem at once."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import ValidationError
+
+from bot.content.schema import (
+    BASE_LOCALE,
+    INTERNATIONAL,
+    MAX_LABEL_CHARS,
+    MAX_TEXT_CHARS,
+    MENU_BUTTON,
+    Entry,
+    MenuFile,
+    Variant,
+)
+
+ENTRY_DIRS: Mapping[str, str] = {"topics": "topic", "messages": "message"}
+MENU_FILE = "menu.yml"
+WARN_AFTER_MONTHS = 12
+EXPIRE_AFTER_MONTHS = 24
+
+_Model = TypeVar("_Model", Entry, MenuFile)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content: an error blocks a release, a warning asks for attention."""
+
+    severity: Literal["error", "warning"]
+    file: str
+    message: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        """`file: field: message`, the way staff read it in a terminal."""
+        where = ": ".join(part for part in (self.file or "content", self.field) if part)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Every entry that parsed, by id, the file each came from, and the first menu."""
+
+    entries: Mapping[str, Entry]
+    files: Mapping[str, str]
+    menu: tuple[str, ...]
+
+
+def check_content(
+    content_dir: Path, locales: Sequence[str], today: date, required_intents: Collection[str]
+) -> list[Problem]:
+    """Every problem in the content pack: schema, cross-references, locales, sources and review dates."""
+    pack, problems = read_pack(content_dir)
+    problems += pack_problems(pack, locales)
+    problems += missing_intent_problems(pack, required_intents)
+    problems += unknown_intent_problems(pack, required_intents)
+    problems += review_problems(pack, today)
+    return sorted(problems, key=lambda problem: problem.file)  # stable: rule order within a file
+
+
+def read_pack(content_dir: Path) -> tuple[Pack, list[Problem]]:
+    """Parse every entry and the menu; entries that do not parse are left out and reported."""
+    problems: list[Problem] = []
+    entries: dict[str, Entry] = {}
+    files: dict[str, str] = {}
+    if not content_dir.is_dir():
+        return Pack({}, {}, ()), [_error(str(content_dir), "", "no such content directory")]
+    for directory, kind in ENTRY_DIRS.items():
+        for path in sorted((content_dir / directory).glob("*")):
+            name = f"{directory}/{path.name}"
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if path.suffix != ".yml":
+                problems.append(_error(name, "", "not read: entries are files ending in .yml"))
+                continue
+            entry = _parse(path, name, Entry, problems)
+            if entry is None:
+                continue
+            if entry.id != path.stem:
+                problems.append(_error(name, "id", f"'{entry.id}' must equal the file name '{path.stem}'"))
+            if entry.kind != kind:
+                problems.append(_error(name, "kind", f"an entry in {directory}/ must have kind '{kind}'"))
+            if entry.id in entries:
+                problems.append(_error(name, "id", f"'{entry.id}' is already used by {files[entry.id]}"))
+                continue
+            entries[entry.id] = entry
+            files[entry.id] = name
+    menu = _parse(content_dir / MENU_FILE, MENU_FILE, MenuFile, problems)
+    return Pack(entries, files, tuple(menu.menu) if menu else ()), problems
+
+
+def pack_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
+    """Errors that would make a reply impossible to render: what the library refuses to load."""
+    required = _with_base_locale(locales)
+    problems: list[Problem] = []
+    owners: dict[str, str] = {}
+    for entry_id, entry in pack.entries.items():
+        file = pack.files[entry_id]
+        problems += _variant_problems(entry, file, required)
+        problems += _label_length_problems(entry, file)
+        for intent in entry.answers:
+            if intent in owners and owners[intent] != entry_id:
+                other = pack.files[owners[intent]]
+                problems.append(_error(file, "answers", f"'{intent}' is already answered by {other}"))
+            owners.setdefault(intent, entry_id)
+    problems += _button_problems(pack, owners)
+    problems += _label_problems(pack, owners, required)
+    return problems
+
+
+def missing_intent_problems(pack: Pack, required_intents: Collection[str]) -> list[Problem]:
+    """An error for each required intent that no entry answers."""
+    answered = {intent for entry in pack.entries.values() for intent in entry.answers}
+    return [
+        _error("", "", f"no entry answers the intent '{intent}'")
+        for intent in sorted(set(required_intents) - answered)
+    ]
+
+
+def unknown_intent_problems(pack: Pack, known_intents: Collection[str]) -> list[Problem]:
+    """A warning for each answered intent outside the contract (often a typo, never reached)."""
+    return [
+        Problem("warning", pack.files[entry_id], f"'{intent}' is not in the intent contract", "answers")
+        for entry_id, entry in pack.entries.items()
+        for intent in entry.answers
+        if intent not in known_intents
+    ]
+
+
+def review_problems(pack: Pack, today: date) -> list[Problem]:
+    """Review dates: a warning after 12 months, an error after 24 months or in the future."""
+    warn_before = months_before(today, WARN_AFTER_MONTHS)
+    expire_before = months_before(today, EXPIRE_AFTER_MONTHS)
+    problems: list[Problem] = []
+    for entry_id, entry in pack.entries.items():
+        for variant in entry.variants:
+            file, field = pack.files[entry_id], f"variants[{variant.jurisdiction}].reviewed"
+            reviewed = variant.reviewed.isoformat()
+            if variant.reviewed > today:
+                problems.append(_error(file, field, f"{reviewed} is in the future"))
+            elif variant.reviewed < expire_before:
+                message = f"{reviewed} is more than {EXPIRE_AFTER_MONTHS} months ago: review it again"
+                problems.append(_error(file, field, message))
+            elif variant.reviewed < warn_before:
+                message = f"{reviewed} is more than {WARN_AFTER_MONTHS} months ago: due for review"
+                problems.append(Problem("warning", file, message, field))
+    return problems
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month `months` earlier (the last day when that month is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+def _parse(path: Path, name: str, model: type[_Model], problems: list[Problem]) -> _Model | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(_error(name, "", "file is missing"))
+        return None
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: a bad date, or not UTF-8
+        problems.append(_error(name, "", "not valid YAML: " + " ".join(str(error).split())))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        for detail in error.errors():
+            problems.append(_error(name, _field_path(detail["loc"]), detail["msg"]))
+        return None
+
+
+def _field_path(location: Iterable[int | str]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def _variant_problems(entry: Entry, file: str, locales: Sequence[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    jurisdictions = [variant.jurisdiction for variant in entry.variants]
+    if INTERNATIONAL not in jurisdictions:
+        problems.append(_error(file, "variants", "an 'international' variant is required (the fallback)"))
+    for jurisdiction in sorted({j for j in jurisdictions if jurisdictions.count(j) > 1}):
+        problems.append(_error(file, "variants", f"more than one '{jurisdiction}' variant"))
+    for variant in entry.variants:
+        problems += _text_problems(variant, file, locales)
+    return problems
+
+
+def _text_problems(variant: Variant, file: str, locales: Sequence[str]) -> list[Problem]:
+    field = f"variants[{variant.jurisdiction}]"
+    problems: list[Problem] = []
+    if not variant.sources:
+        problems.append(_error(file, f"{field}.sources", "at least one source is required"))
+    for locale in locales:
+        if not variant.text.get(locale):
+            problems.append(_error(file, f"{field}.text.{locale}", "missing"))
+    for locale, text in variant.text.items():
+        if len(text) > MAX_TEXT_CHARS:
+            message = f"{len(text)} characters; a message can have at most {MAX_TEXT_CHARS}"
+            problems.append(_error(file, f"{field}.text.{locale}", message))
+    return problems
+
+
+def _label_length_problems(entry: Entry, file: str) -> list[Problem]:
+    return [
+        _error(
+            file, f"label.{locale}", f"{len(label)} characters; a button title has at most {MAX_LABEL_CHARS}"
+        )
+        for locale, label in entry.label.items()
+        if len(label) > MAX_LABEL_CHARS
+    ]
+
+
+def _button_problems(pack: Pack, owners: Mapping[str, str]) -> list[Problem]:
+    problems = [
+        _error(MENU_FILE, "menu", f"no entry answers '{intent}'")
+        for intent in pack.menu
+        if intent not in owners
+    ]
+    for entry_id, entry in pack.entries.items():
+        for intent in entry.buttons:
+            if intent != MENU_BUTTON and intent not in owners:
+                problems.append(_error(pack.files[entry_id], "buttons", f"no entry answers '{intent}'"))
+    return problems
+
+
+def _label_problems(pack: Pack, owners: Mapping[str, str], locales: Sequence[str]) -> list[Problem]:
+    """Topics, and every entry whose intent is offered as a button, need a title in each locale."""
+    reasons = {
+        entry_id: "a topic needs a button title"
+        for entry_id, entry in pack.entries.items()
+        if entry.kind == "topic"
+    }
+    offered = [*pack.menu, *(intent for entry in pack.entries.values() for intent in entry.buttons)]
+    for intent in offered:
+        if intent in owners:
+            reasons.setdefault(owners[intent], f"'{intent}' is offered as a button")
+    return [
+        _error(pack.files[entry_id], f"label.{locale}", f"missing: {reason}")
+        for entry_id, reason in reasons.items()
+        for locale in locales
+        if not pack.entries[entry_id].label.get(locale)
+    ]
+
+
+def _with_base_locale(locales: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([BASE_LOCALE, *locales]))
+
+
+def _error(file: str, field: str, message: str) -> Problem:
+    return Problem("error", file, message, field)

@@ -1,0 +1,156 @@
+"""Reviewed content, loaded once, rendered for a person's intent, language and country."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.check import Pack, Problem, missing_intent_problems, pack_problems, read_pack
+from bot.content.schema import BASE_LOCALE, EU, FALLBACK_INTENT, INTERNATIONAL, MENU_BUTTON, Entry, Variant
+
+# Member states of the European Union (ISO 3166 alpha-2); their people also read the `EU` variant.
+EU_MEMBER_STATES = frozenset(
+    {
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    }
+)  # fmt: skip
+# Codes people and EU documents use that are not ISO 3166: the UK, and Greece's "EL".
+_COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
+@dataclass(frozen=True)
+class RenderedButton:
+    """A button under a reply: its title, and the payload Rasa parses as an intent (`/ask_shelter`)."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class RenderedReply:
+    """What a person reads: the text and buttons of one entry, in one locale and jurisdiction."""
+
+    entry_id: str
+    text: str
+    buttons: tuple[RenderedButton, ...]
+    locale: str
+    jurisdiction: str
+    fallback_locale: bool
+
+
+class ContentError(Exception):
+    """The content pack is broken; names the file and field of every error found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        self.file = self.problems[0].file if self.problems else ""
+        self.field = self.problems[0].field if self.problems else ""
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class ContentLibrary:
+    """Every entry of a valid content pack, ready to render on every turn without I/O."""
+
+    def __init__(self, pack: Pack) -> None:
+        """Index a pack that passed `pack_problems` (use `ContentLibrary.load`)."""
+        self._entries = dict(pack.entries)
+        self._owners = {intent: entry for entry in self._entries.values() for intent in entry.answers}
+        self._menu = pack.menu
+        self._variants = {
+            entry.id: {variant.jurisdiction: variant for variant in entry.variants}
+            for entry in self._entries.values()
+        }
+        self._buttons = {entry.id: self._expand(entry) for entry in self._entries.values()}
+
+    @classmethod
+    def load(cls, content_dir: Path) -> ContentLibrary:
+        """Parse and validate the whole pack; raise `ContentError` naming each bad file and field."""
+        pack, problems = read_pack(content_dir)
+        problems += pack_problems(pack, [BASE_LOCALE])
+        problems += missing_intent_problems(pack, [FALLBACK_INTENT])
+        errors = [problem for problem in problems if problem.severity == "error"]
+        if errors:
+            raise ContentError(errors)
+        return cls(pack)
+
+    def entry(self, entry_id: str) -> Entry:
+        """The entry with this id; `KeyError` if there is none."""
+        try:
+            return self._entries[entry_id]
+        except KeyError:
+            raise KeyError(f"no content entry '{entry_id}'") from None
+
+    def entry_for_intent(self, intent: str) -> Entry | None:
+        """The entry that answers this intent, if any."""
+        return self._owners.get(intent)
+
+    def intents(self) -> frozenset[str]:
+        """Every intent some entry answers."""
+        return frozenset(self._owners)
+
+    def variant(self, entry_id: str, jurisdiction: str | None = None) -> Variant:
+        """The variant a person in this jurisdiction reads: the country, else the EU, else international."""
+        variants = self._variants[self.entry(entry_id).id]
+        for candidate in _jurisdictions_to_try(jurisdiction):
+            if candidate in variants:
+                return variants[candidate]
+        return variants[INTERNATIONAL]
+
+    def reply_for_intent(self, intent: str, locale: str, jurisdiction: str | None = None) -> RenderedReply:
+        """The reply to an intent; an intent nobody answers gets the "not understood" reply."""
+        entry = self._owners.get(intent) or self._owners[FALLBACK_INTENT]
+        return self.reply(entry.id, locale, jurisdiction)
+
+    def reply(self, entry_id: str, locale: str, jurisdiction: str | None = None) -> RenderedReply:
+        """One entry rendered in the locale (English if it is not written yet) and jurisdiction."""
+        variant = self.variant(entry_id, jurisdiction)
+        text, used_locale = _localised(variant.text, locale)
+        return RenderedReply(
+            entry_id=entry_id,
+            text=text,
+            buttons=tuple(self._button(intent, locale) for intent in self._buttons[entry_id]),
+            locale=used_locale,
+            jurisdiction=variant.jurisdiction,
+            fallback_locale=_language(used_locale) != _language(locale),
+        )
+
+    def menu(self, locale: str) -> tuple[RenderedButton, ...]:
+        """The first menu (content/menu.yml) as buttons."""
+        return tuple(self._button(intent, locale) for intent in self._menu)
+
+    def _expand(self, entry: Entry) -> tuple[str, ...]:
+        """Intents of an entry's buttons: `menu` expanded; repeats and the entry's own intents left out."""
+        intents: list[str] = []
+        for button in entry.buttons:
+            intents += self._menu if button == MENU_BUTTON else [button]
+        return tuple(intent for intent in dict.fromkeys(intents) if intent not in entry.answers)
+
+    def _button(self, intent: str, locale: str) -> RenderedButton:
+        title, _ = _localised(self._owners[intent].label, locale)
+        return RenderedButton(title=title, payload=f"/{intent}")
+
+
+def _jurisdictions_to_try(jurisdiction: str | None) -> tuple[str, ...]:
+    code = (jurisdiction or "").strip().upper()
+    code = _COUNTRY_ALIASES.get(code, code)
+    if code in ("", INTERNATIONAL.upper()):
+        return (INTERNATIONAL,)
+    if code == EU:
+        return (EU, INTERNATIONAL)
+    if code in EU_MEMBER_STATES:
+        return (code, EU, INTERNATIONAL)
+    return (code, INTERNATIONAL)
+
+
+def _localised(texts: dict[str, str], locale: str) -> tuple[str, str]:
+    """The text in the locale, else its language, else English; and the locale used."""
+    for candidate in (locale, locale.replace("-", "_"), _language(locale), BASE_LOCALE):
+        if texts.get(candidate):
+            return texts[candidate], candidate
+    raise KeyError(f"no '{BASE_LOCALE}' text")  # the pack checks rule this out
+
+
+def _language(locale: str) -> str:
+    return locale.replace("-", "_").split("_")[0].lower()

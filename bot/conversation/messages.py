@@ -1,0 +1,48 @@
+"""The messages that flow through the conversation core, whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+
+class Channel(str, Enum):
+    """Where a survivor is writing from."""
+
+    TELEGRAM = "telegram"
+    WEBCHAT = "webchat"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered with a reply; `payload` is sent back as if the person typed it."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """Something a survivor wrote (or a button they pressed), already pseudonymised."""
+
+    pseudonym: str
+    channel: Channel
+    text: str
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show the survivor."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+
+class ConversationHandler(Protocol):
+    """What a channel needs from the conversation core: one message in, replies out."""
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        """Answer a survivor's message; never raises for a problem the person should hear about."""
+        ...

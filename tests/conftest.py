@@ -1,0 +1,54 @@
+"""Fixtures that start real services once per test session: the whole helpline, as `make run` starts it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.stack import Helpline, running_helpline
+
+
+@dataclass(frozen=True)
+class HelplineWithTelegram:
+    """The running helpline and the fake Telegram Bot API its gateway talks to."""
+
+    helpline: Helpline
+    telegram: FakeTelegramAPI
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineWithTelegram]:
+    """The whole helpline (embedded Redis, SQLite, Rasa, actions, web, gateway) and its fake Telegram."""
+    telegram = FakeTelegramAPI()
+    telegram.start()
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        "HELPLINE_LOG_LEVEL": "DEBUG",
+    }
+    try:
+        with running_helpline(tmp_path_factory.mktemp("helpline-data"), env) as helpline:
+            yield HelplineWithTelegram(helpline, telegram)
+    finally:
+        telegram.stop()
+
+
+@pytest.fixture(scope="session")
+def helpline(stack: HelplineWithTelegram) -> Helpline:
+    """The running helpline."""
+    return stack.helpline
+
+
+@pytest.fixture(scope="session")
+def telegram(stack: HelplineWithTelegram) -> FakeTelegramAPI:
+    """The fake Telegram Bot API the gateway polls."""
+    return stack.telegram
+
+
+@pytest.fixture(scope="session")
+def web_base_url(helpline: Helpline) -> str:
+    """Base URL of the running web app (web chat at /chat)."""
+    return helpline.web_url

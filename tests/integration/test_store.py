@@ -1,0 +1,81 @@
+"""The store on real databases: SQLite always, PostgreSQL where one is reachable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from bot.store.conversations import ConversationStore
+from bot.store.database import alembic_config, create_database_engine, upgrade_database
+
+pytestmark = pytest.mark.integration
+POSTGRES_URL = os.environ.get("HELPLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_database_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'helpline.db'}"
+        return
+    if not _postgres_available():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    command.downgrade(alembic_config(POSTGRES_URL), "base")
+    yield POSTGRES_URL
+    command.downgrade(alembic_config(POSTGRES_URL), "base")
+
+
+def test_migrations_create_the_conversations_table(database_url: str) -> None:
+    upgrade_database(database_url)
+    engine = create_database_engine(database_url)
+    columns = {column["name"] for column in inspect(engine).get_columns("conversations")}
+    engine.dispose()
+    assert columns == {
+        "id",
+        "pseudonym",
+        "channel",
+        "locale",
+        "started_at",
+        "last_message_at",
+        "message_count",
+    }
+
+
+def test_migrations_can_be_applied_twice_and_undone(database_url: str) -> None:
+    upgrade_database(database_url)
+    upgrade_database(database_url)
+    command.downgrade(alembic_config(database_url), "base")
+    engine = create_database_engine(database_url)
+    assert "conversations" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_each_message_is_counted_in_one_conversation(database_url: str) -> None:
+    upgrade_database(database_url)
+    engine = create_database_engine(database_url)
+    store = ConversationStore(engine)
+    pseudonym = "f" * 64
+    for locale in ("en", "en", "es"):
+        store.record_message(pseudonym, "telegram", locale)
+    store.record_message(pseudonym, "webchat", "en")
+    conversation = store.find(pseudonym, "telegram")
+    engine.dispose()
+    assert conversation is not None
+    assert conversation.message_count == 3
+    assert conversation.locale == "es"
+    assert conversation.last_message_at >= conversation.started_at

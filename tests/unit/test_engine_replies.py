@@ -1,0 +1,32 @@
+"""What Rasa's REST channel returns becomes replies; conversations stay on one Rasa process."""
+
+from bot.conversation.messages import Button, Channel, Reply
+from bot.engine.rasa import rasa_process_for, replies_from_rasa
+from bot.privacy.pseudonym import pseudonym_for
+
+
+def test_text_and_buttons_become_a_reply() -> None:
+    replies = replies_from_rasa(
+        [{"recipient_id": "x", "text": "Hello", "buttons": [{"title": "Shelter", "payload": "/ask_shelter"}]}]
+    )
+    assert replies == [Reply(text="Hello", buttons=(Button(title="Shelter", payload="/ask_shelter"),))]
+
+
+def test_messages_without_text_and_broken_buttons_are_left_out() -> None:
+    replies = replies_from_rasa(
+        [{"recipient_id": "x", "custom": {"a": 1}}, {"text": "Hi", "buttons": [{"title": "no payload"}]}]
+    )
+    assert replies == [Reply(text="Hi")]
+
+
+def test_a_conversation_is_pinned_to_one_rasa_process() -> None:
+    urls = ["http://a", "http://b", "http://c"]
+    pseudonym = "ab" * 32
+    assert len({rasa_process_for(pseudonym, urls) for _ in range(10)}) == 1
+
+
+def test_conversations_spread_over_rasa_processes() -> None:
+    urls = ["http://a", "http://b"]
+    pseudonyms = [pseudonym_for(Channel.TELEGRAM, user_id, b"secret") for user_id in range(100)]
+    chosen = [rasa_process_for(pseudonym, urls) for pseudonym in pseudonyms]
+    assert 30 <= chosen.count("http://a") <= 70
