@@ -20,14 +20,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync driver keeps an event loop running in this thread, which
+# would stop async tests that run after the browser tests.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, started once."""
+    """Playwright's driver, started once per test module."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium (`HELPLINE_CHROMIUM` to use another); Playwright never downloads a browser here."""
     executable = os.environ.get("HELPLINE_CHROMIUM", "/usr/bin/chromium")

@@ -1,0 +1,1 @@
+"""Fakes of outside services the tests cannot reach (only Telegram's Bot API)."""
