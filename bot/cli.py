@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,7 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.set_defaults(func=_run)
     commands.add_parser("web", help="serve the web chat").set_defaults(func=_web)
     commands.add_parser("gateway", help="run the Telegram gateway").set_defaults(func=_gateway)
-    commands.add_parser("actions", help="serve the Rasa custom actions").set_defaults(func=_actions)
+    commands.add_parser("actions", help="serve the NLG endpoint and custom actions for Rasa").set_defaults(
+        func=_actions
+    )
     database = commands.add_parser("db", help="database schema")
     database.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply migrations"
@@ -130,12 +131,17 @@ def _gateway(_args: argparse.Namespace) -> int:
 
 
 def _actions(_args: argparse.Namespace) -> int:
-    settings = Settings()
-    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
-    os.execv(
-        sys.executable,
-        [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.actions_port)],
+    import uvicorn
+
+    from bot.actions.server import create_action_server
+    from bot.content import ContentLibrary
+
+    settings = _settings()
+    app = create_action_server(ContentLibrary.load(settings.content_dir))
+    uvicorn.run(
+        app, host=settings.actions_host, port=settings.actions_port, access_log=False, log_config=None
     )
+    return 0
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:

@@ -55,6 +55,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
         "HELPLINE_RASA_TOKEN": token,
         "HELPLINE_REDIS_URL": settings.effective_redis_url,
         "HELPLINE_ACTIONS_URL": f"{actions_url}/webhook",
+        "HELPLINE_NLG_URL": f"{actions_url}/nlg",
     }
     parts: list[Part] = []
     if settings.redis_url is None:
@@ -80,19 +81,16 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
                 ready=lambda: _redis_answers(settings.effective_redis_url),
             )
         )
+    helpline = [sys.executable, "-m", "bot.cli"]
     parts.append(
         Part(
             name="actions",
-            argv=[
-                sys.executable,
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "bot.actions",
-                "--port",
-                str(settings.actions_port),
-            ],
-            env={**child_env, "SANIC_HOST": "127.0.0.1"},
+            argv=[*helpline, "actions"],
+            env={
+                **child_env,
+                "HELPLINE_ACTIONS_HOST": "127.0.0.1",
+                "HELPLINE_ACTIONS_PORT": str(settings.actions_port),
+            },
             ready=lambda: _http_ok(f"{actions_url}/health"),
             ready_timeout_s=60,
         )
@@ -125,7 +123,6 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
                 waiting_message="Rasa is loading the model (about a minute)",
             )
         )
-    helpline = [sys.executable, "-m", "bot.cli"]
     parts.append(
         Part(
             name="web",

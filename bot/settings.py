@@ -58,9 +58,9 @@ class Settings(BaseSettings):
         default=None, description="Token of Rasa's HTTP API. Unset: made once in the data dir."
     )
     rasa_timeout_s: float = Field(default=15.0, description="How long to wait for Rasa to answer a turn.")
-    actions_port: int = Field(default=5055, description="Port of the Rasa action server (loopback).")
-    actions_url: str = Field(
-        default="http://127.0.0.1:5055/webhook", description="Where Rasa finds the action server."
+    actions_host: str = Field(default="127.0.0.1", description="Interface of the action server.")
+    actions_port: int = Field(
+        default=5055, description="Port of the action server (NLG endpoint and actions)."
     )
     model_path: Path = Field(default=PROJECT_ROOT / "models", description="Trained Rasa model(s).")
 

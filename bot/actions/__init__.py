@@ -1,5 +1,5 @@
-"""Rasa custom actions (served by rasa-sdk: `helpline actions`)."""
+"""The action server: Rasa's NLG endpoint and custom actions (`helpline actions`)."""
 
-from bot.actions.answers import ActionAnswer, ActionEmergency
+from bot.actions.emergency import ActionEmergency
 
-__all__ = ["ActionAnswer", "ActionEmergency"]
+__all__ = ["ActionEmergency"]

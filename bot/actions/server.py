@@ -1,0 +1,91 @@
+"""The action server: Rasa's NLG endpoint and its custom actions (rasa-sdk's executor), in one ASGI app.
+
+Plain answers come through the NLG endpoint, the cheaper path for Rasa (see docs/decisions.md); turns
+that need logic run as rasa-sdk custom actions on the same server.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from typing import Any
+
+import structlog
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import (
+    ActionExecutionRejection,
+    ActionMissingDomainException,
+    ActionNotFoundException,
+)
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.actions.nlg import rasa_message, reply_for_request
+from bot.content import ContentLibrary
+
+log = structlog.get_logger(__name__)
+
+
+def create_action_server(content: ContentLibrary, actions_package: str = "bot.actions") -> Starlette:
+    """The ASGI app Rasa calls at /nlg and /webhook."""
+    executor = ActionExecutor()
+    executor.register_package(actions_package)
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def nlg(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "invalid body"}, status_code=400)
+        reply = reply_for_request(body, content)
+        log.info(
+            "answered",
+            entry=reply.entry_id,
+            locale=reply.locale,
+            fallback_locale=reply.fallback_locale,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return JSONResponse(rasa_message(reply))
+
+    async def webhook(request: Request) -> Response:
+        raw = await request.body()
+        if request.headers.get("content-encoding") == "deflate":
+            raw = zlib.decompress(raw)
+        try:
+            action_call: dict[str, Any] = json.loads(raw)
+        except ValueError:
+            return JSONResponse({"error": "Invalid body request"}, status_code=400)
+        try:
+            result = await executor.run(action_call)
+        except ActionExecutionRejection as rejection:
+            return JSONResponse(
+                {"error": rejection.message, "action_name": rejection.action_name}, status_code=400
+            )
+        except ActionNotFoundException as missing:
+            log.error("action_not_found", action=missing.action_name)
+            return JSONResponse(
+                {"error": missing.message, "action_name": missing.action_name}, status_code=404
+            )
+        except ActionMissingDomainException as missing_domain:
+            return JSONResponse(
+                {"error": missing_domain.message, "action_name": missing_domain.action_name}, status_code=449
+            )
+        return JSONResponse(result.model_dump() if result else {"events": [], "responses": []})
+
+    async def actions(_request: Request) -> Response:
+        return JSONResponse([{"name": name} for name in executor.actions])
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/nlg", nlg, methods=["POST"]),
+            Route("/webhook", webhook, methods=["POST"]),
+            Route("/actions", actions),
+        ]
+    )

@@ -1,0 +1,91 @@
+"""The action server gives Rasa reviewed content: through the NLG endpoint and the emergency action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.actions.server import create_action_server
+from bot.content import ContentLibrary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def content() -> ContentLibrary:
+    return ContentLibrary.load(ROOT / "content")
+
+
+@pytest.fixture(scope="module")
+def client(content: ContentLibrary) -> TestClient:
+    return TestClient(create_action_server(content))
+
+
+def nlg_request(
+    intent: str, metadata: dict[str, Any] | None = None, response: str = "utter_answer"
+) -> dict[str, Any]:
+    latest = {"intent": {"name": intent, "confidence": 0.9}, "text": "...", "metadata": metadata or {}}
+    return {"response": response, "arguments": {}, "tracker": {"sender_id": "x", "latest_message": latest}}
+
+
+def test_the_answer_is_the_content_entry_for_the_turns_intent(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    body = client.post("/nlg", json=nlg_request("ask_shelter", {"locale": "en"})).json()
+    expected = content.reply_for_intent("ask_shelter", "en")
+    assert body["text"] == expected.text
+    assert body["buttons"] == [{"title": b.title, "payload": b.payload} for b in expected.buttons]
+
+
+def test_the_country_from_metadata_chooses_the_variant(client: TestClient, content: ContentLibrary) -> None:
+    body = client.post("/nlg", json=nlg_request("immediate_danger", {"locale": "en", "country": "us"})).json()
+    assert body["text"] == content.reply_for_intent("immediate_danger", "en", "US").text
+
+
+def test_an_unknown_intent_gets_the_not_understood_answer(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    body = client.post("/nlg", json=nlg_request("no_such_intent")).json()
+    assert body["text"] == content.reply_for_intent("nlu_fallback", "en").text
+
+
+def test_a_broken_request_is_refused_without_a_crash(client: TestClient) -> None:
+    assert client.post("/nlg", content=b"{not json").status_code == 400
+    assert client.post("/webhook", content=b"{not json").status_code == 400
+
+
+def test_the_emergency_action_answers_with_the_danger_entry(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    action_call = {
+        "next_action": "action_emergency",
+        "sender_id": "x",
+        "version": "3.6.21",
+        "tracker": {
+            "sender_id": "x",
+            "slots": {},
+            "latest_message": {"intent": {"name": "immediate_danger"}, "metadata": {"locale": "en"}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+        "domain": {},
+    }
+    body = client.post("/webhook", json=action_call).json()
+    [response] = body["responses"]
+    assert response["text"] == content.reply_for_intent("immediate_danger", "en").text
+
+
+def test_an_unknown_action_is_a_404(client: TestClient) -> None:
+    action_call = {
+        "next_action": "action_nope",
+        "sender_id": "x",
+        "tracker": {"sender_id": "x", "events": []},
+        "domain": {},
+    }
+    assert client.post("/webhook", json=action_call).status_code == 404
