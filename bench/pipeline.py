@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
-
 from tests.stack import Helpline, running_helpline  # noqa: E402
 
 TEXTS = [
@@ -38,6 +37,9 @@ TEXTS = [
     "what can you do",
 ]
 RESULTS = ROOT / "bench" / "results.json"
+# Each simulated person starts a new conversation after this many turns, as people do; one endless
+# conversation would measure Rasa's cost of ever longer trackers instead.
+TURNS_PER_CONVERSATION = 20
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -73,7 +75,7 @@ def pipeline_turn(telegram: FakeTelegramAPI, run_id: int) -> Callable[[int, int]
     seen: dict[int, int] = {}
 
     def turn(user: int, number: int) -> None:
-        user_id = 10_000_000 + run_id * 1000 + user
+        user_id = 10_000_000 + run_id * 100_000 + user * 1000 + number // TURNS_PER_CONVERSATION
         expected = seen.get(user_id, 0) + 1
         telegram.send_text(user_id, TEXTS[(user + number) % len(TEXTS)])
         telegram.wait_for_messages(user_id, expected, timeout=60)
@@ -90,7 +92,7 @@ def bare_turn(helpline: Helpline, run_id: int) -> Callable[[int, int], None]:
         response = client.post(
             f"{helpline.rasa_url}/webhooks/rest/webhook",
             json={
-                "sender": f"bare-{run_id}-{user}",
+                "sender": f"bare-{run_id}-{user}-{number // TURNS_PER_CONVERSATION}",
                 "message": TEXTS[(user + number) % len(TEXTS)],
                 "metadata": {"locale": "en"},
             },
@@ -135,6 +137,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=320, help="turns per measurement (default 320)")
     parser.add_argument("--rasa-workers", type=int, default=1, help="Rasa processes (default 1)")
+    parser.add_argument(
+        "--no-rate-limit", action="store_true", help="turn off the gateway's Telegram flood limiter"
+    )
     args = parser.parse_args()
     telegram = FakeTelegramAPI()
     telegram.start()
@@ -143,6 +148,7 @@ def main() -> int:
         "TELEGRAM_API_BASE_URL": telegram.base_url,
         "HELPLINE_RASA_WORKERS": str(args.rasa_workers),
         "HELPLINE_LOG_LEVEL": "WARNING",
+        "HELPLINE_TELEGRAM_RATE_LIMIT": "false" if args.no_rate_limit else "true",
     }
     try:
         with tempfile.TemporaryDirectory() as data_dir, running_helpline(Path(data_dir), env) as helpline:
@@ -151,6 +157,7 @@ def main() -> int:
     finally:
         telegram.stop()
     figures["rasa_workers"] = args.rasa_workers
+    figures["telegram_rate_limit"] = 0 if args.no_rate_limit else 1
     print(
         f"\np95 ratio pipeline/bare: 1 user {figures['turn_p95_ratio_1user']} "
         f"(target ≤ 1.25), 16 users {figures['turn_p95_ratio_16users']} (target ≤ 1.25); "

@@ -101,7 +101,11 @@ def _gateway(_args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         async with services(settings) as opened:
             config = TelegramConfig(
-                token, settings.telegram_api_base_url, settings.catalog_dir, opened.pseudonym_secret
+                token,
+                settings.telegram_api_base_url,
+                settings.catalog_dir,
+                opened.pseudonym_secret,
+                rate_limit=settings.telegram_rate_limit,
             )
             application = TelegramAdapter(config, opened.core, opened.redis).build()
             updates: list[Any] = ["message", "edited_message", "callback_query", "my_chat_member"]

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "HELPLINE_TELEGRAM_WEBHOOK_SECRET"),
         description="Secret token Telegram sends with each webhook call. Unset: made once in the data dir.",
     )
+    telegram_rate_limit: bool = Field(
+        default=True, description="Keep within Telegram's flood limits (about 30 messages/s per bot)."
+    )
     telegram_webhook_listen: str = Field(
         default="127.0.0.1", description="Interface of the webhook listener."
     )

@@ -49,6 +49,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     try:
         yield Services(settings, pseudonym_secret(settings), redis, database, rasa, core)
     finally:
+        await core.drain()
         await rasa.aclose()
         await redis.aclose()
         database.dispose()

@@ -59,6 +59,7 @@ class TelegramConfig:
     api_base_url: str
     catalog_dir: Path
     pseudonym_secret: bytes
+    rate_limit: bool = True
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -100,17 +101,18 @@ class TelegramAdapter:
 
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         """Assemble the python-telegram-bot Application with every handler, in one place."""
-        application = (
+        builder = (
             ApplicationBuilder()
             .token(self._config.token)
             .base_url(self._config.api_base_url)
             .base_file_url(self._config.api_base_url.replace("/bot", "/file/bot"))
             .concurrent_updates(PerChatUpdateProcessor(256))
-            .rate_limiter(AIORateLimiter(max_retries=3))
             .connection_pool_size(64)
             .post_init(self._post_init)
-            .build()
         )
+        if self._config.rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        application = builder.build()
         application.add_handler(TypeHandler(Update, self._drop_duplicates), group=-1)
         # Edits are not new messages: answering them again would repeat the conversation.
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE

@@ -45,17 +45,16 @@ class ConversationCore:
         self._engine = engine
         self._conversations = conversations
         self._catalog_dir = catalog_dir
+        self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message. Problems become a kind reply in the person's language, never a crash."""
         started = time.perf_counter()
         translate = Translator(self._catalog_dir, message.locale).gettext
-        try:
-            await asyncio.to_thread(
-                self._conversations.record_message, message.pseudonym, message.channel.value, message.locale
-            )
-        except Exception as error:  # the answer matters more than the counter
-            log.warning("conversation_not_recorded", error=type(error).__name__)
+        # Counting the message must not delay the answer: it runs beside the turn and finishes after it.
+        recording = asyncio.create_task(self._record(message))
+        self._recordings.add(recording)
+        recording.add_done_callback(self._recordings.discard)
         metadata: dict[str, object] = {"locale": message.locale, "channel": message.channel.value}
         try:
             replies = await self._engine.send(message.pseudonym, message.text, metadata)
@@ -74,3 +73,16 @@ class ConversationCore:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return replies
+
+    async def drain(self) -> None:
+        """Wait for conversation counters still being written (at shutdown)."""
+        if self._recordings:
+            await asyncio.gather(*self._recordings, return_exceptions=True)
+
+    async def _record(self, message: IncomingMessage) -> None:
+        try:
+            await asyncio.to_thread(
+                self._conversations.record_message, message.pseudonym, message.channel.value, message.locale
+            )
+        except Exception as error:  # the answer matters more than the counter
+            log.warning("conversation_not_recorded", error=type(error).__name__)
