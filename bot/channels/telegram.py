@@ -110,9 +110,11 @@ class TelegramAdapter:
             .connection_pool_size(64)
             .post_init(self._post_init)
         )
-        if self._config.rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-        application = builder.build()
+        application: Application[Any, Any, Any, Any, Any, Any] = (
+            builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+            if self._config.rate_limit
+            else builder.build()
+        )
         application.add_handler(TypeHandler(Update, self._drop_duplicates), group=-1)
         # Edits are not new messages: answering them again would repeat the conversation.
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
