@@ -74,6 +74,8 @@ run: setup train
 
 test: setup train
 	@scripts/ensure-chromium
+	@echo "==> Lint (ruff) and types (mypy --strict)"
+	@.venv/bin/ruff check --quiet bot tests bench && .venv/bin/ruff format --check --quiet bot tests bench && .venv/bin/mypy
 	@.venv/bin/python -m pytest
 
 lint: setup
