@@ -140,9 +140,10 @@ class TelegramAdapter:
         """Telegram redelivers updates after a crash; answer each one once."""
         if self._redis is None:
             return
-        fresh = await self._redis.set(
-            f"helpline:tg:update:{update.update_id}", 1, nx=True, ex=UPDATE_SEEN_TTL_S
-        )
+        # Update ids count per bot: the bot's id (the token's public part) keeps two bots apart.
+        bot_id = self._config.token.split(":", 1)[0]
+        key = f"helpline:tg:{bot_id}:update:{update.update_id}"
+        fresh = await self._redis.set(key, 1, nx=True, ex=UPDATE_SEEN_TTL_S)
         if not fresh:
             log.info("duplicate_update_dropped")
             raise ApplicationHandlerStop

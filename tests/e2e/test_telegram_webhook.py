@@ -74,3 +74,19 @@ def test_a_post_without_the_secret_is_refused(webhook_gateway: tuple[FakeTelegra
     }
     response = httpx.post(f"http://127.0.0.1:{port}/telegram", json=forged, timeout=10)
     assert response.status_code == 403
+
+
+def test_an_update_delivered_twice_is_answered_once(
+    webhook_gateway: tuple[FakeTelegramAPI, int], helpline: Helpline
+) -> None:
+    """Telegram retries a webhook call it thinks failed; the person must not read the answer twice."""
+    telegram, _port = webhook_gateway
+    user = 880_000_002
+    update = telegram.send_text(user, "what are my rights")
+    telegram.wait_for_messages(user, 1)
+    telegram.redeliver(update)
+    telegram.send_text(user, "thank you")
+    telegram.wait_for_messages(user, 2)
+    time.sleep(1)
+    assert len(telegram.sent_messages(user)) == 2
+    assert "duplicate_update_dropped" in (helpline.data_dir / "logs" / "webhook-gateway.log").read_text()

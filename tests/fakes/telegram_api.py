@@ -1032,6 +1032,12 @@ class FakeTelegramAPI:
             chat.messages[message["message_id"]] = message
             return self._push("message", copy.deepcopy(message))
 
+    def redeliver(self, update: JSON) -> None:
+        """Deliver an update again with its same id, as Telegram does when a bot crashed mid-update."""
+        with self._cond:
+            (self._webhook_queue if self._webhook else self._updates).append(copy.deepcopy(update))
+            self._changed()
+
     def _push(self, kind: str, payload: JSON) -> JSON:
         """Queue an update for getUpdates or the webhook (if its type is allowed); return it."""
         with self._cond:
