@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
+
+import structlog
 
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary, RenderedReply
 
-# Response names that answer a fixed intent, whatever the classifier said this turn.
-FIXED_RESPONSES = {"utter_emergency": "immediate_danger"}
+log = structlog.get_logger(__name__)
 
 
 def rasa_message(reply: RenderedReply) -> dict[str, Any]:
@@ -21,8 +23,19 @@ def rasa_message(reply: RenderedReply) -> dict[str, Any]:
 
 
 def reply_for_request(body: Mapping[str, Any], content: ContentLibrary) -> RenderedReply:
-    """The content reply for one NLG request: by response name, else by the turn's intent."""
+    """The content reply for one NLG request: the entry answering the turn's intent."""
     tracker = body.get("tracker") or {}
     turn = turn_from_message(tracker.get("latest_message"))
-    intent = FIXED_RESPONSES.get(str(body.get("response") or body.get("template") or ""), turn.intent)
-    return content.reply_for_intent(intent, turn.locale, turn.country)
+    return content.reply_for_intent(turn.intent, turn.locale, turn.country)
+
+
+def log_answer(event: str, reply: RenderedReply, started: float) -> None:
+    """Log which entry answered, in which language and variant, and how long it took (never text)."""
+    log.info(
+        event,
+        entry=reply.entry_id,
+        locale=reply.locale,
+        jurisdiction=reply.jurisdiction,
+        fallback_locale=reply.fallback_locale,
+        ms=round((time.perf_counter() - started) * 1000, 2),
+    )

@@ -23,16 +23,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.actions.nlg import rasa_message, reply_for_request
+from bot.actions.emergency import ActionEmergency
+from bot.actions.nlg import log_answer, rasa_message, reply_for_request
 from bot.content import ContentLibrary
 
 log = structlog.get_logger(__name__)
 
 
-def create_action_server(content: ContentLibrary, actions_package: str = "bot.actions") -> Starlette:
-    """The ASGI app Rasa calls at /nlg and /webhook."""
+def create_action_server(content: ContentLibrary) -> Starlette:
+    """The ASGI app Rasa calls at /nlg and /webhook; every action gets the one content library."""
     executor = ActionExecutor()
-    executor.register_package(actions_package)
+    executor.register_action(ActionEmergency(content))
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -44,13 +45,7 @@ def create_action_server(content: ContentLibrary, actions_package: str = "bot.ac
         except ValueError:
             return JSONResponse({"error": "invalid body"}, status_code=400)
         reply = reply_for_request(body, content)
-        log.info(
-            "answered",
-            entry=reply.entry_id,
-            locale=reply.locale,
-            fallback_locale=reply.fallback_locale,
-            ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+        log_answer("answered", reply, started)
         return JSONResponse(rasa_message(reply))
 
     async def webhook(request: Request) -> Response:
