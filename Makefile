@@ -19,12 +19,13 @@ TRAINING_DATA := config.yml domain.yml $(shell find nlu stories -name '*.yml' 2>
 PO_FILES := $(wildcard content/locale/*/LC_MESSAGES/helpline.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help setup train run test lint bench messages validate clean
+.PHONY: help setup train run test lint bench eval messages validate clean
 
 help:
 	@echo "make run    start the whole helpline locally (web chat at http://127.0.0.1:8000/chat)"
 	@echo "make test   run every test (unit, integration, end-to-end, browser)"
-	@echo "make bench  measure the pipeline against bare Rasa (writes bench/results.json)"
+	@echo "make bench  measure the pipeline against bare Rasa, eight languages against English (bench/results.json)"
+	@echo "make eval   per-language macro-F1 on the held-out split (bench/results.json, bench/nlu-report.md)"
 	@echo "make setup | train | lint | messages | validate | clean"
 
 setup: .venv/.installed .venv-rasa/.installed $(MO_FILES)
@@ -83,8 +84,12 @@ lint: setup
 	.venv/bin/ruff format --check bot tests bench
 	.venv/bin/mypy
 
-bench: setup train
+bench: setup train eval
 	.venv/bin/python bench/pipeline.py
+	.venv/bin/python bench/languages.py
+
+eval: setup train
+	.venv/bin/python bench/eval.py
 
 clean:
 	rm -rf .venv .venv-rasa .tools models .pytest_cache .mypy_cache .ruff_cache

@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.content.cli import add_content_commands
 
     add_content_commands(content.add_subparsers(dest="content_command", required=True))
+    nlu = commands.add_parser("nlu", help="language understanding: predict intents with the live model")
+    from bot.engine.predict import add_nlu_commands
+
+    add_nlu_commands(nlu.add_subparsers(dest="nlu_command", required=True))
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

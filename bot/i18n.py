@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
+from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 
 CATALOG_DOMAIN = "helpline"
 DEFAULT_LOCALE = "en"
-# Grows with each language that has training data, a complete catalog and content (see README).
-SUPPORTED_LOCALES: tuple[str, ...] = ("en",)
+# A language is supported when it has training data, a complete catalog and content (README: adding one).
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "pt", "ro", "ru", "uk", "ar")
+# What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
+_LANGUAGE_PAYLOAD = re.compile(r"^/language_([a-z]{2,3})$")
 
 
 def choose_locale(preferred: Iterable[str | None], supported: Iterable[str] = SUPPORTED_LOCALES) -> str:
@@ -40,6 +45,40 @@ def parse_accept_language(header: str | None) -> list[str]:
         if tag and tag != "*" and quality > 0:
             weighted.append((-quality, position, tag))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+def language_payload(locale: str) -> str:
+    """The payload of the button that switches to this locale."""
+    return f"/language_{locale}"
+
+
+def locale_from_payload(text: str, supported: Iterable[str] = SUPPORTED_LOCALES) -> str | None:
+    """The supported locale a language button asks for, or None if the text is not such a button."""
+    match = _LANGUAGE_PAYLOAD.match(text.strip())
+    return match.group(1) if match and match.group(1) in tuple(supported) else None
+
+
+def language_name(locale: str) -> str:
+    """The language's name in itself ("Español", "Українська", "العربية"), as a picker shows it."""
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+def long_date(day: date, locale: str) -> str:
+    """A date as people of this locale write it ("23 de noviembre de 2026")."""
+    return format_date(day, format="long", locale=locale)
+
+
+# Phone numbers, other numbers and links inside right-to-left text: "+1 888 373 7888" would be shown as
+# "7888 373 888 1+" by the bidi algorithm. Each run is wrapped in LEFT-TO-RIGHT ISOLATE ... POP
+# DIRECTIONAL ISOLATE (Unicode UAX #9), which Telegram apps and browsers honour.
+_LTR_RUN = re.compile(r"https?://\S*[^\s.,;:!?)]|\+?\d(?:[\d ()./\-]*\d)?")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate_ltr_runs(text: str) -> str:
+    """Right-to-left text with its numbers and links kept left to right."""
+    return _LTR_RUN.sub(lambda match: f"{LRI}{match.group(0)}{PDI}", text)
 
 
 def text_direction(locale: str) -> str:

@@ -95,34 +95,10 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
             ready_timeout_s=60,
         )
     )
-    for index, url in enumerate(rasa_urls):
-        parts.append(
-            Part(
-                name=f"rasa-{index + 1}" if settings.rasa_workers > 1 else "rasa",
-                argv=[
-                    str(rasa_executable),
-                    "run",
-                    "--enable-api",
-                    "--auth-token",
-                    token,
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(settings.rasa_port + index),
-                    "--model",
-                    str(settings.model_path),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
-                env={**child_env, **RASA_ENV},
-                cwd=PROJECT_ROOT,
-                ready=lambda url=url: _rasa_has_model(url, token),  # type: ignore[misc]
-                ready_timeout_s=300,
-                waiting_message="Rasa is loading the model (about a minute)",
-            )
-        )
+    parts += [
+        rasa_part(settings, rasa_executable, index, token, child_env)
+        for index in range(settings.rasa_workers)
+    ]
     parts.append(
         Part(
             name="web",
@@ -134,6 +110,36 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
     if settings.telegram_bot_token is not None:
         parts.append(Part(name="gateway", argv=[*helpline, "gateway"], env=child_env, ready=lambda: True))
     return parts
+
+
+def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str, env: dict[str, str]) -> Part:
+    """One Rasa server on loopback (API on, token required), serving the trained model."""
+    port = settings.rasa_port + index
+    return Part(
+        name=f"rasa-{index + 1}" if settings.rasa_workers > 1 else "rasa",
+        argv=[
+            str(rasa_executable),
+            "run",
+            "--enable-api",
+            "--auth-token",
+            token,
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model",
+            str(settings.model_path),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ],
+        env={**env, **RASA_ENV},
+        cwd=PROJECT_ROOT,
+        ready=lambda: _rasa_has_model(f"http://127.0.0.1:{port}", token),
+        ready_timeout_s=300,
+        waiting_message="Rasa is loading the model (about a minute)",
+    )
 
 
 def run_helpline(settings: Settings, rasa_executable: Path) -> int:

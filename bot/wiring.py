@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from bot.conversation.core import ConversationCore
+from bot.conversation.language import LanguageDetector
 from bot.engine.rasa import RasaClient
 from bot.privacy.secrets import secret_from
 from bot.settings import Settings
@@ -45,7 +47,9 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     redis = Redis.from_url(settings.effective_redis_url)
     database = create_database_engine(settings.effective_database_url)
     rasa = RasaClient(settings.rasa_urls, rasa_token(settings), settings.rasa_timeout_s)
-    core = ConversationCore(rasa, ConversationStore(database), settings.catalog_dir)
+    detector = LanguageDetector()
+    await asyncio.to_thread(detector.warm_up)  # ≈ 1 s once, not on a survivor's first message
+    core = ConversationCore(rasa, ConversationStore(database), settings.catalog_dir, detector)
     try:
         yield Services(settings, pseudonym_secret(settings), redis, database, rasa, core)
     finally:

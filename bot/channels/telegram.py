@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 
 from bot.conversation.messages import Channel, ConversationHandler, IncomingMessage, Reply
-from bot.i18n import Translator, _, choose_locale
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, _, choose_locale
 from bot.privacy.pseudonym import pseudonym_for
 
 log = structlog.get_logger(__name__)
@@ -45,8 +45,11 @@ PRIVATE_ONLY = _("I only talk in private chats, to keep conversations safe. Plea
 SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try again in a moment.")
 COMMAND_HELP = _("What I can help with")
 COMMAND_START = _("Start or restart the conversation")
+COMMAND_LANGUAGE = _("Choose your language")
+COMMANDS = (("start", COMMAND_START), ("help", COMMAND_HELP), ("language", COMMAND_LANGUAGE))
 
-# What a button may send back: an intent (`/ask_shelter`) and nothing else; clients can forge callbacks.
+# What a button may send back: an intent (`/ask_shelter`) or a language (`/language_uk`), nothing else;
+# clients can forge callbacks.
 BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z_]{0,62}$")
 UPDATE_SEEN_TTL_S = 24 * 3600
 
@@ -123,6 +126,7 @@ class TelegramAdapter:
         application.add_handler(MessageHandler(groups, self._on_group_message))
         application.add_handler(CommandHandler("start", self._on_start, filters=private))
         application.add_handler(CommandHandler("help", self._on_help, filters=private))
+        application.add_handler(CommandHandler("language", self._on_language, filters=private))
         application.add_handler(MessageHandler(private & filters.COMMAND, self._on_help))
         application.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
         application.add_handler(CallbackQueryHandler(self._on_button))
@@ -131,10 +135,11 @@ class TelegramAdapter:
         return application
 
     async def _post_init(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        translate = Translator(self._config.catalog_dir, "en").gettext
-        await application.bot.set_my_commands(
-            [("start", translate(COMMAND_START)), ("help", translate(COMMAND_HELP))]
-        )
+        # The command menu in each supported language; Telegram shows the one matching the app's language.
+        for locale in (None, *SUPPORTED_LOCALES):
+            translate = Translator(self._config.catalog_dir, locale or DEFAULT_LOCALE).gettext
+            commands = [(command, translate(description)) for command, description in COMMANDS]
+            await application.bot.set_my_commands(commands, language_code=locale)
 
     async def _drop_duplicates(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Telegram redelivers updates after a crash; answer each one once."""
@@ -153,6 +158,9 @@ class TelegramAdapter:
 
     async def _on_help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._converse(update, "/bot_capabilities")
+
+    async def _on_language(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._converse(update, "/change_language")
 
     async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -210,10 +218,14 @@ class TelegramAdapter:
             await chat.send_message(reply.text, reply_markup=_keyboard(reply))
 
     async def _say(self, update: Update, message: str) -> None:
-        chat = update.effective_chat
+        """A notice of the gateway's own, in the person's language when they have chosen one."""
+        chat, user = update.effective_chat, update.effective_user
         if chat is None:
             return
-        locale = _locale_of(update.effective_user)
+        locale = _locale_of(user)
+        if user is not None and chat.type == ChatType.PRIVATE:
+            pseudonym = pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret)
+            locale = await self._core.locale_for(pseudonym, Channel.TELEGRAM, locale)
         await chat.send_message(Translator(self._config.catalog_dir, locale).gettext(message))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -37,6 +37,22 @@ STATIC_DIR = WEB_DIR / "static"
 TOO_LONG = _("That message is too long. Please send it in shorter parts.")
 NOT_UNDERSTOOD = _("Sorry, I could not read that message. Please try again.")
 SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try again in a moment.")
+# The page's own words, by the key the page marks them with (`data-text`, `data-text-placeholder`...).
+# The template renders them and the socket sends them again when the person switches language.
+PAGE_TEXT: dict[str, str] = {
+    "title": _("Chat"),
+    "quick_exit": _("Quick exit"),
+    "quick_exit_label": _("Quick exit: leave this page now"),
+    "quick_exit_note": _("Quick exit hides this page. It does not erase your browser history."),
+    "conversation": _("Conversation"),
+    "connecting": _("Connecting…"),
+    "connected": _("Connected"),
+    "reconnecting": _("Connection lost. Trying again…"),
+    "your_message": _("Your message"),
+    "write": _("Write a message"),
+    "send": _("Send"),
+    "needs_javascript": _("This chat needs JavaScript to work."),
+}
 
 MAX_TEXT_CHARS = 4096
 # A frame may escape every character of the longest message (`\uXXXX`); anything bigger is not a message.
@@ -97,17 +113,19 @@ class ChatPage:
     def __init__(self, settings: Settings, locales: Sequence[str]) -> None:
         self._settings = settings
         self._locales = locales
-        self._environments: dict[str, jinja2.Environment] = {}
+        self._environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined
+        )
 
     async def render(self, request: Request) -> Response:
         """GET /chat."""
         locale = negotiate(
             parse_accept_language(request.headers.get("accept-language")), self._settings, self._locales
         )
-        template = self._environment(locale).get_template("chat.html")
-        html = template.render(
+        html = self._environment.get_template("chat.html").render(
             locale=locale,
             direction=text_direction(locale),
+            text=page_text(self._settings.catalog_dir, locale),
             quick_exit_url=self._settings.quick_exit_url,
             socket_path=request.url_for("webchat_socket").path,
             stylesheet=request.url_for("webchat_static", path="/chat.css").path,
@@ -115,24 +133,11 @@ class ChatPage:
         )
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
-    def _environment(self, locale: str) -> jinja2.Environment:
-        # One environment per locale: installing gettext on a shared one would race between requests.
-        if locale not in self._environments:
-            environment = jinja2.Environment(
-                loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-                autoescape=True,
-                extensions=["jinja2.ext.i18n"],
-                undefined=jinja2.StrictUndefined,
-            )
-            translate = Translator(self._settings.catalog_dir, locale).gettext
-            environment.install_gettext_callables(  # type: ignore[attr-defined]
-                gettext=translate,
-                # The page has no plural strings; Jinja only needs the callable to exist.
-                ngettext=lambda singular, plural, n: translate(singular if n == 1 else plural),
-                newstyle=True,
-            )
-            self._environments[locale] = environment
-        return self._environments[locale]
+
+def page_text(catalog_dir: Path, locale: str) -> dict[str, str]:
+    """The page's words in a locale."""
+    translate = Translator(catalog_dir, locale).gettext
+    return {key: translate(message) for key, message in PAGE_TEXT.items()}
 
 
 @dataclass(frozen=True)
@@ -206,9 +211,22 @@ def _client_id(value: object) -> str | None:
 
 
 def reply_frame(reply_to: str | None, reply: Reply) -> dict[str, object]:
-    """One of the core's replies, as the browser receives it."""
+    """One of the core's replies, as the browser receives it, with its language and direction."""
     buttons = [{"title": button.title, "payload": button.payload} for button in reply.buttons]
-    return {"type": "reply", "reply_to": reply_to, "text": reply.text, "buttons": buttons}
+    frame: dict[str, object] = {"type": "reply", "reply_to": reply_to, "text": reply.text, "buttons": buttons}
+    if reply.locale:
+        frame |= {"locale": reply.locale, "dir": text_direction(reply.locale)}
+    return frame
+
+
+def interface_frame(catalog_dir: Path, locale: str) -> dict[str, object]:
+    """The page's words in a new language, sent when the person switches to it."""
+    return {
+        "type": "interface",
+        "locale": locale,
+        "dir": text_direction(locale),
+        "text": page_text(catalog_dir, locale),
+    }
 
 
 def error_frame(reply_to: str | None, text: str) -> dict[str, object]:
@@ -216,11 +234,13 @@ def error_frame(reply_to: str | None, text: str) -> dict[str, object]:
     return {"type": "error", "reply_to": reply_to, "text": text}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Conversation:
-    """What one socket knows after its hello: the person's pseudonym and language."""
+    """What one socket knows after its hello: the person's pseudonym, their browser's language, and the
+    language they are answered in (which changes when they choose another)."""
 
     pseudonym: str
+    hint: str
     locale: str
 
 
@@ -264,17 +284,19 @@ class ChatSocket:
         if session is None:
             session = secrets.token_urlsafe(32)
             log.info("webchat_session_started")
-        locale = negotiate([*hello.languages, *header_languages], self._settings, self._locales)
-        direction = text_direction(locale)
-        await websocket.send_json({"type": "ready", "session": session, "locale": locale, "dir": direction})
-        return Conversation(pseudonym_for(Channel.WEBCHAT, session, self._secret), locale)
+        hint = negotiate([*hello.languages, *header_languages], self._settings, self._locales)
+        pseudonym = pseudonym_for(Channel.WEBCHAT, session, self._secret)
+        locale = await self._handler.locale_for(pseudonym, Channel.WEBCHAT, hint)
+        ready = interface_frame(self._settings.catalog_dir, locale) | {"type": "ready", "session": session}
+        await websocket.send_json(ready)
+        return Conversation(pseudonym, hint, locale)
 
     async def _converse(self, websocket: WebSocket, conversation: Conversation, message: ChatMessage) -> None:
         incoming = IncomingMessage(
             pseudonym=conversation.pseudonym,
             channel=Channel.WEBCHAT,
             text=message.text,
-            locale=conversation.locale,
+            locale=conversation.hint,
         )
         try:
             replies = await self._handler.handle(incoming)
@@ -284,6 +306,9 @@ class ChatSocket:
             await websocket.send_json(error_frame(message.id, text))
             return
         for reply in replies:
+            if reply.locale and reply.locale != conversation.locale:
+                conversation.locale = reply.locale
+                await websocket.send_json(interface_frame(self._settings.catalog_dir, reply.locale))
             await websocket.send_json(reply_frame(message.id, reply))
 
     async def _reject(self, websocket: WebSocket, rejected: Rejected, locale: str) -> None:

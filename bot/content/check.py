@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,20 +18,24 @@ from pydantic import ValidationError
 from bot.content.schema import (
     BASE_LOCALE,
     INTERNATIONAL,
+    LANGUAGES_BUTTON,
     MAX_LABEL_CHARS,
     MAX_TEXT_CHARS,
     MENU_BUTTON,
     Entry,
     MenuFile,
+    Translation,
     Variant,
 )
 
 ENTRY_DIRS: Mapping[str, str] = {"topics": "topic", "messages": "message"}
 MENU_FILE = "menu.yml"
+TRANSLATIONS_DIR = "translations"
+_NUMBER = re.compile(r"\d+")
 WARN_AFTER_MONTHS = 12
 EXPIRE_AFTER_MONTHS = 24
 
-_Model = TypeVar("_Model", Entry, MenuFile)
+_Model = TypeVar("_Model", Entry, MenuFile, Translation)
 
 
 @dataclass(frozen=True)
@@ -48,11 +55,16 @@ class Problem:
 
 @dataclass(frozen=True)
 class Pack:
-    """Every entry that parsed, by id, the file each came from, and the first menu."""
+    """Every entry that parsed, by id, with its translations merged in; the file each came from; the menu.
+
+    `translations` keeps each translation file by (entry id, locale) for the checks that compare it with
+    the English it was made from.
+    """
 
     entries: Mapping[str, Entry]
     files: Mapping[str, str]
     menu: tuple[str, ...]
+    translations: Mapping[tuple[str, str], tuple[str, Translation]] = dataclasses.field(default_factory=dict)
 
 
 def check_content(
@@ -60,7 +72,8 @@ def check_content(
 ) -> list[Problem]:
     """Every problem in the content pack: schema, cross-references, locales, sources and review dates."""
     pack, problems = read_pack(content_dir)
-    problems += pack_problems(pack, locales)
+    problems += pack_problems(pack, [BASE_LOCALE])
+    problems += translation_problems(pack, locales)
     problems += missing_intent_problems(pack, required_intents)
     problems += unknown_intent_problems(pack, required_intents)
     problems += review_problems(pack, today)
@@ -95,7 +108,122 @@ def read_pack(content_dir: Path) -> tuple[Pack, list[Problem]]:
             entries[entry.id] = entry
             files[entry.id] = name
     menu = _parse(content_dir / MENU_FILE, MENU_FILE, MenuFile, problems)
-    return Pack(entries, files, tuple(menu.menu) if menu else ()), problems
+    translations = _read_translations(content_dir, entries, problems)
+    for (entry_id, _locale), (_name, translation) in translations.items():
+        entries[entry_id] = _merged(entries[entry_id], translation)
+    return Pack(entries, files, tuple(menu.menu) if menu else (), translations), problems
+
+
+def _read_translations(
+    content_dir: Path, entries: Mapping[str, Entry], problems: list[Problem]
+) -> dict[tuple[str, str], tuple[str, Translation]]:
+    """Every translation file that parsed and matches an entry and its variants."""
+    found: dict[tuple[str, str], tuple[str, Translation]] = {}
+    for written in entries.values():
+        for variant in written.variants:
+            for locale in sorted(set(variant.text) - {BASE_LOCALE}):
+                field = f"variants[{variant.jurisdiction}].text.{locale}"
+                message = f"write translations in {TRANSLATIONS_DIR}/{locale}/{written.id}.yml"
+                problems.append(_error(f"{_kind_dir(written)}/{written.id}.yml", field, message))
+    for path in sorted((content_dir / TRANSLATIONS_DIR).glob("*/*")):
+        name = f"{TRANSLATIONS_DIR}/{path.parent.name}/{path.name}"
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix != ".yml":
+            problems.append(_error(name, "", "not read: translations are files ending in .yml"))
+            continue
+        translation = _parse(path, name, Translation, problems)
+        if translation is None:
+            continue
+        entry = entries.get(translation.entry)
+        if translation.locale != path.parent.name or translation.locale == BASE_LOCALE:
+            message = f"'{translation.locale}' must equal the folder name and not be '{BASE_LOCALE}'"
+            problems.append(_error(name, "locale", message))
+        elif translation.entry != path.stem:
+            problems.append(_error(name, "entry", f"'{translation.entry}' must equal the file name"))
+        elif entry is None:
+            problems.append(_error(name, "entry", f"no entry '{translation.entry}' to translate"))
+        else:
+            jurisdictions = {variant.jurisdiction for variant in entry.variants}
+            unknown = sorted(set(translation.text) - jurisdictions)
+            for jurisdiction in unknown:
+                message = f"the entry has no '{jurisdiction}' variant"
+                problems.append(_error(name, f"text.{jurisdiction}", message))
+            if not unknown:
+                found[(entry.id, translation.locale)] = (name, translation)
+    return found
+
+
+def _merged(entry: Entry, translation: Translation) -> Entry:
+    """The entry with a translation's label and texts added under its locale."""
+    locale = translation.locale
+    label = {**entry.label, locale: translation.label} if translation.label else dict(entry.label)
+    variants = [
+        variant.model_copy(update={"text": {**variant.text, locale: translation.text[variant.jurisdiction]}})
+        if translation.text.get(variant.jurisdiction)
+        else variant
+        for variant in entry.variants
+    ]
+    return entry.model_copy(update={"label": label, "variants": variants})
+
+
+def translation_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
+    """What a translator should fix: missing or outdated translations, and numbers that differ.
+
+    A missing translation is a warning (readers get the English text with a note in their language);
+    a phone number or other number that differs from the English is an error.
+    """
+    problems = [
+        Problem(
+            "warning",
+            pack.files[entry_id],
+            f"not translated into '{locale}': readers get English with a note",
+        )
+        for entry_id in pack.entries
+        for locale in locales
+        if locale != BASE_LOCALE and (entry_id, locale) not in pack.translations
+    ]
+    for (entry_id, _locale), (name, translation) in pack.translations.items():
+        entry = pack.entries[entry_id]
+        problems += _translated_text_problems(entry, translation, name)
+        if entry.label and not translation.label:
+            problems.append(Problem("warning", name, "missing: the button title", "label"))
+        if translation.label and len(translation.label) > MAX_LABEL_CHARS:
+            message = f"{len(translation.label)} characters; a button title has at most {MAX_LABEL_CHARS}"
+            problems.append(_error(name, "label", message))
+        english_reviewed = max(variant.reviewed for variant in entry.variants)
+        if translation.reviewed < english_reviewed:
+            message = f"the English was reviewed on {english_reviewed}, after this translation"
+            problems.append(Problem("warning", name, message, "reviewed"))
+    return problems
+
+
+def _translated_text_problems(entry: Entry, translation: Translation, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for variant in entry.variants:
+        field = f"text.{variant.jurisdiction}"
+        text = translation.text.get(variant.jurisdiction)
+        if not text:
+            message = "not translated: readers in this jurisdiction get English with a note"
+            problems.append(Problem("warning", name, message, field))
+            continue
+        if len(text) > MAX_TEXT_CHARS:
+            message = f"{len(text)} characters; a message can have at most {MAX_TEXT_CHARS}"
+            problems.append(_error(name, field, message))
+        english, translated = (
+            Counter(_NUMBER.findall(variant.text[BASE_LOCALE])),
+            Counter(_NUMBER.findall(text)),
+        )
+        if english != translated:
+            missing = ", ".join(sorted((english - translated).elements())) or "none"
+            extra = ", ".join(sorted((translated - english).elements())) or "none"
+            message = f"numbers differ from the English: missing {missing}; not in the English {extra}"
+            problems.append(_error(name, field, message))
+    return problems
+
+
+def _kind_dir(entry: Entry) -> str:
+    return next(directory for directory, kind in ENTRY_DIRS.items() if kind == entry.kind)
 
 
 def pack_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
@@ -141,18 +269,22 @@ def review_problems(pack: Pack, today: date) -> list[Problem]:
     warn_before = months_before(today, WARN_AFTER_MONTHS)
     expire_before = months_before(today, EXPIRE_AFTER_MONTHS)
     problems: list[Problem] = []
-    for entry_id, entry in pack.entries.items():
-        for variant in entry.variants:
-            file, field = pack.files[entry_id], f"variants[{variant.jurisdiction}].reviewed"
-            reviewed = variant.reviewed.isoformat()
-            if variant.reviewed > today:
-                problems.append(_error(file, field, f"{reviewed} is in the future"))
-            elif variant.reviewed < expire_before:
-                message = f"{reviewed} is more than {EXPIRE_AFTER_MONTHS} months ago: review it again"
-                problems.append(_error(file, field, message))
-            elif variant.reviewed < warn_before:
-                message = f"{reviewed} is more than {WARN_AFTER_MONTHS} months ago: due for review"
-                problems.append(Problem("warning", file, message, field))
+    reviews = [
+        (pack.files[entry_id], f"variants[{variant.jurisdiction}].reviewed", variant.reviewed)
+        for entry_id, entry in pack.entries.items()
+        for variant in entry.variants
+    ]
+    reviews += [(name, "reviewed", translation.reviewed) for name, translation in pack.translations.values()]
+    for file, field, day in reviews:
+        reviewed = day.isoformat()
+        if day > today:
+            problems.append(_error(file, field, f"{reviewed} is in the future"))
+        elif day < expire_before:
+            message = f"{reviewed} is more than {EXPIRE_AFTER_MONTHS} months ago: review it again"
+            problems.append(_error(file, field, message))
+        elif day < warn_before:
+            message = f"{reviewed} is more than {WARN_AFTER_MONTHS} months ago: due for review"
+            problems.append(Problem("warning", file, message, field))
     return problems
 
 
@@ -233,7 +365,7 @@ def _button_problems(pack: Pack, owners: Mapping[str, str]) -> list[Problem]:
     ]
     for entry_id, entry in pack.entries.items():
         for intent in entry.buttons:
-            if intent != MENU_BUTTON and intent not in owners:
+            if intent not in (MENU_BUTTON, LANGUAGES_BUTTON) and intent not in owners:
                 problems.append(_error(pack.files[entry_id], "buttons", f"no entry answers '{intent}'"))
     return problems
 

@@ -4,10 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bot.content.check import Pack, Problem, missing_intent_problems, pack_problems, read_pack
-from bot.content.schema import BASE_LOCALE, EU, FALLBACK_INTENT, INTERNATIONAL, MENU_BUTTON, Entry, Variant
+from bot.content.schema import (
+    BASE_LOCALE,
+    EU,
+    FALLBACK_INTENT,
+    INTERNATIONAL,
+    LANGUAGES_BUTTON,
+    MENU_BUTTON,
+    Entry,
+    Variant,
+)
+from bot.i18n import (
+    SUPPORTED_LOCALES,
+    Translator,
+    _,
+    isolate_ltr_runs,
+    language_name,
+    language_payload,
+    long_date,
+    text_direction,
+)
+
+# Said above a text shown in English because it is not translated yet; below each topic, its review date.
+NOT_TRANSLATED = _("This part is not yet written in your language, so here it is in English.")
+CHECKED_ON = _("Last checked by the helpline team: {date}.")
 
 # Member states of the European Union (ISO 3166 alpha-2); their people also read the `EU` variant.
 EU_MEMBER_STATES = frozenset(
@@ -30,7 +54,10 @@ class RenderedButton:
 
 @dataclass(frozen=True)
 class RenderedReply:
-    """What a person reads: the text and buttons of one entry, in one locale and jurisdiction."""
+    """What a person reads: the text and buttons of one entry, in one locale and jurisdiction.
+
+    `locale` is the person's locale; `fallback_locale` says the text itself is the English one.
+    """
 
     entry_id: str
     text: str
@@ -38,6 +65,7 @@ class RenderedReply:
     locale: str
     jurisdiction: str
     fallback_locale: bool
+    reviewed: date
 
 
 class ContentError(Exception):
@@ -53,8 +81,10 @@ class ContentError(Exception):
 class ContentLibrary:
     """Every entry of a valid content pack, ready to render on every turn without I/O."""
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, pack: Pack, catalog_dir: Path, locales: Sequence[str] = SUPPORTED_LOCALES) -> None:
         """Index a pack that passed `pack_problems` (use `ContentLibrary.load`)."""
+        self._catalog_dir = catalog_dir
+        self._locales = tuple(locales)
         self._entries = dict(pack.entries)
         self._owners = {intent: entry for entry in self._entries.values() for intent in entry.answers}
         self._menu = pack.menu
@@ -65,15 +95,19 @@ class ContentLibrary:
         self._buttons = {entry.id: self._expand(entry) for entry in self._entries.values()}
 
     @classmethod
-    def load(cls, content_dir: Path) -> ContentLibrary:
-        """Parse and validate the whole pack; raise `ContentError` naming each bad file and field."""
+    def load(cls, content_dir: Path, locales: Sequence[str] = SUPPORTED_LOCALES) -> ContentLibrary:
+        """Parse and validate the whole pack; raise `ContentError` naming each bad file and field.
+
+        The interface strings a reply adds (the "not translated" note, the review date) come from the
+        message catalogs in `content_dir/locale`.
+        """
         pack, problems = read_pack(content_dir)
         problems += pack_problems(pack, [BASE_LOCALE])
         problems += missing_intent_problems(pack, [FALLBACK_INTENT])
         errors = [problem for problem in problems if problem.severity == "error"]
         if errors:
             raise ContentError(errors)
-        return cls(pack)
+        return cls(pack, content_dir / "locale", locales)
 
     def entry(self, entry_id: str) -> Entry:
         """The entry with this id; `KeyError` if there is none."""
@@ -104,21 +138,47 @@ class ContentLibrary:
         return self.reply(entry.id, locale, jurisdiction)
 
     def reply(self, entry_id: str, locale: str, jurisdiction: str | None = None) -> RenderedReply:
-        """One entry rendered in the locale (English if it is not written yet) and jurisdiction."""
-        variant = self.variant(entry_id, jurisdiction)
+        """One entry rendered in the locale and jurisdiction, exactly as the person reads it.
+
+        Text not yet translated is shown in English under a note in the person's language; a topic ends
+        with the date it was last checked, written the way the person's locale writes dates; numbers and
+        links in right-to-left text are kept left to right.
+        """
+        entry, variant = self.entry(entry_id), self.variant(entry_id, jurisdiction)
         text, used_locale = _localised(variant.text, locale)
+        translate = Translator(self._catalog_dir, locale).gettext
+        fallback = _language(used_locale) != _language(locale)
+        if fallback:
+            text = f"{translate(NOT_TRANSLATED)}\n\n{text}"
+        if entry.kind == "topic":
+            text += "\n\n" + translate(CHECKED_ON).format(date=long_date(variant.reviewed, locale))
+        if text_direction(locale) == "rtl":
+            text = isolate_ltr_runs(text)
         return RenderedReply(
             entry_id=entry_id,
             text=text,
-            buttons=tuple(self._button(intent, locale) for intent in self._buttons[entry_id]),
-            locale=used_locale,
+            buttons=self._rendered_buttons(entry_id, locale),
+            locale=locale,
             jurisdiction=variant.jurisdiction,
-            fallback_locale=_language(used_locale) != _language(locale),
+            fallback_locale=fallback,
+            reviewed=variant.reviewed,
         )
 
     def menu(self, locale: str) -> tuple[RenderedButton, ...]:
         """The first menu (content/menu.yml) as buttons."""
         return tuple(self._button(intent, locale) for intent in self._menu)
+
+    def language_buttons(self) -> tuple[RenderedButton, ...]:
+        """One button per supported language, each titled in its own language."""
+        return tuple(RenderedButton(language_name(code), language_payload(code)) for code in self._locales)
+
+    def _rendered_buttons(self, entry_id: str, locale: str) -> tuple[RenderedButton, ...]:
+        buttons: list[RenderedButton] = []
+        for intent in self._buttons[entry_id]:
+            buttons += (
+                self.language_buttons() if intent == LANGUAGES_BUTTON else [self._button(intent, locale)]
+            )
+        return tuple(buttons)
 
     def _expand(self, entry: Entry) -> tuple[str, ...]:
         """Intents of an entry's buttons: `menu` expanded; repeats and the entry's own intents left out."""

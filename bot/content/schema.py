@@ -38,6 +38,7 @@ CONTRACT_INTENTS: tuple[str, ...] = (
 )
 FALLBACK_INTENT = "nlu_fallback"
 MENU_BUTTON = "menu"  # in `buttons`, expands to the list in content/menu.yml
+LANGUAGES_BUTTON = "languages"  # in `buttons`, expands to one button per supported language
 BASE_LOCALE = "en"  # every entry is written in English first; other locales fall back to it
 INTERNATIONAL = "international"
 EU = "EU"
@@ -92,6 +93,30 @@ class Entry(_Strict):
     @classmethod
     def _strip_label(cls, label: dict[str, str]) -> dict[str, str]:
         return {locale: value.strip() for locale, value in label.items()}
+
+
+class Translation(_Strict):
+    """`content/translations/<locale>/<entry>.yml`: one entry's label and variant texts in one language.
+
+    Kept apart from the English entry so that a translator works on one file per entry and language, and
+    each translation carries its own review date.
+    """
+
+    entry: Identifier
+    locale: LocaleCode
+    reviewed: date
+    label: str | None = None
+    text: dict[Jurisdiction, str]
+
+    @field_validator("text")
+    @classmethod
+    def _strip_text(cls, text: dict[str, str]) -> dict[str, str]:
+        return {jurisdiction: value.strip() for jurisdiction, value in text.items()}
+
+    @field_validator("label")
+    @classmethod
+    def _strip_label(cls, label: str | None) -> str | None:
+        return label.strip() if label is not None else None
 
 
 class MenuFile(_Strict):

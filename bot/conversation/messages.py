@@ -34,10 +34,11 @@ class IncomingMessage:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to show the survivor."""
+    """One message to show the survivor, in the locale the conversation core chose for the turn."""
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    locale: str | None = None
 
 
 class ConversationHandler(Protocol):
@@ -45,4 +46,8 @@ class ConversationHandler(Protocol):
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer a survivor's message; never raises for a problem the person should hear about."""
+        ...
+
+    async def locale_for(self, pseudonym: str, channel: Channel, hint: str) -> str:
+        """The locale this person is answered in (for a channel's own notices, such as "text only")."""
         ...

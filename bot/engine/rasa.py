@@ -62,6 +62,19 @@ class RasaClient:
             raise EngineUnavailable("unexpected answer")
         return replies_from_rasa(body)
 
+    async def parse(self, text: str) -> tuple[str, float]:
+        """The intent Rasa's NLU finds in a text, and its confidence (no conversation is touched)."""
+        url = self._urls[0] + "/model/parse"
+        try:
+            response = await self._http.post(
+                url, json={"text": text}, params={"token": self._token} if self._token else None
+            )
+            response.raise_for_status()
+            intent = response.json().get("intent") or {}
+        except (httpx.HTTPError, ValueError) as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        return str(intent.get("name") or "nlu_fallback"), float(intent.get("confidence") or 0.0)
+
     async def ready(self) -> bool:
         """True when every Rasa process has a model loaded."""
         for url in self._urls:

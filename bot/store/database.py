@@ -8,6 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -20,13 +21,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_database_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it."""
+def create_database_engine(url: str, pooled: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it.
+
+    `pooled=False` opens a connection per use (migrations: nothing stays open afterwards).
+    """
     url = normalise_url(url)
+    unpooled: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **unpooled)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
+    if not pooled:
+        return create_engine(url, **unpooled)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 

@@ -22,6 +22,7 @@ class Conversation(Base):
     pseudonym: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(16))
+    locale_source: Mapped[str] = mapped_column(String(16), server_default="client")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     message_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -53,6 +53,7 @@ def test_migrations_create_the_conversations_table(database_url: str) -> None:
         "started_at",
         "last_message_at",
         "message_count",
+        "locale_source",
     }
 
 
@@ -71,11 +72,24 @@ def test_each_message_is_counted_in_one_conversation(database_url: str) -> None:
     store = ConversationStore(engine)
     pseudonym = "f" * 64
     for locale in ("en", "en", "es"):
-        store.record_message(pseudonym, "telegram", locale)
-    store.record_message(pseudonym, "webchat", "en")
+        store.record_message(pseudonym, "telegram", locale, "client")
+    store.record_message(pseudonym, "webchat", "en", "client")
     conversation = store.find(pseudonym, "telegram")
     engine.dispose()
     assert conversation is not None
     assert conversation.message_count == 3
     assert conversation.locale == "es"
     assert conversation.last_message_at >= conversation.started_at
+
+
+def test_the_language_a_person_chose_is_kept_with_how_it_was_chosen(database_url: str) -> None:
+    upgrade_database(database_url)
+    engine = create_database_engine(database_url)
+    store = ConversationStore(engine)
+    pseudonym = "e" * 64
+    before = store.locale_of(pseudonym, "telegram")
+    store.record_message(pseudonym, "telegram", "uk", "explicit")
+    after = store.locale_of(pseudonym, "telegram"), store.locale_of(pseudonym, "webchat")
+    engine.dispose()
+    assert before is None
+    assert after == (("uk", "explicit"), None)

@@ -52,13 +52,27 @@ def variant(jurisdiction: str, **text: str) -> dict[str, Any]:
     }
 
 
-def write_pack(directory: Path, *entries: dict[str, Any], menu: list[str]) -> Path:
+def write_pack(
+    directory: Path, *entries: dict[str, Any], menu: list[str], translations: tuple[dict[str, Any], ...] = ()
+) -> Path:
     (directory / "topics").mkdir()
     (directory / "messages").mkdir()
     for entry in entries:
         (directory / "topics" / f"{entry['id']}.yml").write_text(yaml.safe_dump(entry), encoding="utf-8")
+    for translation in translations:
+        folder = directory / "translations" / translation["locale"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{translation['entry']}.yml").write_text(yaml.safe_dump(translation), encoding="utf-8")
     (directory / "menu.yml").write_text(yaml.safe_dump({"menu": menu}), encoding="utf-8")
     return directory
+
+
+def translation(entry: str, locale: str, **text: str) -> dict[str, Any]:
+    return {"entry": entry, "locale": locale, "reviewed": "2026-11-23", "label": entry, "text": text}
+
+
+def first_paragraph(text: str) -> str:
+    return text.split("\n\n")[0]
 
 
 @pytest.fixture
@@ -67,7 +81,7 @@ def shelter_pack(tmp_path: Path) -> ContentLibrary:
         "shelter",
         ["ask_shelter"],
         [
-            variant("international", en="Shelter, anywhere.", fr="Un abri, partout."),
+            variant("international", en="Shelter, anywhere."),
             variant("EU", en="Shelter in the EU."),
             variant("RO", en="Shelter in Romania."),
         ],
@@ -75,8 +89,16 @@ def shelter_pack(tmp_path: Path) -> ContentLibrary:
     )
     legal_aid = entry_file("legal_aid", ["ask_legal_aid"], [variant("international", en="A lawyer.")])
     fallback = entry_file("fallback", ["nlu_fallback"], [variant("international", en="Sorry?")])
+    french = translation("shelter", "fr", international="Un abri, partout.")
     return ContentLibrary.load(
-        write_pack(tmp_path, shelter, legal_aid, fallback, menu=["ask_shelter", "ask_legal_aid"])
+        write_pack(
+            tmp_path,
+            shelter,
+            legal_aid,
+            fallback,
+            menu=["ask_shelter", "ask_legal_aid"],
+            translations=(french,),
+        )
     )
 
 
@@ -105,12 +127,12 @@ def test_unknown_intent_gets_the_fallback(library: ContentLibrary) -> None:
 
 def test_country_variant_wins_over_eu_and_international(shelter_pack: ContentLibrary) -> None:
     reply = shelter_pack.reply_for_intent("ask_shelter", "en", "RO")
-    assert (reply.jurisdiction, reply.text) == ("RO", "Shelter in Romania.")
+    assert (reply.jurisdiction, first_paragraph(reply.text)) == ("RO", "Shelter in Romania.")
 
 
 def test_eu_member_falls_back_to_eu_variant(shelter_pack: ContentLibrary) -> None:
     reply = shelter_pack.reply_for_intent("ask_shelter", "en", "DE")
-    assert (reply.jurisdiction, reply.text) == ("EU", "Shelter in the EU.")
+    assert (reply.jurisdiction, first_paragraph(reply.text)) == ("EU", "Shelter in the EU.")
 
 
 @pytest.mark.parametrize("country", [None, "NG", "GB", "", "international"])
@@ -124,14 +146,46 @@ def test_country_codes_are_read_in_any_case(shelter_pack: ContentLibrary) -> Non
     assert shelter_pack.reply_for_intent("ask_shelter", "en", "ro").jurisdiction == "RO"
 
 
-def test_missing_locale_falls_back_to_english_and_says_so(shelter_pack: ContentLibrary) -> None:
+def test_missing_locale_falls_back_to_english_under_a_note_in_the_persons_language(
+    library: ContentLibrary, shelter_pack: ContentLibrary
+) -> None:
     reply = shelter_pack.reply_for_intent("ask_shelter", "uk", "RO")
-    assert (reply.text, reply.locale, reply.fallback_locale) == ("Shelter in Romania.", "en", True)
+    note = library.reply_for_intent("greet", "uk")  # the real catalogs: the note comes from Ukrainian's
+    assert reply.fallback_locale and reply.locale == "uk"
+    assert reply.text.split("\n\n")[1] == "Shelter in Romania."
+    assert first_paragraph(reply.text) != "Shelter in Romania." and note.text
 
 
 def test_a_written_locale_is_used_and_a_regional_one_uses_its_language(shelter_pack: ContentLibrary) -> None:
     reply = shelter_pack.reply_for_intent("ask_shelter", "fr_CA")
-    assert (reply.text, reply.locale, reply.fallback_locale) == ("Un abri, partout.", "fr", False)
+    assert (first_paragraph(reply.text), reply.fallback_locale) == ("Un abri, partout.", False)
+
+
+def test_a_topic_ends_with_its_review_date_as_the_persons_locale_writes_dates(
+    library: ContentLibrary,
+) -> None:
+    assert library.reply_for_intent("ask_shelter", "es").text.endswith("23 de noviembre de 2026.")
+    assert library.reply_for_intent("ask_shelter", "en").text.endswith("November 23, 2026.")
+
+
+def test_numbers_and_links_in_arabic_stay_left_to_right(library: ContentLibrary) -> None:
+    text = library.reply_for_intent("request_human", "ar", "US").text
+    assert "\u2066+1 888 373 7888\u2069" in text
+
+
+def test_the_language_picker_names_each_language_in_itself(library: ContentLibrary) -> None:
+    buttons = library.reply_for_intent("change_language", "en").buttons
+    titles = {button.payload: button.title for button in buttons}
+    assert titles == {
+        "/language_en": "English",
+        "/language_es": "Español",
+        "/language_fr": "Français",
+        "/language_pt": "Português",
+        "/language_ro": "Română",
+        "/language_ru": "Русский",
+        "/language_uk": "Українська",
+        "/language_ar": "العربية",
+    }
 
 
 def test_menu_buttons_carry_intent_payloads(library: ContentLibrary) -> None:
@@ -153,8 +207,9 @@ def test_asking_for_a_person_does_not_offer_a_person_again(library: ContentLibra
     assert "/request_human" not in payloads and "/immediate_danger" in payloads
 
 
-def test_the_welcome_offers_the_menu(library: ContentLibrary) -> None:
-    assert library.reply_for_intent("greet", "en").buttons == library.menu("en")
+def test_the_welcome_offers_the_menu_and_the_language_picker(library: ContentLibrary) -> None:
+    buttons = library.reply_for_intent("greet", "en").buttons
+    assert buttons[:-1] == library.menu("en") and buttons[-1].payload == "/change_language"
 
 
 def test_a_person_in_danger_reads_the_emergency_numbers_first(library: ContentLibrary) -> None:

@@ -31,9 +31,16 @@ class RecordingCore:
 
     def __init__(self) -> None:
         self.received: list[IncomingMessage] = []
+        self.chosen: dict[str, str] = {}
+
+    async def locale_for(self, pseudonym: str, channel: Channel, hint: str) -> str:
+        return self.chosen.get(pseudonym, hint)
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         self.received.append(message)
+        if message.text == "/language_ar":
+            self.chosen[message.pseudonym] = "ar"
+            return [Reply("مرحبا", locale="ar")]
         if message.text == "crash":
             raise RuntimeError(f"the engine choked on {message.text!r}")
         if message.text == "slow":
@@ -81,7 +88,7 @@ def test_the_page_is_neutral_and_locked_down(client: TestClient) -> None:
     assert response.headers["cache-control"] == "no-store"
     html = response.text
     assert '<html lang="en" dir="ltr">' in html
-    assert "<title>Chat</title>" in html
+    assert '<title data-text="title">Chat</title>' in html
 
 
 def test_the_page_has_no_inline_code_and_nothing_from_other_hosts(client: TestClient) -> None:
@@ -130,7 +137,7 @@ def test_hello_without_a_session_gets_a_new_random_one(client: TestClient) -> No
         first = hello(socket)
     with client.websocket_connect("/chat/ws") as socket:
         second = hello(socket)
-    assert first == {"type": "ready", "session": first["session"], "locale": "en", "dir": "ltr"}
+    assert (first["type"], first["locale"], first["dir"]) == ("ready", "en", "ltr")
     assert len(first["session"]) == 43
     assert first["session"] != second["session"]
 
@@ -177,6 +184,21 @@ def test_without_usable_languages_the_accept_language_header_decides(client: Tes
 
 
 # Talking
+
+
+def test_choosing_another_language_switches_the_page_and_its_direction(client: TestClient) -> None:
+    with client.websocket_connect("/chat/ws") as socket:
+        ready = hello(socket, languages=["en"])
+        say(socket, "/language_ar", id="pick")
+        interface, reply = socket.receive_json(), socket.receive_json()
+        session = ready["session"]
+    with client.websocket_connect("/chat/ws") as socket:
+        again = hello(socket, session=session, languages=["en"])
+    assert (ready["locale"], ready["dir"], ready["text"]["send"]) == ("en", "ltr", "Send")  # type: ignore[index]
+    assert (interface["type"], interface["locale"], interface["dir"]) == ("interface", "ar", "rtl")
+    assert set(interface["text"]) == set(ready["text"])
+    assert (reply["type"], reply["text"], reply["locale"], reply["dir"]) == ("reply", "مرحبا", "ar", "rtl")
+    assert (again["locale"], again["dir"]) == ("ar", "rtl"), "a reconnect keeps the chosen language"
 
 
 def test_each_reply_answers_the_message_with_its_buttons(client: TestClient, core: RecordingCore) -> None:

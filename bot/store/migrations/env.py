@@ -1,7 +1,6 @@
 """Alembic environment: runs migrations against the URL set by bot.store.database."""
 
 from alembic import context
-from sqlalchemy import pool
 
 from bot.store.database import create_database_engine
 from bot.store.models import Base
@@ -26,8 +25,7 @@ def run_migrations_online() -> None:
     """Run migrations on a live connection."""
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
-    engine = create_database_engine(url)
-    engine.pool = pool.NullPool(engine.pool._creator)  # type: ignore[attr-defined]
+    engine = create_database_engine(url, pooled=False)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

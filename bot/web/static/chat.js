@@ -64,11 +64,43 @@
     return message;
   }
 
-  function addBotMessage(text, buttons, extraClass) {
+  // The page's own words in the language the person is answered in (sent on "ready" and on a switch).
+  function showInterface(data) {
+    if (!data.text || typeof data.text !== "object") {
+      return;
+    }
+    var text = data.text;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (element) {
+      var value = text[element.getAttribute("data-text")];
+      if (typeof value === "string") {
+        element.textContent = value;
+      }
+    });
+    [["data-text-placeholder", "placeholder"], ["data-text-aria-label", "aria-label"]].forEach(function (pair) {
+      Array.prototype.forEach.call(document.querySelectorAll("[" + pair[0] + "]"), function (element) {
+        var value = text[element.getAttribute(pair[0])];
+        if (typeof value === "string") {
+          element.setAttribute(pair[1], value);
+        }
+      });
+    });
+    ["connecting", "connected", "reconnecting"].forEach(function (state) {
+      if (typeof text[state] === "string") {
+        status.setAttribute("data-" + state, text[state]);
+      }
+    });
+    setStatus(status.getAttribute("data-state") || "connecting");
+    if (data.locale) {
+      document.documentElement.lang = data.locale;
+      document.documentElement.dir = data.dir === "rtl" ? "rtl" : "ltr";
+    }
+  }
+
+  function addBotMessage(text, buttons, extraClass, locale, dir) {
     var message = addMessage("bot" + (extraClass ? " " + extraClass : ""), text);
-    if (botLocale) {
-      message.lang = botLocale;
-      message.dir = botDir || "auto";
+    if (locale || botLocale) {
+      message.lang = locale || botLocale;
+      message.dir = dir || botDir || "auto";
     }
     if (buttons && buttons.length) {
       var group = document.createElement("div");
@@ -113,14 +145,20 @@
       keepSession(data.session);
       botLocale = data.locale;
       botDir = data.dir;
+      showInterface(data);
       ready = true;
       retries = 0;
       setStatus("connected");
       while (waiting.length && socket.readyState === WebSocket.OPEN) {
         socket.send(waiting.shift());
       }
+    } else if (data.type === "interface") {
+      botLocale = data.locale;
+      botDir = data.dir;
+      showInterface(data);
     } else if (data.type === "reply") {
-      addBotMessage(String(data.text || ""), Array.isArray(data.buttons) ? data.buttons : []);
+      var buttons = Array.isArray(data.buttons) ? data.buttons : [];
+      addBotMessage(String(data.text || ""), buttons, "", data.locale, data.dir);
     } else if (data.type === "error") {
       addBotMessage(String(data.text || ""), [], "error");
     }
