@@ -114,6 +114,8 @@ def _gateway(_args: argparse.Namespace) -> int:
             application = TelegramAdapter(config, opened.core, opened.redis).build()
             updates: list[Any] = ["message", "edited_message", "callback_query", "my_chat_member"]
             async with application:
+                if application.post_init is not None:  # run_polling would call it; we start by hand
+                    await application.post_init(application)
                 await application.start()
                 assert application.updater is not None
                 if settings.telegram_webhook_url:
