@@ -6,7 +6,7 @@ import calendar
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -88,13 +88,7 @@ def read_pack(content_dir: Path) -> tuple[Pack, list[Problem]]:
     if not content_dir.is_dir():
         return Pack({}, {}, ()), [_error(str(content_dir), "", "no such content directory")]
     for directory, kind in ENTRY_DIRS.items():
-        for path in sorted((content_dir / directory).glob("*")):
-            name = f"{directory}/{path.name}"
-            if path.name.startswith(".") or not path.is_file():
-                continue
-            if path.suffix != ".yml":
-                problems.append(_error(name, "", "not read: entries are files ending in .yml"))
-                continue
+        for path, name in _yaml_files(content_dir, f"{directory}/*", "entries", problems):
             entry = _parse(path, name, Entry, problems)
             if entry is None:
                 continue
@@ -125,13 +119,7 @@ def _read_translations(
                 field = f"variants[{variant.jurisdiction}].text.{locale}"
                 message = f"write translations in {TRANSLATIONS_DIR}/{locale}/{written.id}.yml"
                 problems.append(_error(f"{_kind_dir(written)}/{written.id}.yml", field, message))
-    for path in sorted((content_dir / TRANSLATIONS_DIR).glob("*/*")):
-        name = f"{TRANSLATIONS_DIR}/{path.parent.name}/{path.name}"
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix != ".yml":
-            problems.append(_error(name, "", "not read: translations are files ending in .yml"))
-            continue
+    for path, name in _yaml_files(content_dir, f"{TRANSLATIONS_DIR}/*/*", "translations", problems):
         translation = _parse(path, name, Translation, problems)
         if translation is None:
             continue
@@ -152,6 +140,21 @@ def _read_translations(
             if not unknown:
                 found[(entry.id, translation.locale)] = (name, translation)
     return found
+
+
+def _yaml_files(
+    content_dir: Path, pattern: str, what: str, problems: list[Problem]
+) -> Iterator[tuple[Path, str]]:
+    """Each `.yml` file matching `pattern`, with its name relative to `content_dir`; other files are
+    reported, hidden ones skipped."""
+    for path in sorted(content_dir.glob(pattern)):
+        name = path.relative_to(content_dir).as_posix()
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix != ".yml":
+            problems.append(_error(name, "", f"not read: {what} are files ending in .yml"))
+            continue
+        yield path, name
 
 
 def _merged(entry: Entry, translation: Translation) -> Entry:
