@@ -189,3 +189,12 @@ def test_content_show_refuses_an_unknown_topic(capsys: pytest.CaptureFixture[str
 def test_content_show_refuses_a_broken_pack(capsys: pytest.CaptureFixture[str]) -> None:
     assert content_command("show", "ask_shelter", "--content-dir", str(BROKEN)) == 1
     assert "topics/shelter.yml" in capsys.readouterr().out
+
+
+def test_a_file_that_is_not_yaml_is_reported_not_skipped_silently(tmp_path: Path) -> None:
+    content = shutil.copytree(REAL_CONTENT, tmp_path / "content", ignore=shutil.ignore_patterns("locale"))
+    (content / "topics" / "notes.txt").write_text("draft")
+    (content / "translations" / "es" / "shelter.yaml").write_text("entry: shelter")
+    problems = {problem.file: problem.message for problem in check_content(content, ["en"], TODAY, [])}
+    assert problems["topics/notes.txt"] == "not read: entries are files ending in .yml"
+    assert problems["translations/es/shelter.yaml"] == "not read: translations are files ending in .yml"
