@@ -69,7 +69,7 @@ class ConversationCore:
         """Answer one message. Problems become a kind reply in the person's language, never a crash."""
         started = time.perf_counter()
         before = await self._stored_choice(message.pseudonym, message.channel)
-        choice = choose(before, message.locale, message.text, self._detector)
+        choice = choose(before, message.locale, message.text, self._detector, self._locales)
         # Counting the message must not delay the answer: it runs beside the turn. A new locale must be
         # stored before the reply goes out, so that the person's next message already finds it.
         recording = asyncio.create_task(self._record(message, choice))

@@ -114,9 +114,10 @@ def choose(
     client_locale: str | None,
     text: str,
     detector: LanguageDetector | None,
+    supported: Sequence[str] = SUPPORTED_LOCALES,
 ) -> LocaleChoice:
     """The locale for this turn, given what was chosen before and what this message says."""
-    picked = locale_from_payload(text)
+    picked = locale_from_payload(text, supported)
     if picked:
         return LocaleChoice(picked, LocaleSource.EXPLICIT)
     choice = current or LocaleChoice(DEFAULT_LOCALE, LocaleSource.DEFAULT)
