@@ -12,12 +12,16 @@ from bot.actions.nlg import log_answer, rasa_message
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
 
+# After the emergency number: the offer of a person, and the helplines of the person's country.
+FOLLOW_UP_ENTRY = "danger_next"
+
 
 class ActionEmergency(Action):
-    """Answer a person in immediate danger: the emergency number first, in one short message.
+    """Answer a person in immediate danger: the emergency number first, in one short message, then help.
 
-    A custom action rather than a response because it will grow logic: the person's country,
-    and the offer of a counsellor (handoff).
+    The first message holds only the country's emergency number (or 112 and the question "which
+    country?" when the country is unknown), so that it is read in a second; the second offers a person
+    and lists the country's helplines.
     """
 
     def __init__(self, content: ContentLibrary) -> None:
@@ -35,5 +39,7 @@ class ActionEmergency(Action):
         turn = turn_from_message(tracker.latest_message)
         reply = self._content.reply_for_intent("immediate_danger", turn.locale, turn.country)
         dispatcher.utter_message(**rasa_message(reply))
+        follow_up = self._content.reply(FOLLOW_UP_ENTRY, turn.locale, turn.country)
+        dispatcher.utter_message(**rasa_message(follow_up))
         log_answer("emergency_answered", reply, started)
         return []

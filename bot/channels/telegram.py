@@ -46,12 +46,19 @@ SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try ag
 COMMAND_HELP = _("What I can help with")
 COMMAND_START = _("Start or restart the conversation")
 COMMAND_LANGUAGE = _("Choose your language")
-COMMANDS = (("start", COMMAND_START), ("help", COMMAND_HELP), ("language", COMMAND_LANGUAGE))
+COMMAND_COUNTRY = _("Change your country")
+COMMANDS = (
+    ("start", COMMAND_START),
+    ("help", COMMAND_HELP),
+    ("language", COMMAND_LANGUAGE),
+    ("country", COMMAND_COUNTRY),
+)
 
 # What a button may send back: an intent (`/ask_shelter`) or a language (`/language_uk`), nothing else;
 # clients can forge callbacks.
 BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z_]{0,62}$")
 UPDATE_SEEN_TTL_S = 24 * 3600
+KEYBOARD_ONE_COLUMN_MAX = 6
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,7 @@ class TelegramAdapter:
         application.add_handler(CommandHandler("start", self._on_start, filters=private))
         application.add_handler(CommandHandler("help", self._on_help, filters=private))
         application.add_handler(CommandHandler("language", self._on_language, filters=private))
+        application.add_handler(CommandHandler("country", self._on_country, filters=private))
         application.add_handler(MessageHandler(private & filters.COMMAND, self._on_help))
         application.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
         application.add_handler(CallbackQueryHandler(self._on_button))
@@ -161,6 +169,9 @@ class TelegramAdapter:
 
     async def _on_language(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._converse(update, "/change_language")
+
+    async def _on_country(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._converse(update, "/change_country")
 
     async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -246,10 +257,12 @@ def _locale_of(user: User | None) -> str:
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """One button per row; a long list (countries, languages) two per row, so it fits on a phone."""
     if not reply.buttons:
         return None
-    rows = [[InlineKeyboardButton(button.title, callback_data=button.payload)] for button in reply.buttons]
-    return InlineKeyboardMarkup(rows)
+    width = 2 if len(reply.buttons) > KEYBOARD_ONE_COLUMN_MAX else 1
+    buttons = [InlineKeyboardButton(button.title, callback_data=button.payload) for button in reply.buttons]
+    return InlineKeyboardMarkup([buttons[index : index + width] for index in range(0, len(buttons), width)])
 
 
 def _message_kind(update: Update) -> str:

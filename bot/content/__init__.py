@@ -1,7 +1,8 @@
 """Reviewed content: what survivors read, loaded from `content/`, checked, and rendered per turn."""
 
-from bot.content.check import Problem, check_content
+from bot.content.check import Problem
 from bot.content.library import ContentError, ContentLibrary, RenderedButton, RenderedReply
+from bot.content.review import check_content
 from bot.content.schema import CONTRACT_INTENTS, FALLBACK_INTENT, Entry, Source, Variant
 
 __all__ = [

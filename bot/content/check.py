@@ -17,11 +17,13 @@ from pydantic import ValidationError
 
 from bot.content.schema import (
     BASE_LOCALE,
+    COUNTRIES_BUTTON,
     INTERNATIONAL,
     LANGUAGES_BUTTON,
     MAX_LABEL_CHARS,
     MAX_TEXT_CHARS,
     MENU_BUTTON,
+    CountryFile,
     Entry,
     MenuFile,
     Translation,
@@ -31,11 +33,12 @@ from bot.content.schema import (
 ENTRY_DIRS: Mapping[str, str] = {"topics": "topic", "messages": "message"}
 MENU_FILE = "menu.yml"
 TRANSLATIONS_DIR = "translations"
+COUNTRIES_DIR = "countries"
 _NUMBER = re.compile(r"\d+")
 WARN_AFTER_MONTHS = 12
 EXPIRE_AFTER_MONTHS = 24
 
-_Model = TypeVar("_Model", Entry, MenuFile, Translation)
+_Model = TypeVar("_Model", Entry, MenuFile, Translation, CountryFile)
 
 
 @dataclass(frozen=True)
@@ -65,19 +68,20 @@ class Pack:
     files: Mapping[str, str]
     menu: tuple[str, ...]
     translations: Mapping[tuple[str, str], tuple[str, Translation]] = dataclasses.field(default_factory=dict)
+    countries: Mapping[str, tuple[str, CountryFile]] = dataclasses.field(default_factory=dict)
 
 
-def check_content(
+def source_problems(
     content_dir: Path, locales: Sequence[str], today: date, required_intents: Collection[str]
-) -> list[Problem]:
-    """Every problem in the content pack: schema, cross-references, locales, sources and review dates."""
+) -> tuple[Pack, list[Problem]]:
+    """The pack as read, and every problem in its files: schema, cross-references, locales, review dates."""
     pack, problems = read_pack(content_dir)
     problems += pack_problems(pack, [BASE_LOCALE])
     problems += translation_problems(pack, locales)
     problems += missing_intent_problems(pack, required_intents)
     problems += unknown_intent_problems(pack, required_intents)
     problems += review_problems(pack, today)
-    return sorted(problems, key=lambda problem: problem.file)  # stable: rule order within a file
+    return pack, problems
 
 
 def read_pack(content_dir: Path) -> tuple[Pack, list[Problem]]:
@@ -105,7 +109,22 @@ def read_pack(content_dir: Path) -> tuple[Pack, list[Problem]]:
     translations = _read_translations(content_dir, entries, problems)
     for (entry_id, _locale), (_name, translation) in translations.items():
         entries[entry_id] = _merged(entries[entry_id], translation)
-    return Pack(entries, files, tuple(menu.menu) if menu else (), translations), problems
+    countries = _read_countries(content_dir, problems)
+    return Pack(entries, files, tuple(menu.menu) if menu else (), translations, countries), problems
+
+
+def _read_countries(content_dir: Path, problems: list[Problem]) -> dict[str, tuple[str, CountryFile]]:
+    """Every country file that parsed and is named after its country code."""
+    found: dict[str, tuple[str, CountryFile]] = {}
+    for path, name in _yaml_files(content_dir, f"{COUNTRIES_DIR}/*", "countries", problems):
+        country = _parse(path, name, CountryFile, problems)
+        if country is None:
+            continue
+        if country.country != path.stem:
+            problems.append(_error(name, "country", f"'{country.country}' must equal the file name"))
+            continue
+        found[country.country] = (name, country)
+    return found
 
 
 def _read_translations(
@@ -238,6 +257,10 @@ def pack_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
         file = pack.files[entry_id]
         problems += _variant_problems(entry, file, required)
         problems += _label_length_problems(entry, file)
+        if entry.asks_country and not entry.answers:
+            problems.append(
+                _error(file, "asks_country", "an entry that asks for the country must answer an intent")
+            )
         for intent in entry.answers:
             if intent in owners and owners[intent] != entry_id:
                 other = pack.files[owners[intent]]
@@ -278,6 +301,9 @@ def review_problems(pack: Pack, today: date) -> list[Problem]:
         for variant in entry.variants
     ]
     reviews += [(name, "reviewed", translation.reviewed) for name, translation in pack.translations.values()]
+    for name, country in pack.countries.values():
+        reviews.append((name, "reviewed", country.reviewed))
+        reviews += [(name, f"services[{s.id}].reviewed", s.reviewed) for s in country.services]
     for file, field, day in reviews:
         reviewed = day.isoformat()
         if day > today:
@@ -368,7 +394,7 @@ def _button_problems(pack: Pack, owners: Mapping[str, str]) -> list[Problem]:
     ]
     for entry_id, entry in pack.entries.items():
         for intent in entry.buttons:
-            if intent not in (MENU_BUTTON, LANGUAGES_BUTTON) and intent not in owners:
+            if intent not in (MENU_BUTTON, LANGUAGES_BUTTON, COUNTRIES_BUTTON) and intent not in owners:
                 problems.append(_error(pack.files[entry_id], "buttons", f"no entry answers '{intent}'"))
     return problems
 

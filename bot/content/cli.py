@@ -6,8 +6,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from bot.content.check import check_content
 from bot.content.library import ContentError, ContentLibrary, RenderedReply
+from bot.content.review import check_content
 from bot.content.schema import CONTRACT_INTENTS
 from bot.i18n import SUPPORTED_LOCALES
 

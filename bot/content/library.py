@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from bot.content.check import Pack, Problem, missing_intent_problems, pack_problems, read_pack
+from bot.content.directory import Directory, directory_block
 from bot.content.schema import (
     BASE_LOCALE,
+    COUNTRIES_BUTTON,
     EU,
+    EU_MEMBER_STATES,
     FALLBACK_INTENT,
     INTERNATIONAL,
     LANGUAGES_BUTTON,
@@ -18,6 +22,7 @@ from bot.content.schema import (
     Entry,
     Variant,
 )
+from bot.countries import country_flag, country_name, country_payload
 from bot.i18n import (
     SUPPORTED_LOCALES,
     Translator,
@@ -32,14 +37,13 @@ from bot.i18n import (
 # Said above a text shown in English because it is not translated yet; below each topic, its review date.
 NOT_TRANSLATED = _("This part is not yet written in your language, so here it is in English.")
 CHECKED_ON = _("Last checked by the helpline team: {date}.")
+# Asked under a reply that depends on the country, when the person has not said which one they are in.
+ASK_COUNTRY = _(
+    "Which country are you in? Then I can give you the right numbers. "
+    "Tap it below or write its name. I will never ask for your city or address."
+)
+CHANGE_COUNTRY_INTENT = "change_country"
 
-# Member states of the European Union (ISO 3166 alpha-2); their people also read the `EU` variant.
-EU_MEMBER_STATES = frozenset(
-    {
-        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-    }
-)  # fmt: skip
 # Codes people and EU documents use that are not ISO 3166: the UK, and Greece's "EL".
 _COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 
@@ -66,6 +70,7 @@ class RenderedReply:
     jurisdiction: str
     fallback_locale: bool
     reviewed: date
+    country: str | None = None
 
 
 class ContentError(Exception):
@@ -88,6 +93,7 @@ class ContentLibrary:
         self._entries = dict(pack.entries)
         self._owners = {intent: entry for entry in self._entries.values() for intent in entry.answers}
         self._menu = pack.menu
+        self._directory = Directory({code: country for code, (_name, country) in pack.countries.items()})
         self._variants = {
             entry.id: {variant.jurisdiction: variant for variant in entry.variants}
             for entry in self._entries.values()
@@ -138,30 +144,65 @@ class ContentLibrary:
         return self.reply(entry.id, locale, jurisdiction)
 
     def reply(self, entry_id: str, locale: str, jurisdiction: str | None = None) -> RenderedReply:
-        """One entry rendered in the locale and jurisdiction, exactly as the person reads it.
+        """One entry rendered in the locale and for the person's country, exactly as the person reads it.
 
-        Text not yet translated is shown in English under a note in the person's language; a topic ends
-        with the date it was last checked, written the way the person's locale writes dates; numbers and
-        links in right-to-left text are kept left to right.
+        Text not yet translated is shown in English under a note in the person's language. An entry that
+        lists services adds the country's directory; one that depends on the country asks for it (with a
+        button per covered country) while it is unknown. A topic ends with the date it was last checked,
+        written the way the person's locale writes dates; numbers and links in right-to-left text are kept
+        left to right.
         """
         entry, variant = self.entry(entry_id), self.variant(entry_id, jurisdiction)
+        country = country_code(jurisdiction)
         text, used_locale = _localised(variant.text, locale)
         translate = Translator(self._catalog_dir, locale).gettext
         fallback = _language(used_locale) != _language(locale)
         if fallback:
             text = f"{translate(NOT_TRANSLATED)}\n\n{text}"
+        if entry.services and country:
+            text += "\n\n" + directory_block(self._directory, country, entry.services, locale, translate)
+        asking = self.asks_country(entry) and country is None
+        if asking:
+            text += "\n\n" + translate(ASK_COUNTRY)
         if entry.kind == "topic":
-            text += "\n\n" + translate(CHECKED_ON).format(date=long_date(variant.reviewed, locale))
+            checked = translate(CHECKED_ON).format(date=long_date(variant.reviewed, locale))
+            text += "\n\n" + (checked[:-1] if checked.endswith("..") else checked)  # "2026 р.."
         if text_direction(locale) == "rtl":
             text = isolate_ltr_runs(text)
+        buttons = (
+            self.country_buttons(locale, entry.answers[0])
+            if asking
+            else self._rendered_buttons(entry, locale, country)
+        )
         return RenderedReply(
             entry_id=entry_id,
             text=text,
-            buttons=self._rendered_buttons(entry_id, locale),
+            buttons=buttons,
             locale=locale,
             jurisdiction=variant.jurisdiction,
             fallback_locale=fallback,
             reviewed=variant.reviewed,
+            country=country,
+        )
+
+    def asks_country(self, entry: Entry) -> bool:
+        """Whether the entry's answer depends on the person's country (and there are countries to offer)."""
+        return entry.asks_country and bool(entry.answers) and bool(self._directory.countries())
+
+    def countries(self) -> tuple[str, ...]:
+        """The countries with reviewed numbers and services."""
+        return self._directory.countries()
+
+    def emergency_numbers(self, country: str) -> tuple[str, ...]:
+        """A country's emergency numbers from its file (the EU's for member states without one)."""
+        return self._directory.emergency_numbers(country)
+
+    def country_buttons(self, locale: str, then_intent: str | None = None) -> tuple[RenderedButton, ...]:
+        """A button per covered country, named in the person's language; it then answers `then_intent`."""
+        names = {code: country_name(code, locale) for code in self._directory.countries()}
+        return tuple(
+            RenderedButton(f"{country_flag(code)} {names[code]}", country_payload(code, then_intent))
+            for code in sorted(names, key=lambda code: _sort_key(names[code]))
         )
 
     def menu(self, locale: str) -> tuple[RenderedButton, ...]:
@@ -172,12 +213,19 @@ class ContentLibrary:
         """One button per supported language, each titled in its own language."""
         return tuple(RenderedButton(language_name(code), language_payload(code)) for code in self._locales)
 
-    def _rendered_buttons(self, entry_id: str, locale: str) -> tuple[RenderedButton, ...]:
+    def _rendered_buttons(self, entry: Entry, locale: str, country: str | None) -> tuple[RenderedButton, ...]:
         buttons: list[RenderedButton] = []
-        for intent in self._buttons[entry_id]:
-            buttons += (
-                self.language_buttons() if intent == LANGUAGES_BUTTON else [self._button(intent, locale)]
-            )
+        for intent in self._buttons[entry.id]:
+            if intent == LANGUAGES_BUTTON:
+                buttons += self.language_buttons()
+            elif intent == COUNTRIES_BUTTON:
+                buttons += self.country_buttons(locale)
+            else:
+                buttons.append(self._button(intent, locale))
+        # Whoever reads numbers for a country can say it is the wrong one.
+        changeable = entry.services and country and CHANGE_COUNTRY_INTENT not in entry.answers
+        if changeable and CHANGE_COUNTRY_INTENT in self._owners:
+            buttons.append(self._button(CHANGE_COUNTRY_INTENT, locale))
         return tuple(buttons)
 
     def _expand(self, entry: Entry) -> tuple[str, ...]:
@@ -190,6 +238,13 @@ class ContentLibrary:
     def _button(self, intent: str, locale: str) -> RenderedButton:
         title, _ = _localised(self._owners[intent].label, locale)
         return RenderedButton(title=title, payload=f"/{intent}")
+
+
+def country_code(jurisdiction: str | None) -> str | None:
+    """The two-letter country in a jurisdiction ("ro", "UK" → "GB"); None for none, `EU` or international."""
+    code = (jurisdiction or "").strip().upper()
+    code = _COUNTRY_ALIASES.get(code, code)
+    return code if len(code) == 2 and code.isalpha() and code != EU else None
 
 
 def _jurisdictions_to_try(jurisdiction: str | None) -> tuple[str, ...]:
@@ -210,6 +265,13 @@ def _localised(texts: dict[str, str], locale: str) -> tuple[str, str]:
         if texts.get(candidate):
             return texts[candidate], candidate
     raise KeyError(f"no '{BASE_LOCALE}' text")  # the pack checks rule this out
+
+
+def _sort_key(name: str) -> str:
+    """Names in alphabetical order as people expect it: "États-Unis" among the E's, not after Z."""
+    return "".join(
+        char for char in unicodedata.normalize("NFD", name.casefold()) if not unicodedata.combining(char)
+    )
 
 
 def _language(locale: str) -> str:

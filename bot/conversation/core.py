@@ -13,8 +13,10 @@ import structlog
 
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
 from bot.conversation.messages import Channel, IncomingMessage, Reply
+from bot.countries import country_from_payload, match_country
 from bot.engine.rasa import EngineUnavailable
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
+from bot.store.conversations import StoredConversation
 
 log = structlog.get_logger(__name__)
 
@@ -25,6 +27,9 @@ ENGINE_DOWN = _(
 NOTHING_TO_SAY = _("Sorry, I don't have an answer for that. Please try other words or write 'menu'.")
 # After a language button, the person sees what the bot can do, in the language they just chose.
 AFTER_LANGUAGE_CHOICE = "/bot_capabilities"
+# After a country picked from the country list alone (not under a question), the same.
+AFTER_COUNTRY_CHOICE = "bot_capabilities"
+ASK_COUNTRY_AGAIN = "/change_country"
 
 
 class Engine(Protocol):
@@ -36,14 +41,22 @@ class Engine(Protocol):
 
 
 class ConversationLog(Protocol):
-    """Where the fact of a conversation is recorded (never its text), with the locale chosen."""
+    """Where the fact of a conversation is recorded (never its text), with the locale and country."""
 
-    def locale_of(self, pseudonym: str, channel: str) -> tuple[str, str] | None:
-        """The locale a person was last answered in, and its source's name, if they wrote before."""
+    def state_of(self, pseudonym: str, channel: str) -> StoredConversation | None:
+        """What was kept of a person's conversation, if they wrote before."""
         ...
 
-    def record_message(self, pseudonym: str, channel: str, locale: str, locale_source: str) -> None:
-        """Count one incoming message and keep the locale it was answered in."""
+    def record_message(
+        self,
+        pseudonym: str,
+        channel: str,
+        locale: str,
+        locale_source: str,
+        country: str | None = None,
+        pending_intent: str | None = None,
+    ) -> None:
+        """Count one incoming message and keep its locale, country and pending country question."""
         ...
 
 
@@ -66,25 +79,41 @@ class ConversationCore:
         self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        """Answer one message. Problems become a kind reply in the person's language, never a crash."""
+        """Answer one message. Problems become a kind reply in the person's language, never a crash.
+
+        The person's country comes from a country button, or from their answer to "which country are
+        you in?" matched against country names; then the question they had asked is answered for it.
+        """
         started = time.perf_counter()
-        before = await self._stored_choice(message.pseudonym, message.channel)
+        stored = await self._stored(message.pseudonym, message.channel)
+        before = _locale_choice(stored, self._locales)
         choice = choose(before, message.locale, message.text, self._detector, self._locales)
-        # Counting the message must not delay the answer: it runs beside the turn. A new locale must be
-        # stored before the reply goes out, so that the person's next message already finds it.
-        recording = asyncio.create_task(self._record(message, choice))
+        text, country = self._understood(message.text, stored)
+        replies = await self._answer(message, text, choice.locale, country)
+        after = StoredConversation(
+            choice.locale, choice.source.name.lower(), country, _pending_intent(replies)
+        )
+        # Counting the message must not delay the answer: it runs beside the turn. A new locale, country
+        # or question must be stored before the reply goes out, so the person's next message finds it.
+        recording = asyncio.create_task(self._record(message, after))
         self._recordings.add(recording)
         recording.add_done_callback(self._recordings.discard)
-        text = AFTER_LANGUAGE_CHOICE if locale_from_payload(message.text, self._locales) else message.text
-        replies = await self._answer(message, text, choice.locale)
-        if choice != before:
+        if stored is None or (stored.locale, stored.locale_source, stored.country, stored.pending_intent) != (
+            after.locale,
+            after.locale_source,
+            after.country,
+            after.pending_intent,
+        ):
             await recording
+        if choice != before:
             log.info(
                 "locale_chosen",
                 pseudonym=message.pseudonym[:12],
                 locale=choice.locale,
                 source=choice.source.name.lower(),
             )
+        if stored is None or stored.country != country:
+            log.info("country_chosen", pseudonym=message.pseudonym[:12], country=country)
         log.info(
             "turn",
             pseudonym=message.pseudonym[:12],
@@ -95,19 +124,40 @@ class ConversationCore:
         )
         return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
 
+    def _understood(self, text: str, stored: StoredConversation | None) -> tuple[str, str | None]:
+        """What to send the engine, and the country: buttons and answers to the country question."""
+        country = stored.country if stored else None
+        if locale_from_payload(text, self._locales):
+            return AFTER_LANGUAGE_CHOICE, country
+        if text.startswith("/country_"):
+            picked = country_from_payload(text)
+            if picked is None:  # a forged or outdated button: ask again
+                return ASK_COUNTRY_AGAIN, country
+            code, then_intent = picked
+            return f"/{then_intent or AFTER_COUNTRY_CHOICE}", code
+        if stored and stored.pending_intent:
+            named = match_country(text, self._locales)
+            if named:
+                return f"/{stored.pending_intent}", named
+        return text, country
+
     async def locale_for(self, pseudonym: str, channel: Channel, hint: str) -> str:
         """The locale this person is answered in: their stored choice, else the channel's hint."""
-        stored = await self._stored_choice(pseudonym, channel)
-        return stored.locale if stored and stored.source > LocaleSource.CLIENT else hint
+        choice = _locale_choice(await self._stored(pseudonym, channel), self._locales)
+        return choice.locale if choice and choice.source > LocaleSource.CLIENT else hint
 
     async def drain(self) -> None:
         """Wait for conversation counters still being written (at shutdown)."""
         if self._recordings:
             await asyncio.gather(*self._recordings, return_exceptions=True)
 
-    async def _answer(self, message: IncomingMessage, text: str, locale: str) -> list[Reply]:
+    async def _answer(
+        self, message: IncomingMessage, text: str, locale: str, country: str | None
+    ) -> list[Reply]:
         translate = Translator(self._catalog_dir, locale).gettext
         metadata: dict[str, object] = {"locale": locale, "channel": message.channel.value}
+        if country:
+            metadata["country"] = country
         try:
             replies = await self._engine.send(message.pseudonym, text, metadata)
         except EngineUnavailable as error:
@@ -118,25 +168,42 @@ class ConversationCore:
             return [Reply(text=translate(NOTHING_TO_SAY))]
         return replies
 
-    async def _stored_choice(self, pseudonym: str, channel: Channel) -> LocaleChoice | None:
+    async def _stored(self, pseudonym: str, channel: Channel) -> StoredConversation | None:
         try:
-            stored = await asyncio.to_thread(self._conversations.locale_of, pseudonym, channel.value)
+            return await asyncio.to_thread(self._conversations.state_of, pseudonym, channel.value)
         except Exception as error:  # without the store, the channel's hint still gives a language
-            log.warning("locale_not_read", error=type(error).__name__)
+            log.warning("conversation_not_read", error=type(error).__name__)
             return None
-        if stored is None or stored[0] not in self._locales:
-            return None
-        locale, source = stored
-        return LocaleChoice(locale, LocaleSource.__members__.get(source.upper(), LocaleSource.CLIENT))
 
-    async def _record(self, message: IncomingMessage, choice: LocaleChoice) -> None:
+    async def _record(self, message: IncomingMessage, state: StoredConversation) -> None:
         try:
             await asyncio.to_thread(
                 self._conversations.record_message,
                 message.pseudonym,
                 message.channel.value,
-                choice.locale,
-                choice.source.name.lower(),
+                state.locale,
+                state.locale_source,
+                state.country,
+                state.pending_intent,
             )
         except Exception as error:  # the answer matters more than the counter
             log.warning("conversation_not_recorded", error=type(error).__name__)
+
+
+def _locale_choice(stored: StoredConversation | None, locales: Sequence[str]) -> LocaleChoice | None:
+    """The stored locale as a choice of known strength; None when there is none or it is unsupported."""
+    if stored is None or stored.locale not in locales:
+        return None
+    return LocaleChoice(
+        stored.locale, LocaleSource.__members__.get(stored.locale_source.upper(), LocaleSource.CLIENT)
+    )
+
+
+def _pending_intent(replies: Sequence[Reply]) -> str | None:
+    """The question a reply asks the country for: the intent its country buttons answer, if any."""
+    for reply in replies:
+        for button in reply.buttons:
+            picked = country_from_payload(button.payload)
+            if picked:
+                return picked[1] or AFTER_COUNTRY_CHOICE
+    return None

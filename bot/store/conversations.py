@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import Engine, select
@@ -9,6 +10,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.store.models import Conversation
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    """What the bot keeps between a person's messages: their locale (and its source) and country."""
+
+    locale: str
+    locale_source: str
+    country: str | None = None
+    pending_intent: str | None = None
 
 
 class ConversationStore:
@@ -22,15 +33,24 @@ class ConversationStore:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
     def record_message(
-        self, pseudonym: str, channel: str, locale: str, locale_source: str, at: datetime | None = None
+        self,
+        pseudonym: str,
+        channel: str,
+        locale: str,
+        locale_source: str,
+        country: str | None = None,
+        pending_intent: str | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Count one incoming message and keep the locale it was answered in (atomic upsert)."""
+        """Count one incoming message; keep its locale, the country and any pending question (upsert)."""
         now = at or datetime.now(timezone.utc)
         statement = self._insert(Conversation).values(
             pseudonym=pseudonym,
             channel=channel,
             locale=locale,
             locale_source=locale_source,
+            country=country,
+            pending_intent=pending_intent,
             started_at=now,
             last_message_at=now,
             message_count=1,
@@ -40,6 +60,8 @@ class ConversationStore:
             set_={
                 "locale": statement.excluded.locale,
                 "locale_source": statement.excluded.locale_source,
+                "country": statement.excluded.country,
+                "pending_intent": statement.excluded.pending_intent,
                 "last_message_at": statement.excluded.last_message_at,
                 "message_count": Conversation.message_count + 1,
             },
@@ -47,14 +69,18 @@ class ConversationStore:
         with self._engine.begin() as connection:
             connection.execute(statement)
 
-    def locale_of(self, pseudonym: str, channel: str) -> tuple[str, str] | None:
-        """The locale a person was last answered in and how it was chosen, if they wrote before."""
-        query = select(Conversation.locale, Conversation.locale_source).where(
-            Conversation.pseudonym == pseudonym, Conversation.channel == channel
-        )
+    def state_of(self, pseudonym: str, channel: str) -> StoredConversation | None:
+        """The locale a person was last answered in, how it was chosen, and their country, if known."""
+        query = select(
+            Conversation.locale, Conversation.locale_source, Conversation.country, Conversation.pending_intent
+        ).where(Conversation.pseudonym == pseudonym, Conversation.channel == channel)
         with self._engine.connect() as connection:
             row = connection.execute(query).one_or_none()
-        return (row.locale, row.locale_source) if row else None
+        return (
+            StoredConversation(row.locale, row.locale_source, row.country, row.pending_intent)
+            if row
+            else None
+        )
 
     def find(self, pseudonym: str, channel: str) -> Conversation | None:
         """The conversation of a pseudonym on a channel, if any."""

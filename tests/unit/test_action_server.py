@@ -57,7 +57,7 @@ def test_a_broken_request_is_refused_without_a_crash(client: TestClient) -> None
     assert client.post("/webhook", content=b"{not json").status_code == 400
 
 
-def test_the_emergency_action_answers_with_the_danger_entry(
+def test_the_emergency_action_gives_the_emergency_number_first_then_offers_a_person(
     client: TestClient, content: ContentLibrary
 ) -> None:
     action_call = {
@@ -67,7 +67,10 @@ def test_the_emergency_action_answers_with_the_danger_entry(
         "tracker": {
             "sender_id": "x",
             "slots": {},
-            "latest_message": {"intent": {"name": "immediate_danger"}, "metadata": {"locale": "en"}},
+            "latest_message": {
+                "intent": {"name": "immediate_danger"},
+                "metadata": {"locale": "uk", "country": "RO"},
+            },
             "events": [],
             "paused": False,
             "followup_action": None,
@@ -77,8 +80,12 @@ def test_the_emergency_action_answers_with_the_danger_entry(
         "domain": {},
     }
     body = client.post("/webhook", json=action_call).json()
-    [response] = body["responses"]
-    assert response["text"] == content.reply_for_intent("immediate_danger", "en").text
+    emergency, offer = body["responses"]
+    assert emergency["text"] == content.reply_for_intent("immediate_danger", "uk", "RO").text
+    assert emergency["text"].startswith("Телефонуйте 112")
+    assert offer["text"] == content.reply("danger_next", "uk", "RO").text
+    assert "+40 800 800 678" in offer["text"]
+    assert "/request_human" in [button["payload"] for button in offer["buttons"]]
 
 
 def test_an_unknown_action_is_a_404(client: TestClient) -> None:

@@ -74,6 +74,28 @@ def test_the_real_pack_is_freshly_reviewed() -> None:
         ("warning", "translations/fr/compensation.yml", "reviewed", "after this translation"),
         ("error", "translations/fr/weather.yml", "entry", "no entry 'weather'"),
         ("error", "translations/es/compensation.yml", "locale", "must equal the folder name"),
+        (
+            "error",
+            "countries/RO.yml",
+            "services[wrong_country].contacts[0].number",
+            "a number of ES, not of RO",
+        ),
+        (
+            "error",
+            "countries/RO.yml",
+            "services[not_a_number].contacts[0].number",
+            "not a valid phone number",
+        ),
+        ("error", "countries/RO.yml", "services[unknown_short].contacts[0].number", "unlisted_short_number"),
+        ("error", "countries/RO.yml", "emergency[1].number", "not an emergency number in RO"),
+        ("error", "countries/RO.yml", "services[no_source].sources", "at least one source"),
+        ("error", "countries/RO.yml", "services[stale].reviewed", "more than 24 months"),
+        ("warning", "countries/RO.yml", "services[due].reviewed", "more than 12 months"),
+        ("error", "countries/RO.yml", "services[due].id", "already used in countries/RO.yml"),
+        ("error", "countries/RO.yml", "services[due].hours.timezone", "need the service's time zone"),
+        ("error", "countries/XY.yml", "services[0].hours.timezone", "unknown time zone 'Europe/Atlantis'"),
+        ("error", "countries/FR.yml", "country", "'DE' must equal the file name"),
+        ("error", "countries/ZZ.yml", "country", "not an ISO 3166 country code"),
     ],
     ids=[
         "missing source",
@@ -94,6 +116,18 @@ def test_the_real_pack_is_freshly_reviewed() -> None:
         "translation older than the English",
         "translation of no entry",
         "translation in the wrong folder",
+        "phone number of another country",
+        "invalid phone number",
+        "short number phonenumbers does not know",
+        "emergency number that is not one",
+        "service without a source",
+        "service review 34 months old",
+        "service review 17 months old",
+        "service id used twice",
+        "opening days without a time zone",
+        "unknown time zone",
+        "country file named after another country",
+        "not a country",
     ],
 )
 def test_check_fails_on_a_broken_fixture(severity: str, file: str, field: str, words: str) -> None:
@@ -160,7 +194,8 @@ def test_check_command_exits_0_when_there_are_only_warnings(
 
 
 def test_content_show_prints_the_topic(capsys: pytest.CaptureFixture[str]) -> None:
-    assert content_command("show", "ask_shelter", "--lang", "en", "--content-dir", str(REAL_CONTENT)) == 0
+    command = ("show", "ask_shelter", "--lang", "en", "--country", "GB", "--content-dir", str(REAL_CONTENT))
+    assert content_command(*command) == 0
     output = capsys.readouterr().out
     assert "safe place to stay" in output
     assert "[ Talk to a person ]  /request_human" in output

@@ -1,0 +1,145 @@
+"""The country directory: numbers by country in the person's language, the country question, the checks."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from bot.content import CONTRACT_INTENTS, ContentLibrary, check_content
+from bot.content.directory import hours_text
+from bot.content.schema import Hours, OpeningTimes
+from bot.i18n import SUPPORTED_LOCALES
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_CONTENT = ROOT / "content"
+TODAY = date(2026, 11, 23)
+# Every seeded country with its emergency number and one helpline number as a person dials it.
+SEEDED = {
+    "US": ("911", "+1 888-373-7888"),
+    "GB": ("999", "+44 800 012 1700"),
+    "IT": ("112", "+39 800 290 290"),
+    "RO": ("112", "+40 800 800 678"),
+    "UA": ("112", "527"),
+    "ES": ("112", "+34 900 105 090"),
+    "DE": ("112", "116 016"),
+    "FR": ("112", "+33 1 44 52 88 90"),
+    "PL": ("112", "+48 22 628 01 20"),
+    "NL": ("112", "+31 33 448 1186"),
+    "PT": ("112", None),
+    "GR": ("112", None),
+}
+
+
+@pytest.fixture(scope="module")
+def library() -> ContentLibrary:
+    return ContentLibrary.load(REAL_CONTENT)
+
+
+def test_every_seeded_country_is_covered(library: ContentLibrary) -> None:
+    assert set(library.countries()) == set(SEEDED)
+
+
+@pytest.mark.parametrize("country", sorted(SEEDED))
+def test_shelter_lists_the_countrys_helplines(library: ContentLibrary, country: str) -> None:
+    emergency, helpline = SEEDED[country]
+    reply = library.reply_for_intent("ask_shelter", "en", country)
+    if helpline:
+        assert helpline in reply.text
+    else:
+        assert f"In an emergency, call {emergency}." in reply.text
+    assert "/change_country" in [button.payload for button in reply.buttons]
+
+
+def test_the_directory_is_written_in_the_persons_language(library: ContentLibrary) -> None:
+    reply = library.reply_for_intent("ask_legal_aid", "uk", "PL")
+    assert "Румунія" not in reply.text and "Польща" in reply.text  # Babel's Ukrainian name of Poland
+    assert "понеділок–пʼятниця" in reply.text.lower() or "понеділок–п’ятниця" in reply.text.lower()
+    assert "+48 22 628 01 20" in reply.text
+
+
+def test_services_of_the_eu_are_listed_in_every_member_state(library: ContentLibrary) -> None:
+    assert "116000" in library.reply_for_intent("ask_child_protection", "en", "IT").text
+    assert "116000" not in library.reply_for_intent("ask_child_protection", "en", "US").text
+
+
+def test_without_a_country_the_reply_asks_for_it_with_a_button_per_country(library: ContentLibrary) -> None:
+    reply = library.reply_for_intent("ask_shelter", "es", None)
+    assert library.reply_for_intent("change_country", "es").text.split("?")[0] in reply.text
+    payloads = [button.payload for button in reply.buttons]
+    assert payloads and all(payload.startswith("/country_") for payload in payloads)
+    assert "/country_ro_ask_shelter" in payloads
+    assert "🇷🇴 Rumanía" in [button.title for button in reply.buttons]
+
+
+def test_an_uncovered_country_gets_the_general_text_and_an_honest_line(library: ContentLibrary) -> None:
+    reply = library.reply_for_intent("ask_shelter", "en", "BR")
+    assert "I have no checked helpline for Brazil yet." in reply.text
+    assert not any(button.payload.startswith("/country_") for button in reply.buttons)
+
+
+@pytest.mark.parametrize("country", sorted(SEEDED))
+def test_in_danger_the_first_message_is_the_countrys_emergency_number(
+    library: ContentLibrary, country: str
+) -> None:
+    reply = library.reply_for_intent("immediate_danger", "en", country)
+    first_line = reply.text.splitlines()[0]
+    assert SEEDED[country][0] in first_line
+    assert len(reply.text) < 200  # read in seconds
+
+
+def test_in_danger_with_no_country_the_bot_gives_112_and_asks(library: ContentLibrary) -> None:
+    reply = library.reply_for_intent("immediate_danger", "en", None)
+    assert "112" in reply.text.splitlines()[1]
+    assert "Which country are you in?" in reply.text
+    assert "/country_gb_immediate_danger" in [button.payload for button in reply.buttons]
+
+
+def test_opening_hours_are_written_for_the_locale() -> None:
+    hours = Hours(
+        timezone="Europe/Warsaw",
+        open=[OpeningTimes(days=["mon", "tue", "wed", "thu", "fri"], opens=time(9), closes=time(17))],
+    )
+    assert hours_text(hours, "en", str) == "Monday–Friday, 9:00\u202fAM–5:00\u202fPM (Poland Time)"
+    assert hours_text(hours, "ro", str) == "luni–vineri, 09:00–17:00 (Ora din Polonia)"
+    assert hours_text(Hours(always=True), "en", str) == "open 24/7"
+
+
+def copy_of_the_content(tmp_path: Path) -> Path:
+    return shutil.copytree(REAL_CONTENT, tmp_path / "content")
+
+
+def test_a_directory_that_makes_a_message_too_long_fails_the_check(tmp_path: Path) -> None:
+    content = copy_of_the_content(tmp_path)
+    romania = content / "countries" / "RO.yml"
+    service = romania.read_text().split("services:\n", 1)[1]
+    many = "".join(service.replace("id: anitp", f"id: anitp_{index}") for index in range(40))
+    romania.write_text(romania.read_text().split("services:\n", 1)[0] + "services:\n" + many)
+    problems = check_content(content, SUPPORTED_LOCALES, TODAY, CONTRACT_INTENTS)
+    assert any(
+        problem.file == "topics/shelter.yml" and "Telegram takes at most 4096" in problem.message
+        for problem in problems
+    ), problems
+
+
+def test_markup_in_a_plain_text_message_fails_the_check(tmp_path: Path) -> None:
+    content = copy_of_the_content(tmp_path)
+    shelter = content / "topics" / "shelter.yml"
+    shelter.write_text(shelter.read_text().replace("a safe place to stay.", "a **safe place** to stay.", 1))
+    problems = check_content(content, ["en"], TODAY, CONTRACT_INTENTS)
+    assert [(problem.file, "plain text" in problem.message) for problem in problems] == [
+        ("topics/shelter.yml", True)
+    ]
+
+
+def test_a_danger_reply_without_the_countrys_emergency_number_fails_the_check(tmp_path: Path) -> None:
+    content = copy_of_the_content(tmp_path)
+    america = content / "countries" / "US.yml"
+    america.write_text(america.read_text().replace('  - number: "911"', '  - number: "112"', 1))
+    problems = check_content(content, ["en"], TODAY, CONTRACT_INTENTS)
+    assert [problem.message for problem in problems if problem.file == "messages/danger.yml"] == [
+        "in US the danger reply must give the emergency number 112 (content/countries/US.yml), "
+        "but the 'US' variant does not"
+    ]
