@@ -89,6 +89,8 @@ def _web(_args: argparse.Namespace) -> int:
 
 def _gateway(_args: argparse.Namespace) -> int:
     from bot.channels.telegram import TelegramAdapter, TelegramConfig
+    from bot.conversation.messages import Channel
+    from bot.handoff.relay import OutboundDelivery
     from bot.privacy.secrets import secret_from
     from bot.wiring import services
 
@@ -111,7 +113,8 @@ def _gateway(_args: argparse.Namespace) -> int:
                 opened.pseudonym_secret,
                 rate_limit=settings.telegram_rate_limit,
             )
-            application = TelegramAdapter(config, opened.core, opened.redis).build()
+            adapter = TelegramAdapter(config, opened.core, opened.redis)
+            application = adapter.build()
             updates: list[Any] = ["message", "edited_message", "callback_query", "my_chat_member"]
             async with application:
                 if application.post_init is not None:  # run_polling would call it; we start by hand
@@ -132,7 +135,16 @@ def _gateway(_args: argparse.Namespace) -> int:
                     )
                 else:
                     await application.updater.start_polling(allowed_updates=updates, timeout=30)
+                delivery = OutboundDelivery(
+                    opened.redis,
+                    opened.cipher,
+                    Channel.TELEGRAM.value,
+                    consumer="telegram-1",  # fixed: after a restart it re-reads what it had not delivered
+                    deliver=lambda message: adapter.deliver(application.bot, opened.relay, message),
+                )
+                delivering = asyncio.create_task(delivery.run(stop))
                 await stop.wait()
+                await delivering
                 await application.updater.stop()
                 await application.stop()
 
@@ -142,12 +154,18 @@ def _gateway(_args: argparse.Namespace) -> int:
 
 def _actions(_args: argparse.Namespace) -> int:
     import uvicorn
+    from redis.asyncio import Redis
 
     from bot.actions.server import create_action_server
     from bot.content import ContentLibrary
+    from bot.handoff.availability import CounsellorAvailability
+    from bot.handoff.schedule import Staffing
 
     settings = _settings()
-    app = create_action_server(ContentLibrary.load(settings.content_dir))
+    availability = CounsellorAvailability(
+        Redis.from_url(settings.effective_redis_url), Staffing.load(settings.effective_staffing_file)
+    )
+    app = create_action_server(ContentLibrary.load(settings.content_dir), settings.catalog_dir, availability)
     uvicorn.run(
         app, host=settings.actions_host, port=settings.actions_port, access_log=False, log_config=None
     )

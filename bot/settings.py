@@ -28,6 +28,32 @@ class Settings(BaseSettings):
         default=None,
         description="HMAC key for pseudonyms. Unset: a random key is made once in the data dir.",
     )
+    transcript_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Fernet key(s) for handoff transcripts, comma-separated: the first encrypts, all decrypt "
+            "(rotation). Unset: a key is made once in the data dir."
+        ),
+    )
+    transcript_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days handoffs, their transcripts and conversation rows are kept (`helpline purge`).",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Wrong passwords in a row that lock a counsellor's account."
+    )
+    login_lockout_s: int = Field(
+        default=900, ge=1, description="Seconds a locked counsellor account refuses every login."
+    )
+    staffing_file: Path | None = Field(
+        default=None,
+        description="When counsellors are on duty (zone, hours, holidays). Unset: content/staffing.yml.",
+    )
+    handoff_mismatch_after_s: float = Field(
+        default=120.0,
+        description="After this wait, a ticket is offered to counsellors who do not speak its language too.",
+    )
     default_locale: str = Field(default="en", description="Locale when nothing else is known.")
     quick_exit_url: str = Field(
         default="https://www.bbc.com/weather", description="Neutral page the quick exit button opens."
@@ -96,6 +122,11 @@ class Settings(BaseSettings):
     def rasa_urls(self) -> list[str]:
         """Each Rasa process's base URL."""
         return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
+
+    @property
+    def effective_staffing_file(self) -> Path:
+        """The staffing schedule in use."""
+        return self.staffing_file or self.content_dir / "staffing.yml"
 
     @property
     def catalog_dir(self) -> Path:

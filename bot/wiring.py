@@ -13,10 +13,15 @@ from sqlalchemy import Engine
 from bot.conversation.core import ConversationCore
 from bot.conversation.language import LanguageDetector
 from bot.engine.rasa import RasaClient
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.relay import Relay
+from bot.privacy.crypto import TranscriptCipher, transcript_cipher
 from bot.privacy.secrets import secret_from
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
 from bot.store.database import create_database_engine
+from bot.store.handoffs import HandoffStore
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,10 @@ class Services:
     database: Engine
     rasa: RasaClient
     core: ConversationCore
+    cipher: TranscriptCipher
+    queue: HandoffQueue
+    relay: Relay
+    handoffs: HandoffStore
 
 
 def pseudonym_secret(settings: Settings) -> bytes:
@@ -49,9 +58,16 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     rasa = RasaClient(settings.rasa_urls, rasa_token(settings), settings.rasa_timeout_s)
     detector = LanguageDetector()
     await asyncio.to_thread(detector.warm_up)  # ≈ 1 s once, not on a survivor's first message
-    core = ConversationCore(rasa, ConversationStore(database), settings.catalog_dir, detector)
+    cipher = transcript_cipher(settings)
+    queue = HandoffQueue(redis, mismatch_after_s=settings.handoff_mismatch_after_s)
+    relay = Relay(redis, cipher)
+    handoffs = HandoffStore(database, cipher)
+    desk = HandoffDesk(queue, relay, handoffs, rasa, settings.catalog_dir)
+    core = ConversationCore(rasa, ConversationStore(database), settings.catalog_dir, detector, handoff=desk)
     try:
-        yield Services(settings, pseudonym_secret(settings), redis, database, rasa, core)
+        yield Services(
+            settings, pseudonym_secret(settings), redis, database, rasa, core, cipher, queue, relay, handoffs
+        )
     finally:
         await core.drain()
         await rasa.aclose()

@@ -14,8 +14,9 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,6 +33,7 @@ from telegram.ext import (
 )
 
 from bot.conversation.messages import Channel, ConversationHandler, IncomingMessage, Reply
+from bot.handoff.relay import OutboundMessage, Relay
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, _, choose_locale
 from bot.privacy.pseudonym import pseudonym_for
 
@@ -216,17 +218,47 @@ class TelegramAdapter:
         user = update.effective_user
         if user is None:
             return
+        chat = update.effective_chat
+        assert chat is not None
         message = IncomingMessage(
             pseudonym=pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret),
             channel=Channel.TELEGRAM,
             text=text,
             locale=_locale_of(user),
+            reply_route=str(chat.id),  # kept only if a counsellor takes the chat, encrypted, expiring
+            message_key=f"tg-{update.update_id}",
         )
         replies = await self._core.handle(message)
-        chat = update.effective_chat
-        assert chat is not None
         for reply in replies:
             await chat.send_message(reply.text, reply_markup=_keyboard(reply))
+
+    async def deliver(self, bot: Bot, relay: Relay, message: OutboundMessage) -> bool:
+        """Send a counsellor's (or the helpline's) message to the survivor; False to try again later.
+
+        A person who blocked the bot, or whose route expired, cannot be reached: that is logged and the
+        message is not retried forever (the counsellor still sees it in the transcript).
+        """
+        route = await relay.route(Channel.TELEGRAM.value, message.pseudonym)
+        if route is None:
+            log.warning(
+                "handoff_route_expired", pseudonym=message.pseudonym[:12], ticket=message.ticket_id[:8]
+            )
+            return True
+        try:
+            await bot.send_message(int(route), message.text)
+        except Forbidden:
+            log.warning("handoff_survivor_unreachable", pseudonym=message.pseudonym[:12])
+            return True
+        except TelegramError as error:  # network, flood control: keep it pending and try again
+            log.warning("handoff_delivery_retry", error=type(error).__name__)
+            return False
+        log.info(
+            "handoff_relayed",
+            pseudonym=message.pseudonym[:12],
+            ticket=message.ticket_id[:8],
+            sender=message.sender,
+        )
+        return True
 
     async def _say(self, update: Update, message: str) -> None:
         """A notice of the gateway's own, in the person's language when they have chosen one."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from bot.conversation.messages import Channel, ConversationHandler, IncomingMessage, Reply
+from bot.handoff.relay import OutboundMessage
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, choose_locale, parse_accept_language, text_direction
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import Settings
@@ -90,16 +92,27 @@ def webchat_routes(
     locales: Sequence[str] = SUPPORTED_LOCALES,
 ) -> list[BaseRoute]:
     """The web chat's page, its static files and its WebSocket, ready to mount in the web app."""
+    return webchat(handler, settings, secret, locales)[0]
+
+
+def webchat(
+    handler: ConversationHandler,
+    settings: Settings,
+    secret: bytes,
+    locales: Sequence[str] = SUPPORTED_LOCALES,
+) -> tuple[list[BaseRoute], ChatSocket]:
+    """The web chat's routes, and its socket (which also delivers counsellors' messages)."""
     if not secret:
         raise ValueError("the pseudonym secret must not be empty")
     page = ChatPage(settings, locales)
     socket = ChatSocket(handler, settings, secret, locales)
     static = WithHeaders(StaticFiles(directory=STATIC_DIR), PRIVATE_HEADERS)
-    return [
+    routes: list[BaseRoute] = [
         Route("/chat", page.render, methods=["GET"], name="webchat_page"),
         WebSocketRoute("/chat/ws", socket.serve, name="webchat_socket"),
         Mount("/static", app=static, name="webchat_static"),
     ]
+    return routes, socket
 
 
 def negotiate(preferred: Sequence[str], settings: Settings, locales: Sequence[str]) -> str:
@@ -254,12 +267,48 @@ class ChatSocket:
         self._settings = settings
         self._secret = secret
         self._locales = locales
+        # Open sockets by pseudonym, so a counsellor's message reaches every tab the person has open.
+        self._connected: dict[str, set[WebSocket]] = {}
+        self.on_connect: Callable[[], Awaitable[None]] | None = None
+
+    async def deliver(self, message: OutboundMessage) -> bool:
+        """Show a counsellor's (or the helpline's) message; False while the person has no page open."""
+        sockets = list(self._connected.get(message.pseudonym, ()))
+        frame: dict[str, object] = {
+            "type": "reply",
+            "reply_to": None,
+            "text": message.text,
+            "buttons": [],
+            "from": message.sender,
+        }
+        delivered = False
+        for websocket in sockets:
+            try:
+                await websocket.send_json(frame)
+                delivered = True
+            except (WebSocketDisconnect, WebSocketDisconnected, RuntimeError):
+                self._forget(message.pseudonym, websocket)
+        return delivered
+
+    def _forget(self, pseudonym: str, websocket: WebSocket) -> None:
+        sockets = self._connected.get(pseudonym)
+        if sockets is not None:
+            sockets.discard(websocket)
+            if not sockets:
+                del self._connected[pseudonym]
 
     async def serve(self, websocket: WebSocket) -> None:
         """WS /chat/ws: frames are handled strictly in order, so replies keep the conversation's order."""
         await websocket.accept()
         header_languages = parse_accept_language(websocket.headers.get("accept-language"))
         locale = negotiate(header_languages, self._settings, self._locales)
+        try:
+            await self._serve(websocket, header_languages, locale)
+        finally:
+            for pseudonym in [name for name, sockets in self._connected.items() if websocket in sockets]:
+                self._forget(pseudonym, websocket)
+
+    async def _serve(self, websocket: WebSocket, header_languages: list[str], locale: str) -> None:
         conversation: Conversation | None = None
         try:
             while True:
@@ -270,6 +319,9 @@ class ChatSocket:
                 if isinstance(frame, Hello):
                     conversation = await self._start(websocket, frame, header_languages)
                     locale = conversation.locale
+                    self._connected.setdefault(conversation.pseudonym, set()).add(websocket)
+                    if self.on_connect is not None:  # messages that waited for this page
+                        await self.on_connect()
                 elif isinstance(frame, Rejected):
                     await self._reject(websocket, frame, locale)
                 elif conversation is None:
@@ -297,6 +349,7 @@ class ChatSocket:
             channel=Channel.WEBCHAT,
             text=message.text,
             locale=conversation.hint,
+            message_key=f"wc-{uuid.uuid4().hex}",
         )
         try:
             replies = await self._handler.handle(incoming)

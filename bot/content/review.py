@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.content.check import Pack, Problem, source_problems
 from bot.content.directory_check import country_problems
 from bot.content.library import ContentLibrary, RenderedReply
-from bot.content.schema import INTERNATIONAL, MAX_CALLBACK_BYTES, MAX_TEXT_CHARS, PARSE_MODE
+from bot.content.schema import EU, INTERNATIONAL, MAX_CALLBACK_BYTES, MAX_TEXT_CHARS, PARSE_MODE
 
 DANGER_INTENT = "immediate_danger"
 # What Telegram would show literally in a plain-text message: HTML tags and Markdown emphasis or links.
@@ -38,7 +38,9 @@ def rendered_problems(pack: Pack, library: ContentLibrary, locales: Sequence[str
     """
     countries: list[str | None] = [None, *library.countries()]
     jurisdictions = {variant.jurisdiction for entry in pack.entries.values() for variant in entry.variants}
-    countries += sorted(code for code in jurisdictions if len(code) == 2 and code not in countries)
+    countries += sorted(
+        code for code in jurisdictions if len(code) == 2 and code != EU and code not in countries
+    )
     problems: dict[tuple[str, str], Problem] = {}  # one problem per file and rule, not per rendering
     for entry_id, entry in pack.entries.items():
         file = pack.files[entry_id]

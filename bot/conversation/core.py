@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,7 @@ from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSour
 from bot.conversation.messages import Channel, IncomingMessage, Reply
 from bot.countries import country_from_payload, match_country
 from bot.engine.rasa import EngineUnavailable
+from bot.handoff.desk import CANCEL_PAYLOAD, HandoffDesk, accepted
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
 from bot.store.conversations import StoredConversation
 
@@ -30,6 +32,10 @@ AFTER_LANGUAGE_CHOICE = "/bot_capabilities"
 # After a country picked from the country list alone (not under a question), the same.
 AFTER_COUNTRY_CHOICE = "bot_capabilities"
 ASK_COUNTRY_AGAIN = "/change_country"
+HANDOFF_DOWN = _(
+    "Sorry, your message could not be passed on to the counsellor right now. Please send it again in a "
+    "minute. If you are in danger, call your local emergency number."
+)
 
 
 class Engine(Protocol):
@@ -70,8 +76,10 @@ class ConversationCore:
         catalog_dir: Path,
         detector: LanguageDetector | None = None,
         locales: Sequence[str] = SUPPORTED_LOCALES,
+        handoff: HandoffDesk | None = None,
     ) -> None:
         self._engine = engine
+        self._handoff = handoff
         self._conversations = conversations
         self._catalog_dir = catalog_dir
         self._detector = detector
@@ -89,7 +97,8 @@ class ConversationCore:
         before = _locale_choice(stored, self._locales)
         choice = choose(before, message.locale, message.text, self._detector, self._locales)
         text, country = self._understood(message.text, stored)
-        replies = await self._answer(message, text, choice.locale, country)
+        handed = await self._handoff_turn(message, text, choice.locale, country)
+        replies = handed if handed is not None else await self._answer(message, text, choice.locale, country)
         after = StoredConversation(
             choice.locale, choice.source.name.lower(), country, _pending_intent(replies)
         )
@@ -123,6 +132,35 @@ class ConversationCore:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
+
+    async def _handoff_turn(
+        self, message: IncomingMessage, text: str, locale: str, country: str | None
+    ) -> list[Reply] | None:
+        """While a counsellor has the chat (or the person waits for one), what they write goes there.
+
+        Returns the replies of a handoff turn, or None when the turn is the bot's.
+        """
+        if self._handoff is None:
+            return None
+        desk, open_ticket = self._handoff, None
+        try:
+            open_ticket = await desk.open_ticket(message)
+            if open_ticket is not None and text == CANCEL_PAYLOAD:
+                return await desk.leave(message, locale)
+            if open_ticket is not None:
+                key = message.message_key or f"s-{uuid.uuid4().hex}"
+                await desk.forward(open_ticket, dataclasses.replace(message, text=text), key)
+                return []
+            consent = accepted(text)
+            if consent is not None:
+                return await desk.join(message, consent, locale, country)
+            if text == CANCEL_PAYLOAD:  # an old "stop waiting" button: nothing to stop
+                return await desk.leave(message, locale)
+        except Exception as error:  # Redis or the store is down: say so, never drop the message silently
+            log.error("handoff_unavailable", pseudonym=message.pseudonym[:12], error=type(error).__name__)
+            if open_ticket is not None or accepted(text) is not None:
+                return [Reply(text=Translator(self._catalog_dir, locale).gettext(HANDOFF_DOWN))]
+        return None
 
     def _understood(self, text: str, stored: StoredConversation | None) -> tuple[str, str | None]:
         """What to send the engine, and the country: buttons and answers to the country question."""

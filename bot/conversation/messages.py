@@ -30,6 +30,11 @@ class IncomingMessage:
     channel: Channel
     text: str
     locale: str = "en"
+    # How the channel reaches this person again (a Telegram chat id). Kept only by a handoff, encrypted and
+    # expiring; never logged or stored otherwise.
+    reply_route: str | None = field(default=None, repr=False)
+    # A channel's id of this message (Telegram update id), so a redelivered message is relayed once.
+    message_key: str | None = None
 
 
 @dataclass(frozen=True)

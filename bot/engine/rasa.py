@@ -75,6 +75,41 @@ class RasaClient:
             raise EngineUnavailable(type(error).__name__) from error
         return str(intent.get("name") or "nlu_fallback"), float(intent.get("confidence") or 0.0)
 
+    async def pause(self, pseudonym: str) -> None:
+        """Pause the person's tracker: Rasa answers nothing while a counsellor has the chat."""
+        await self._append_event(pseudonym, {"event": "pause"})
+
+    async def resume(self, pseudonym: str) -> None:
+        """Resume the person's tracker: the bot answers again."""
+        await self._append_event(pseudonym, {"event": "resume"})
+
+    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
+        """What the person and the bot said so far, as ("survivor" | "bot", text), for their counsellor."""
+        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker"
+        try:
+            response = await self._http.get(url, params=self._auth())
+            response.raise_for_status()
+            events = response.json().get("events") or []
+        except (httpx.HTTPError, ValueError) as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        said = {"user": "survivor", "bot": "bot"}
+        return [
+            (said[event["event"]], str(event.get("text") or ""))
+            for event in events
+            if event.get("event") in said and event.get("text")
+        ]
+
+    async def _append_event(self, pseudonym: str, event: dict[str, Any]) -> None:
+        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"
+        try:
+            response = await self._http.post(url, json=event, params=self._auth())
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(type(error).__name__) from error
+
+    def _auth(self) -> dict[str, str] | None:
+        return {"token": self._token} if self._token else None
+
     async def ready(self) -> bool:
         """True when every Rasa process has a model loaded."""
         for url in self._urls:

@@ -1,10 +1,21 @@
-"""Database tables. Only pseudonyms identify people; no message text is kept here."""
+"""Database tables. Only pseudonyms identify people; message text is kept only as Fernet tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -30,3 +41,93 @@ class Conversation(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Counsellor(Base):
+    """A member of staff who may log in to the console; the name is chosen by an admin."""
+
+    __tablename__ = "counsellors"
+    __table_args__ = (UniqueConstraint("name", name="uq_counsellors_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # counsellor | supervisor | admin
+    languages: Mapped[str] = mapped_column(String(255))  # comma list of locales: "en,es"
+    capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Handoff(Base):
+    """A ticket's life, kept after Redis forgets it: when it was queued, claimed, resolved, and how."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the ticket id
+    pseudonym: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    priority: Mapped[str] = mapped_column(String(8))  # urgent | normal
+    topic: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    nickname: Mapped[str] = mapped_column(String(32))
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", name="fk_handoffs_counsellor_id"), nullable=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    mismatch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class TranscriptMessage(Base):
+    """One message of a handoff's chat; `body` is a Fernet token, never clear text."""
+
+    __tablename__ = "transcript_messages"
+    # The relay may deliver a message twice; its key makes the second write a no-op.
+    __table_args__ = (
+        UniqueConstraint("handoff_id", "message_key", name="uq_transcript_messages_handoff_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(
+        ForeignKey("handoffs.id", name="fk_transcript_messages_handoff_id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sender: Mapped[str] = mapped_column(String(16))  # survivor | counsellor | bot | note
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    message_key: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """Who did what to which handoff, and when; `detail` is short and never holds message text."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", name="fk_audit_events_counsellor_id"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(32))
+    # No foreign key: the audit trail outlives the handoffs it names (kept a year, handoffs a month).
+    handoff_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class CannedReply(Base):
+    """A reply written by staff that a counsellor can send with one click."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    locale: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", name="fk_canned_replies_created_by"), nullable=True
+    )

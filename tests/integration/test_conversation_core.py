@@ -13,7 +13,7 @@ from bot.conversation.language import LanguageDetector
 from bot.conversation.messages import Channel, IncomingMessage, Reply
 from bot.engine.rasa import RasaClient
 from bot.i18n import Translator
-from bot.store.conversations import ConversationStore
+from bot.store.conversations import ConversationStore, StoredConversation
 from bot.store.database import create_database_engine, upgrade_database
 from tests.stack import ROOT, free_port
 
@@ -65,14 +65,14 @@ async def test_the_person_is_answered_in_the_language_they_write_and_it_is_kept(
     second = await answer(store, "ok", app_language="en")
     assert (first.locale, second.locale) == ("es", "es")
     assert first.text == Translator(ROOT / "content" / "locale", "es").gettext(ENGINE_DOWN) != ENGINE_DOWN
-    assert store.locale_of("b" * 64, "telegram") == ("es", "detected")
+    assert store.state_of("b" * 64, "telegram") == StoredConversation("es", "detected")
 
 
 async def test_a_language_button_wins_over_what_the_person_writes_later(store: ConversationStore) -> None:
     await answer(store, "/language_uk", app_language="ru")
     later = await answer(store, "мне нужен бесплатный адвокат, помогите", app_language="ru")
     assert later.locale == "uk"
-    assert store.locale_of("b" * 64, "telegram") == ("uk", "explicit")
+    assert store.state_of("b" * 64, "telegram") == StoredConversation("uk", "explicit")
 
 
 async def test_without_a_clear_message_the_apps_language_is_used(store: ConversationStore) -> None:

@@ -59,8 +59,9 @@ def test_questions_get_the_reviewed_topic(
 def test_a_person_in_danger_gets_the_emergency_answer(
     helpline: Helpline, content: ContentLibrary, text: str
 ) -> None:
-    [answer] = ask(helpline, f"danger-person-{len(text)}", text)
+    answer, offer = ask(helpline, f"danger-person-{len(text)}", text)
     assert answer["text"] == content.reply_for_intent("immediate_danger", "en").text
+    assert offer["text"] == content.reply("danger_next", "en").text
 
 
 def test_something_unrelated_gets_the_out_of_scope_answer(
@@ -87,8 +88,8 @@ def test_rasa_sdk_3_21_serves_actions_to_the_rasa_3_6_21_server(helpline: Helpli
 
     assert installed("rasa-sdk").startswith("3.21")
     assert httpx.get(f"{helpline.actions_url}/health", timeout=10).json()["status"] == "ok"
-    [answer] = ask(helpline, "sdk-check", "/immediate_danger")  # answered by the custom action
-    assert answer["text"] and answer["buttons"]
+    answer, offer = ask(helpline, "sdk-check", "/immediate_danger")  # answered by the custom action
+    assert answer["text"] and answer["buttons"] and offer["buttons"]
 
 
 def test_rasa_api_refuses_requests_without_the_token(helpline: Helpline) -> None:

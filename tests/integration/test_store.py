@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
-from bot.store.conversations import ConversationStore
+from bot.store.conversations import ConversationStore, StoredConversation
 from bot.store.database import alembic_config, create_database_engine, upgrade_database
 
 pytestmark = pytest.mark.integration
@@ -54,6 +54,8 @@ def test_migrations_create_the_conversations_table(database_url: str) -> None:
         "last_message_at",
         "message_count",
         "locale_source",
+        "country",
+        "pending_intent",
     }
 
 
@@ -87,9 +89,23 @@ def test_the_language_a_person_chose_is_kept_with_how_it_was_chosen(database_url
     engine = create_database_engine(database_url)
     store = ConversationStore(engine)
     pseudonym = "e" * 64
-    before = store.locale_of(pseudonym, "telegram")
+    before = store.state_of(pseudonym, "telegram")
     store.record_message(pseudonym, "telegram", "uk", "explicit")
-    after = store.locale_of(pseudonym, "telegram"), store.locale_of(pseudonym, "webchat")
+    after = store.state_of(pseudonym, "telegram"), store.state_of(pseudonym, "webchat")
     engine.dispose()
     assert before is None
-    assert after == (("uk", "explicit"), None)
+    assert after == (StoredConversation("uk", "explicit"), None)
+
+
+def test_only_the_country_code_and_the_question_waiting_for_it_are_kept(database_url: str) -> None:
+    upgrade_database(database_url)
+    engine = create_database_engine(database_url)
+    store = ConversationStore(engine)
+    pseudonym = "d" * 64
+    store.record_message(pseudonym, "telegram", "ro", "client", None, "ask_shelter")
+    asked = store.state_of(pseudonym, "telegram")
+    store.record_message(pseudonym, "telegram", "ro", "client", "IT", None)
+    answered = store.state_of(pseudonym, "telegram")
+    engine.dispose()
+    assert asked == StoredConversation("ro", "client", None, "ask_shelter")
+    assert answered == StoredConversation("ro", "client", "IT", None)

@@ -21,7 +21,7 @@ def content() -> ContentLibrary:
 
 @pytest.fixture(scope="module")
 def client(content: ContentLibrary) -> TestClient:
-    return TestClient(create_action_server(content))
+    return TestClient(create_action_server(content, ROOT / "content" / "locale"))
 
 
 def nlg_request(

@@ -7,6 +7,7 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content import CONTRACT_INTENTS, ContentLibrary, check_content
 from bot.content.directory import hours_text
@@ -143,3 +144,26 @@ def test_a_danger_reply_without_the_countrys_emergency_number_fails_the_check(tm
         "in US the danger reply must give the emergency number 112 (content/countries/US.yml), "
         "but the 'US' variant does not"
     ]
+
+
+# Every number in content/countries/, exactly as in ../shared/content-facts.md (written as E.164 there
+# where it is a full number): a second pair of eyes on each one.
+VERIFIED_DIRECTORY = {
+    "+18883737888", "233733", "711", "911", "+448000121700", "999", "112", "+39800290290",
+    "+40800800678", "527", "1547", "+380442841915", "102", "+34900105090", "116000", "116016",
+    "+33144528890", "119", "+48226280120", "+48226289999", "+31334481186", "+319008844", "+318007000",
+}  # fmt: skip
+
+
+def test_every_number_in_the_directory_is_a_verified_one() -> None:
+
+    numbers = set()
+    for path in (REAL_CONTENT / "countries").glob("*.yml"):
+        country = yaml.safe_load(path.read_text(encoding="utf-8"))
+        numbers |= {entry["number"].replace(" ", "") for entry in country.get("emergency", [])}
+        numbers |= {
+            contact["number"].replace(" ", "")
+            for service in country.get("services", [])
+            for contact in service["contacts"]
+        }
+    assert numbers - VERIFIED_DIRECTORY == set()

@@ -158,7 +158,9 @@
       showInterface(data);
     } else if (data.type === "reply") {
       var buttons = Array.isArray(data.buttons) ? data.buttons : [];
-      addBotMessage(String(data.text || ""), buttons, "", data.locale, data.dir);
+      // A counsellor's words look different from the bot's, so the person knows a human is writing.
+      var kind = data.from === "counsellor" ? "counsellor" : data.from === "system" ? "system" : "";
+      addBotMessage(String(data.text || ""), buttons, kind, data.locale, data.dir);
     } else if (data.type === "error") {
       addBotMessage(String(data.text || ""), [], "error");
     }

@@ -1,0 +1,229 @@
+"""Who is using the console: argon2 logins (through CounsellorStore), server-side sessions in Redis, roles,
+and the guard every staff page and form goes through (session, role, CSRF)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from bot.console.presence import Presence
+from bot.console.render import ROLE_RANK, Renderer, see_other
+from bot.console.security import FormTooLarge, new_token, read_form, tokens_match
+from bot.store.counsellors import ROLES, CounsellorAccount, CounsellorStore, LoginRefused, Role
+
+log = structlog.get_logger(__name__)
+
+SESSION_COOKIE = "helpline_console"
+LOGIN_COOKIE = "helpline_console_login"  # the CSRF token of the login form, before there is a session
+COOKIE_PATH = "/console"
+LOGIN_FORM_TTL_S = 3600
+# One sentence for every refusal: a wrong name, a wrong password, a locked or inactive account look alike.
+LOGIN_REFUSED = "That name and password did not work. Try again, or ask an administrator."
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def allows(role: str, needed: Role) -> bool:
+    """True when `role` is at least `needed` (counsellor < supervisor < admin)."""
+    return ROLE_RANK.get(role, -1) >= ROLE_RANK[needed]
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A logged-in counsellor: their id, name and role, and the CSRF token of their session."""
+
+    token: str
+    counsellor_id: int
+    name: str
+    role: Role
+    csrf: str
+
+    @property
+    def seat_id(self) -> str:
+        """The counsellor's id as the queue knows it."""
+        return str(self.counsellor_id)
+
+
+class SessionStore:
+    """Sessions in Redis (`{prefix}session:{token}`), expiring after `ttl_s`; a set per counsellor lets an
+    admin end all of someone's sessions at once."""
+
+    def __init__(self, redis: Redis, prefix: str, ttl_s: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._ttl_s = ttl_s
+
+    async def start(self, account: CounsellorAccount) -> StaffSession:
+        """A new session for a counsellor who just logged in."""
+        session = StaffSession(new_token(), account.id, account.name, account.role, new_token())
+        fields = {"counsellor": account.id, "name": account.name, "role": account.role, "csrf": session.csrf}
+        mine = self._of(account.id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key(session.token), mapping=fields)
+            pipe.expire(self._key(session.token), self._ttl_s)
+            pipe.sadd(mine, session.token)
+            pipe.expire(mine, self._ttl_s)
+            await pipe.execute()
+        return session
+
+    async def get(self, token: str | None) -> StaffSession | None:
+        """The session behind a cookie value, if it exists and has not expired."""
+        if not token or not _TOKEN.fullmatch(token):
+            return None
+        raw = await self._redis.hgetall(self._key(token))
+        fields = {_text(name): _text(value) for name, value in raw.items()}
+        role = fields.get("role", "")
+        if not fields.get("csrf") or role not in ROLES:
+            return None
+        return StaffSession(token, int(fields["counsellor"]), fields["name"], role, fields["csrf"])  # type: ignore[arg-type]
+
+    async def end(self, session: StaffSession) -> None:
+        """Log out: the session is gone."""
+        await self._redis.delete(self._key(session.token))
+        await self._redis.srem(self._of(session.counsellor_id), session.token)
+
+    async def end_all(self, counsellor_id: int) -> None:
+        """End every session of a counsellor (their account was deactivated)."""
+        tokens = await self._redis.smembers(self._of(counsellor_id))
+        keys = [self._key(_text(token)) for token in tokens]
+        await self._redis.delete(self._of(counsellor_id), *keys)
+
+    async def of_connection(self, connection: HTTPConnection) -> StaffSession | None:
+        """The session of a request or WebSocket handshake, from its cookie."""
+        return await self.get(connection.cookies.get(SESSION_COOKIE))
+
+    def _key(self, token: str) -> str:
+        return f"{self._prefix}session:{token}"
+
+    def _of(self, counsellor_id: int) -> str:
+        return f"{self._prefix}sessions:{counsellor_id}"
+
+
+StaffHandler = Callable[[Request, StaffSession, dict[str, str]], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class Guard:
+    """Wraps staff endpoints: no session → 303 to the login page; too low a role → 403; a POST without the
+    session's CSRF token → 403. The handler gets the session and the form fields."""
+
+    def __init__(self, sessions: SessionStore, renderer: Renderer) -> None:
+        self._sessions = sessions
+        self._renderer = renderer
+
+    def __call__(self, handler: StaffHandler, role: Role = "counsellor") -> Endpoint:
+        """The endpoint for a handler that needs at least `role`."""
+
+        async def endpoint(request: Request) -> Response:
+            session = await self._sessions.of_connection(request)
+            if session is None:
+                return see_other(request, "/login")
+            if not allows(session.role, role):
+                return self._renderer.refusal(request, 403, "This page is not for your role.", session)
+            form: dict[str, str] = {}
+            if request.method == "POST":
+                try:
+                    form = await read_form(request)
+                except FormTooLarge:
+                    return self._renderer.refusal(request, 413, "That form is too large.", session)
+                if not tokens_match(session.csrf, form.get("csrf")):
+                    log.warning("console_csrf_refused", counsellor=session.counsellor_id)
+                    return self._renderer.refusal(request, 403, "The form had expired. Go back and try again.", session)
+            return await handler(request, session, form)
+
+        endpoint.__name__ = getattr(handler, "__name__", "endpoint")
+        return endpoint
+
+
+class LoginPages:
+    """GET and POST /login, POST /logout."""
+
+    def __init__(
+        self,
+        sessions: SessionStore,
+        counsellors: CounsellorStore,
+        presence: Presence,
+        renderer: Renderer,
+        secure_cookies: bool,
+        session_ttl_s: int,
+    ) -> None:
+        self._sessions = sessions
+        self._counsellors = counsellors
+        self._presence = presence
+        self._renderer = renderer
+        self._secure = secure_cookies
+        self._ttl_s = session_ttl_s
+
+    async def form(self, request: Request) -> Response:
+        """GET /login: the form, with a CSRF token also kept in a short-lived cookie (double submit)."""
+        if await self._sessions.of_connection(request) is not None:
+            return see_other(request, "/")
+        return self._login_page(request, None, 200)
+
+    async def submit(self, request: Request) -> Response:
+        """POST /login: check the CSRF token, then the password; a new session on success."""
+        try:
+            form = await read_form(request)
+        except FormTooLarge:
+            return self._login_page(request, LOGIN_REFUSED, 413)
+        if not tokens_match(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
+            return self._login_page(request, "The form had expired. Try again.", 403)
+        name, password = form.get("name", "")[:64], form.get("password", "")[:1024]
+        try:
+            account = await asyncio.to_thread(self._counsellors.verify_password, name, password)
+        except LoginRefused as refusal:
+            log.info("console_login_refused", reason=refusal.reason)  # the store audits who and why
+            return self._login_page(request, LOGIN_REFUSED, 401)
+        stale = await self._sessions.of_connection(request)
+        if stale is not None:  # never carry an old session over a new login
+            await self._sessions.end(stale)
+        session = await self._sessions.start(account)
+        log.info("console_login", counsellor=account.id)
+        response = see_other(request, "/")
+        self._set_cookie(response, SESSION_COOKIE, session.token, self._ttl_s)
+        response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        """POST /logout (with the session's CSRF token): the session ends, the counsellor is offline."""
+        session = await self._sessions.of_connection(request)
+        if session is None:
+            return see_other(request, "/login")
+        form = await read_form(request)
+        if not tokens_match(session.csrf, form.get("csrf")):
+            return self._renderer.refusal(request, 403, "The form had expired. Go back and try again.", session)
+        await self._sessions.end(session)
+        await self._presence.mark_offline(session.seat_id)
+        response = see_other(request, "/login")
+        response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+        return response
+
+    def _login_page(self, request: Request, error: str | None, status_code: int) -> Response:
+        token = request.cookies.get(LOGIN_COOKIE)
+        if not token or not _TOKEN.fullmatch(token):
+            token = new_token()
+        response = self._renderer.page(request, "login.html", {"csrf": token, "error": error}, status_code)
+        self._set_cookie(response, LOGIN_COOKIE, token, LOGIN_FORM_TTL_S)
+        return response
+
+    def _set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=COOKIE_PATH,
+            secure=self._secure,
+            httponly=True,
+            samesite="strict",
+        )
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,87 @@
+"""Rendering console pages from the Jinja2 templates in bot/web/templates/console/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import HTTPConnection
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+ROLE_RANK = {"counsellor": 0, "supervisor": 1, "admin": 2}
+# What a page says after a form redirected to it (`?notice=taken`): fixed sentences, never echoed input.
+NOTICES = {
+    "claimed": "You have the chat now.",
+    "taken": "Another counsellor took that ticket first.",
+    "gone": "That ticket is no longer waiting.",
+    "at_capacity": "You already hold as many chats as you can take. Resolve or transfer one first.",
+    "language": "That ticket waits a little longer for a counsellor who speaks the language.",
+    "transferred": "The chat went to your colleague.",
+    "requeued": "The ticket is back in the queue.",
+    "resolved": "The chat is resolved. The survivor is talking with the bot again.",
+    "not_holding": "You no longer hold that chat.",
+    "note_added": "Note kept. The survivor does not see it.",
+    "sent": "Sent.",
+    "empty": "Nothing to send.",
+    "too_long": "That message is too long.",
+    "counsellor_added": "Counsellor added.",
+    "counsellor_exists": "A counsellor with that name already exists.",
+    "invalid": "Some fields were not valid. Nothing was changed.",
+    "deactivated": "Account deactivated; its sessions have ended.",
+    "activated": "Account active again.",
+    "unlocked": "Account unlocked.",
+}
+
+
+def base_path(connection: HTTPConnection) -> str:
+    """Where the console is mounted ("/console"), so links work wherever the lead mounts it."""
+    return str(connection.scope.get("root_path", "")).rstrip("/")
+
+
+def see_other(connection: HTTPConnection, path: str, notice: str | None = None) -> Response:
+    """303 to a console path (after a form), with an optional notice key the next page explains."""
+    query = f"?notice={notice}" if notice else ""
+    return RedirectResponse(f"{base_path(connection)}{path}{query}", status_code=303)
+
+
+class Renderer:
+    """Renders a console template with what every page needs (paths, the CSRF token, who is logged in)."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self._environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+
+    def page(
+        self,
+        connection: HTTPConnection,
+        template: str,
+        context: dict[str, Any],
+        status_code: int = 200,
+    ) -> Response:
+        """The page `console/{template}` as an HTML response."""
+        base = base_path(connection)
+        staff = context.get("staff")
+        common = {
+            "base": base,
+            "stylesheet": f"{base}/static/console.css",
+            "script": f"{base}/static/console.js",
+            "staff": staff,
+            "is_supervisor": staff is not None and ROLE_RANK[staff.role] >= ROLE_RANK["supervisor"],
+            "is_admin": staff is not None and staff.role == "admin",
+            "notice": NOTICES.get(connection.query_params.get("notice", "")),
+        }
+        html = self._environment.get_template(f"console/{template}").render({**common, **context})
+        return HTMLResponse(html, status_code=status_code)
+
+    def refusal(
+        self, connection: HTTPConnection, status_code: int, message: str, staff: Any = None
+    ) -> Response:
+        """A short page saying why a request was refused (403, 404, 409)."""
+        return self.page(connection, "refused.html", {"message": message, "staff": staff}, status_code)

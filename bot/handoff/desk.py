@@ -1,0 +1,148 @@
+"""The survivor's side of a handoff: joining the queue after consenting, writing to the counsellor, leaving.
+
+The conversation core asks the desk first on every message: while a person has an open ticket, what they
+write goes to their counsellor (through the relay), not to Rasa, whose tracker is paused meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+import structlog
+
+from bot.conversation.messages import Button, IncomingMessage, Reply
+from bot.handoff.queue import HandoffQueue, Priority, Ticket
+from bot.handoff.relay import Relay
+from bot.handoff.schedule import wait_estimate
+from bot.i18n import Translator, _
+from bot.store.handoffs import HandoffStore
+
+log = structlog.get_logger(__name__)
+
+QUEUED = _("You are in the queue for a counsellor. Your place: {position}.")
+ESTIMATE = _("It may take about {minutes} minutes.")
+WRITE_NOW = _("You can already write here: the counsellor will read it when they join.")
+CANCEL = _("Stop waiting")
+LEFT = _("You have left the queue. You are talking with the helpline bot again.")
+# Payloads of the consent and cancel buttons (`/handoff_accept_urgent_ask_shelter`): priority, then topic.
+ACCEPT = re.compile(r"^/handoff_accept_(urgent|normal)(?:_([a-z][a-z_]{0,40}))?$")
+CANCEL_PAYLOAD = "/handoff_cancel"
+
+
+class EnginePause(Protocol):
+    """The dialogue engine's tracker, paused while a person talks with a counsellor."""
+
+    async def pause(self, pseudonym: str) -> None:
+        """No bot replies until resumed."""
+        ...
+
+    async def resume(self, pseudonym: str) -> None:
+        """The bot answers again."""
+        ...
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What a consent button carries: how urgent, and what the person had asked about."""
+
+    priority: Priority
+    topic: str | None
+
+
+def accepted(text: str) -> Accepted | None:
+    """The consent in a payload, or None if the text is not a consent button."""
+    found = ACCEPT.match(text)
+    if found is None:
+        return None
+    return Accepted("urgent" if found.group(1) == "urgent" else "normal", found.group(2))
+
+
+class HandoffDesk:
+    """Queue a consenting person, relay what they write while their ticket is open, let them leave."""
+
+    def __init__(
+        self,
+        queue: HandoffQueue,
+        relay: Relay,
+        store: HandoffStore,
+        engine: EnginePause,
+        catalog_dir: Path,
+        recent_handle_s: tuple[float, ...] = (),
+    ) -> None:
+        self._queue = queue
+        self._relay = relay
+        self._store = store
+        self._engine = engine
+        self._catalog_dir = catalog_dir
+        self._recent_handle_s = list(recent_handle_s)
+
+    async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
+        """The person's waiting or claimed ticket, if any."""
+        return await self._queue.open_ticket(message.channel.value, message.pseudonym)
+
+    async def join(
+        self, message: IncomingMessage, consent: Accepted, locale: str, country: str | None
+    ) -> list[Reply]:
+        """Queue the person (they consented), keep the route to reply, pause the bot, say where they stand."""
+        channel = message.channel.value
+        ticket = await self._queue.enqueue(
+            message.pseudonym, channel, locale, country, consent.priority, consent.topic
+        )
+        if message.reply_route:
+            await self._relay.remember_route(channel, message.pseudonym, message.reply_route)
+        await asyncio.to_thread(
+            self._store.record_queued,
+            ticket.id,
+            ticket.pseudonym,
+            channel,
+            locale,
+            country,
+            ticket.priority,
+            ticket.topic,
+            ticket.nickname,
+        )
+        await self._engine.pause(message.pseudonym)
+        log.info(
+            "handoff_queued", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8], priority=ticket.priority
+        )
+        return [await self._queued_reply(ticket, locale)]
+
+    async def forward(self, ticket: Ticket, message: IncomingMessage, key: str) -> None:
+        """Pass what the person wrote to their counsellor, and keep it (encrypted) in the transcript."""
+        await self._relay.from_survivor(ticket.id, message.text, key)
+        await asyncio.to_thread(self._store.add_message, ticket.id, "survivor", message.text, key)
+        if message.reply_route:  # each message keeps the way back alive while the handoff is open
+            await self._relay.remember_route(ticket.channel, message.pseudonym, message.reply_route)
+        log.info("handoff_relayed", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8], sender="survivor")
+
+    async def leave(self, message: IncomingMessage, locale: str) -> list[Reply]:
+        """The person stops waiting (or ends the chat): the ticket is cancelled and the bot answers again."""
+        ticket = await self._queue.cancel(message.channel.value, message.pseudonym)
+        if ticket is not None:
+            await asyncio.to_thread(self._store.record_cancelled, ticket.id)
+            await self._relay.forget_route(ticket.channel, message.pseudonym)
+        await self._engine.resume(message.pseudonym)
+        log.info("handoff_cancelled", pseudonym=message.pseudonym[:12])
+        return [Reply(text=Translator(self._catalog_dir, locale).gettext(LEFT))]
+
+    async def _queued_reply(self, ticket: Ticket, locale: str) -> Reply:
+        translate = Translator(self._catalog_dir, locale).gettext
+        position = await self._queue.position(ticket.id) or 1
+        stats = await self._queue.stats()
+        minutes = wait_estimate(position, max(1, len(stats.active)), self._recent_handle_s)
+        lines = [
+            translate(QUEUED).format(position=position),
+            translate(ESTIMATE).format(minutes=minutes),
+            translate(WRITE_NOW),
+        ]
+        return Reply(text="\n\n".join(lines), buttons=(Button(translate(CANCEL), CANCEL_PAYLOAD),))
+
+
+def now_utc() -> datetime:
+    """The current time, aware (for schedules)."""
+    return datetime.now(timezone.utc)

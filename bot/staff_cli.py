@@ -1,0 +1,112 @@
+"""`helpline counsellor add` and `helpline purge`: staff tools for accounts and retention."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import TextIO
+
+from bot.settings import Settings
+
+
+def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `counsellor add` and `purge` to the `helpline` command's subparsers."""
+    from bot.store.counsellors import ROLES
+
+    counsellor = subparsers.add_parser("counsellor", help="counsellor accounts for the console")
+    accounts = counsellor.add_subparsers(dest="counsellor_command", required=True)
+    add = accounts.add_parser(
+        "add", help="create an account; the password is asked twice, or read from stdin when piped"
+    )
+    add.add_argument("name", help="the name the counsellor logs in with (not a survivor's name)")
+    add.add_argument("--languages", required=True, help="comma-separated locales they speak, e.g. en,es")
+    add.add_argument("--role", choices=ROLES, default="counsellor", help="what the account may do")
+    add.add_argument("--capacity", type=int, default=2, help="how many people they talk with at once")
+    add.set_defaults(func=run_counsellor_add)
+
+    purge = subparsers.add_parser(
+        "purge", help="delete handoffs, transcripts, conversations and audit lines past their retention"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    purge.add_argument(
+        "--audit-retention-days", type=int, default=365, help="days the audit trail is kept (default 365)"
+    )
+    purge.set_defaults(func=run_purge)
+
+
+def run_counsellor_add(args: argparse.Namespace) -> int:
+    """Create a counsellor account; 1 if the name is taken or a value is refused."""
+    from bot.store.counsellors import CounsellorExists, CounsellorStore
+    from bot.store.database import create_database_engine, upgrade_database
+
+    settings = Settings()
+    try:
+        password = read_password(sys.stdin)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    upgrade_database(settings.effective_database_url)
+    engine = create_database_engine(settings.effective_database_url)
+    try:
+        account = CounsellorStore(engine).add(
+            args.name, password, args.role, args.languages, capacity=args.capacity
+        )
+    except CounsellorExists:
+        print(f"a counsellor called {args.name!r} already exists", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    languages = ",".join(sorted(account.languages))
+    print(
+        f"counsellor {account.name!r} added: id {account.id}, role {account.role}, "
+        f"languages {languages}, capacity {account.capacity}"
+    )
+    return 0
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    """Delete (or, with --dry-run, count) what is older than the retention periods."""
+    from bot.privacy.crypto import transcript_cipher
+    from bot.store.database import create_database_engine, upgrade_database
+    from bot.store.handoffs import HandoffStore
+
+    if args.audit_retention_days < 1:
+        print("--audit-retention-days must be at least 1", file=sys.stderr)
+        return 1
+    settings = Settings()
+    upgrade_database(settings.effective_database_url)
+    engine = create_database_engine(settings.effective_database_url)
+    now = datetime.now(timezone.utc)
+    try:
+        counts = HandoffStore(engine, transcript_cipher(settings)).purge(
+            now - timedelta(days=settings.transcript_retention_days),
+            dry_run=args.dry_run,
+            audit_older_than=now - timedelta(days=args.audit_retention_days),
+        )
+    finally:
+        engine.dispose()
+    verb = "would delete" if counts.dry_run else "deleted"
+    print(
+        f"{verb}: {counts.handoffs} handoff(s), {counts.transcript_messages} transcript message(s), "
+        f"{counts.conversations} conversation(s) older than {settings.transcript_retention_days} days; "
+        f"{counts.audit_events} audit event(s) older than {args.audit_retention_days} days"
+    )
+    return 0
+
+
+def read_password(stdin: TextIO) -> str:
+    """The new password: asked twice on a terminal, else the first line of stdin."""
+    if stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise ValueError("the two passwords differ")
+        return password
+    password = stdin.readline().rstrip("\r\n")
+    if not password:
+        raise ValueError("no password on stdin")
+    return password

@@ -1,0 +1,397 @@
+"""What stays of a handoff after Redis forgets it: its times and outcome, its encrypted transcript, the audit
+trail, and their purge once the retention period is over."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, get_args
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.privacy.crypto import TranscriptCipher
+from bot.store.counsellors import utc
+from bot.store.models import AuditEvent, CannedReply, Conversation, Handoff, TranscriptMessage
+
+Sender = Literal["survivor", "counsellor", "bot", "note"]
+SENDERS: tuple[Sender, ...] = get_args(Sender)
+Outcome = Literal[
+    "information_given",
+    "referred_to_service",
+    "referred_to_police",
+    "emergency_services",
+    "no_response",
+    "survivor_left",
+    "other",
+]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+AuditAction = Literal[
+    "login",
+    "login_failed",
+    "locked",
+    "claim",
+    "read",
+    "transfer",
+    "requeue",
+    "resolve",
+    "note",
+    "purge",
+    "counsellor_added",
+]
+AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
+AUDIT_RETENTION = timedelta(days=365)
+_DETAIL_LENGTH = 200
+
+
+class UnknownHandoff(KeyError):
+    """No handoff with this id is stored (never recorded, or already purged)."""
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    """One handoff as stored: who it was for (a pseudonym), when it moved, who took it, how it ended."""
+
+    id: str
+    pseudonym: str
+    channel: str
+    locale: str
+    country: str | None
+    priority: str
+    topic: str | None
+    nickname: str
+    queued_at: datetime
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    counsellor_id: int | None
+    outcome: str | None
+    mismatch: bool
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One decrypted message of a transcript."""
+
+    at: datetime
+    sender: Sender
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail."""
+
+    at: datetime
+    counsellor_id: int | None
+    action: str
+    handoff_id: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    """How many rows a purge removed (or, on a dry run, would remove)."""
+
+    handoffs: int
+    transcript_messages: int
+    audit_events: int
+    conversations: int
+    dry_run: bool
+
+    def summary(self) -> str:
+        """The counts in a line, as the audit trail keeps them."""
+        return (
+            f"handoffs {self.handoffs}, transcript messages {self.transcript_messages}, "
+            f"audit events {self.audit_events}, conversations {self.conversations}"
+        )
+
+
+class HandoffStore:
+    """Records handoffs, their transcripts and the audit trail; every call is one short transaction."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        cipher: TranscriptCipher,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self._engine = engine
+        self._cipher = cipher
+        self._clock = clock
+        dialect = engine.dialect.name
+        if dialect not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database: {dialect}")
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def record_queued(
+        self,
+        handoff_id: str,
+        pseudonym: str,
+        channel: str,
+        locale: str,
+        country: str | None,
+        priority: Literal["urgent", "normal"],
+        topic: str | None,
+        nickname: str,
+        at: datetime | None = None,
+    ) -> bool:
+        """Keep a new ticket; False if it was already kept (enqueueing is idempotent, so is this)."""
+        statement = self._insert(Handoff).values(
+            id=handoff_id,
+            pseudonym=pseudonym,
+            channel=channel,
+            locale=locale,
+            country=country or None,
+            priority=priority,
+            topic=topic or None,
+            nickname=nickname,
+            queued_at=self._at(at),
+            mismatch=False,
+        )
+        with self._engine.begin() as connection:
+            # RETURNING, not rowcount: psycopg reports no row count for INSERT ... ON CONFLICT.
+            inserted = connection.execute(
+                statement.on_conflict_do_nothing(index_elements=["id"]).returning(Handoff.id)
+            ).first()
+        return inserted is not None
+
+    def record_claimed(
+        self, handoff_id: str, counsellor_id: int, mismatch: bool = False, at: datetime | None = None
+    ) -> None:
+        """A counsellor took the ticket (`mismatch`: they do not speak the person's language)."""
+        now = self._at(at)
+        with self._engine.begin() as connection:
+            self._change(
+                connection, handoff_id, claimed_at=now, counsellor_id=counsellor_id, mismatch=mismatch
+            )
+            _audit(
+                connection, now, counsellor_id, "claim", handoff_id, "language mismatch" if mismatch else ""
+            )
+
+    def record_transferred(
+        self, handoff_id: str, from_id: int, to_id: int, at: datetime | None = None
+    ) -> None:
+        """The ticket went from one counsellor to another."""
+        now = self._at(at)
+        with self._engine.begin() as connection:
+            self._change(connection, handoff_id, counsellor_id=to_id)
+            _audit(connection, now, from_id, "transfer", handoff_id, f"to counsellor {to_id}")
+
+    def record_requeued(self, handoff_id: str, counsellor_id: int, at: datetime | None = None) -> None:
+        """The counsellor put the ticket back in the queue."""
+        now = self._at(at)
+        with self._engine.begin() as connection:
+            self._change(connection, handoff_id, counsellor_id=None, claimed_at=None, mismatch=False)
+            _audit(connection, now, counsellor_id, "requeue", handoff_id, "")
+
+    def record_resolved(
+        self, handoff_id: str, counsellor_id: int, outcome: Outcome, at: datetime | None = None
+    ) -> None:
+        """The counsellor ended the handoff with an outcome."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        now = self._at(at)
+        with self._engine.begin() as connection:
+            self._change(connection, handoff_id, resolved_at=now, outcome=outcome)
+            _audit(connection, now, counsellor_id, "resolve", handoff_id, outcome)
+
+    def record_cancelled(self, handoff_id: str, at: datetime | None = None) -> None:
+        """The survivor left before the handoff ended; a handoff already ended keeps its outcome."""
+        with self._engine.begin() as connection:
+            ended = connection.execute(
+                update(Handoff)
+                .where(Handoff.id == handoff_id, Handoff.resolved_at.is_(None))
+                .values(resolved_at=self._at(at), outcome="survivor_left")
+            )
+            known = (
+                ended.rowcount
+                or connection.execute(select(Handoff.id).where(Handoff.id == handoff_id)).first()
+            )
+        if not known:
+            raise UnknownHandoff(handoff_id)
+
+    def get(self, handoff_id: str) -> HandoffRecord | None:
+        """The stored handoff, if any."""
+        with Session(self._engine) as session:
+            row = session.get(Handoff, handoff_id)
+            return _record(row) if row else None
+
+    def add_message(
+        self, handoff_id: str, sender: Sender, text: str, key: str, at: datetime | None = None
+    ) -> bool:
+        """Keep one message, encrypted; False if a message with this key was already kept."""
+        if sender not in SENDERS:
+            raise ValueError(f"sender must be one of {', '.join(SENDERS)}")
+        if not key or len(key) > 64:
+            raise ValueError("a message key has 1 to 64 characters")
+        statement = self._insert(TranscriptMessage).values(
+            handoff_id=handoff_id,
+            at=self._at(at),
+            sender=sender,
+            body=self._cipher.encrypt(text),
+            message_key=key,
+        )
+        with self._engine.begin() as connection:
+            inserted = connection.execute(
+                statement.on_conflict_do_nothing(index_elements=["handoff_id", "message_key"]).returning(
+                    TranscriptMessage.id
+                )
+            ).first()
+        return inserted is not None
+
+    def transcript(self, handoff_id: str, read_by: int | None = None) -> list[TranscriptLine]:
+        """The handoff's messages in order, decrypted; the reading is audited (`read_by` None: the system)."""
+        query = (
+            select(TranscriptMessage.at, TranscriptMessage.sender, TranscriptMessage.body)
+            .where(TranscriptMessage.handoff_id == handoff_id)
+            .order_by(TranscriptMessage.at, TranscriptMessage.id)
+        )
+        with self._engine.begin() as connection:
+            rows = connection.execute(query).all()
+            _audit(connection, self._clock(), read_by, "read", handoff_id, f"{len(rows)} messages")
+        return [TranscriptLine(utc(row.at), row.sender, self._cipher.decrypt(row.body)) for row in rows]
+
+    def audit(
+        self,
+        action: AuditAction,
+        counsellor_id: int | None = None,
+        handoff_id: str | None = None,
+        detail: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        """Add a line to the audit trail (`detail` is short and must never hold message text)."""
+        if action not in AUDIT_ACTIONS:
+            raise ValueError(f"unknown audit action: {action}")
+        with self._engine.begin() as connection:
+            _audit(connection, self._at(at), counsellor_id, action, handoff_id, detail)
+
+    def audit_trail(
+        self, handoff_id: str | None = None, counsellor_id: int | None = None, limit: int = 200
+    ) -> list[AuditEntry]:
+        """The latest audit lines, newest first, for one handoff or counsellor or for everyone."""
+        query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+        if handoff_id is not None:
+            query = query.where(AuditEvent.handoff_id == handoff_id)
+        if counsellor_id is not None:
+            query = query.where(AuditEvent.counsellor_id == counsellor_id)
+        with Session(self._engine) as session:
+            return [
+                AuditEntry(utc(row.at), row.counsellor_id, row.action, row.handoff_id, row.detail)
+                for row in session.scalars(query)
+            ]
+
+    def purge(
+        self, older_than: datetime, dry_run: bool, audit_older_than: datetime | None = None
+    ) -> PurgeCounts:
+        """Delete handoffs (with their transcripts) and conversations older than `older_than`, and audit
+        lines older than `audit_older_than` (default: a year ago); a dry run only counts them."""
+        cutoff = utc(older_than)
+        audit_cutoff = utc(audit_older_than) if audit_older_than else self._clock() - AUDIT_RETENTION
+        # A handoff that never ended (a crash lost its ticket) would otherwise keep its transcript forever.
+        old_handoffs = or_(
+            Handoff.resolved_at < cutoff, and_(Handoff.resolved_at.is_(None), Handoff.queued_at < cutoff)
+        )
+        old_ids = select(Handoff.id).where(old_handoffs)
+        targets: list[tuple[Any, ColumnElement[bool]]] = [
+            (TranscriptMessage, TranscriptMessage.handoff_id.in_(old_ids)),
+            (Handoff, old_handoffs),
+            (AuditEvent, AuditEvent.at < audit_cutoff),
+            (Conversation, Conversation.last_message_at < cutoff),
+        ]
+        with self._engine.begin() as connection:
+            if dry_run:
+                counts = [
+                    connection.execute(select(func.count()).select_from(table).where(condition)).scalar_one()
+                    for table, condition in targets
+                ]
+            else:
+                counts = [
+                    connection.execute(delete(table).where(condition)).rowcount
+                    for table, condition in targets
+                ]
+            messages, handoffs, audit_events, conversations = counts
+            purged = PurgeCounts(handoffs, messages, audit_events, conversations, dry_run)
+            if not dry_run:
+                _audit(connection, self._clock(), None, "purge", None, purged.summary())
+        return purged
+
+    def _at(self, at: datetime | None) -> datetime:
+        return utc(at) if at else self._clock()
+
+    def _change(self, connection: Connection, handoff_id: str, **values: Any) -> None:
+        result = connection.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
+        if result.rowcount == 0:
+            raise UnknownHandoff(handoff_id)
+
+
+class CannedReplyStore:
+    """Replies written by staff, per locale, that counsellors send with one click."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, locale: str, title: str, body: str, created_by: int | None) -> int:
+        """Keep a new canned reply; its id."""
+        if not title.strip() or not body.strip():
+            raise ValueError("a canned reply has a title and a body")
+        with self._engine.begin() as connection:
+            statement = insert(CannedReply).values(
+                locale=locale, title=title.strip()[:120], body=body.strip(), created_by=created_by
+            )
+            reply_id: int = connection.execute(statement.returning(CannedReply.id)).scalar_one()
+        return reply_id
+
+    def for_locale(self, locale: str) -> list[tuple[int, str, str]]:
+        """(id, title, body) of every canned reply in `locale`, by title."""
+        query = (
+            select(CannedReply.id, CannedReply.title, CannedReply.body)
+            .where(CannedReply.locale == locale)
+            .order_by(CannedReply.title)
+        )
+        with self._engine.connect() as connection:
+            return [(row.id, row.title, row.body) for row in connection.execute(query)]
+
+    def remove(self, reply_id: int) -> None:
+        """Delete a canned reply."""
+        with self._engine.begin() as connection:
+            connection.execute(delete(CannedReply).where(CannedReply.id == reply_id))
+
+
+def _audit(
+    connection: Connection,
+    at: datetime,
+    counsellor_id: int | None,
+    action: str,
+    handoff_id: str | None,
+    detail: str,
+) -> None:
+    connection.execute(
+        insert(AuditEvent).values(
+            at=at,
+            counsellor_id=counsellor_id,
+            action=action,
+            handoff_id=handoff_id,
+            detail=detail[:_DETAIL_LENGTH],
+        )
+    )
+
+
+def _record(row: Handoff) -> HandoffRecord:
+    return HandoffRecord(
+        id=row.id,
+        pseudonym=row.pseudonym,
+        channel=row.channel,
+        locale=row.locale,
+        country=row.country,
+        priority=row.priority,
+        topic=row.topic,
+        nickname=row.nickname,
+        queued_at=utc(row.queued_at),
+        claimed_at=utc(row.claimed_at) if row.claimed_at else None,
+        resolved_at=utc(row.resolved_at) if row.resolved_at else None,
+        counsellor_id=row.counsellor_id,
+        outcome=row.outcome,
+        mismatch=row.mismatch,
+    )

@@ -1,0 +1,98 @@
+"""`helpline counsellor add` and `helpline purge`, on a SQLite file."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.staff_cli import add_staff_commands, read_password
+from bot.store.counsellors import CounsellorStore
+from bot.store.database import create_database_engine
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'helpline.db'}"
+    monkeypatch.setenv("HELPLINE_DATABASE_URL", url)
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HELPLINE_TRANSCRIPT_KEY", Fernet.generate_key().decode())
+    return url
+
+
+def _helpline(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    parser = argparse.ArgumentParser(prog="helpline")
+    add_staff_commands(parser.add_subparsers(dest="command", required=True))
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+def test_a_counsellor_is_added_with_the_password_from_stdin(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = _helpline(
+        ["counsellor", "add", "Oksana", "--languages", "uk,ru", "--role", "supervisor"],
+        PASSWORD + "\n",
+        monkeypatch,
+    )
+    engine = create_database_engine(database_url)
+    account = CounsellorStore(engine).verify_password("Oksana", PASSWORD)
+    engine.dispose()
+    output = capsys.readouterr().out
+    assert status == 0
+    assert (account.role, account.languages, account.capacity) == ("supervisor", frozenset({"uk", "ru"}), 2)
+    assert PASSWORD not in output
+    assert "'Oksana' added" in output
+
+
+def test_a_taken_name_or_a_short_password_is_refused(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["counsellor", "add", "Oksana", "--languages", "uk"]
+    statuses = [
+        _helpline(add, PASSWORD + "\n", monkeypatch),
+        _helpline(add, "another long password\n", monkeypatch),
+        _helpline(["counsellor", "add", "Amira", "--languages", "en"], "short\n", monkeypatch),
+        _helpline(["counsellor", "add", "Amira", "--languages", "en"], "", monkeypatch),
+    ]
+    errors = capsys.readouterr().err
+    assert statuses == [0, 1, 1, 1]
+    assert "already exists" in errors
+    assert "at least 12 characters" in errors
+    assert "no password" in errors
+
+
+def test_purge_dry_run_counts_and_says_so(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dry = _helpline(["purge", "--dry-run"], "", monkeypatch)
+    real = _helpline(["purge", "--audit-retention-days", "90"], "", monkeypatch)
+    lines = capsys.readouterr().out.splitlines()
+    assert (dry, real) == (0, 0)
+    assert lines[0].startswith("would delete: 0 handoff(s)")
+    assert lines[1].startswith("deleted: 0 handoff(s)")
+    assert lines[1].endswith("older than 90 days")
+
+
+def test_a_piped_password_loses_only_its_line_ending() -> None:
+    assert read_password(io.StringIO(" spaced  password \r\nnext line")) == " spaced  password "
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_password_is_asked_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter([PASSWORD, PASSWORD, PASSWORD, "a typo in it"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    assert read_password(_Terminal()) == PASSWORD
+    with pytest.raises(ValueError, match="differ"):
+        read_password(_Terminal())
