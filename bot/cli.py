@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.engine.predict import add_nlu_commands
 
     add_nlu_commands(nlu.add_subparsers(dest="nlu_command", required=True))
+    from bot.staff_cli import add_staff_commands
+
+    add_staff_commands(commands)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

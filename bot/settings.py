@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         default=None,
         description="When counsellors are on duty (zone, hours, holidays). Unset: content/staffing.yml.",
     )
+    console_secure_cookies: bool | None = Field(
+        default=None,
+        description="Console cookie over HTTPS only. Unset: yes, unless the web app is on loopback.",
+    )
+    handoff_timeout_s: float = Field(
+        default=300.0,
+        description="After this wait with nobody free, the person is told so and given the hotlines.",
+    )
     handoff_mismatch_after_s: float = Field(
         default=120.0,
         description="After this wait, a ticket is offered to counsellors who do not speak its language too.",
@@ -122,6 +130,13 @@ class Settings(BaseSettings):
     def rasa_urls(self) -> list[str]:
         """Each Rasa process's base URL."""
         return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
+
+    @property
+    def effective_console_secure_cookies(self) -> bool:
+        """Secure cookies everywhere but a local, plain-HTTP run."""
+        if self.console_secure_cookies is not None:
+            return self.console_secure_cookies
+        return self.host not in ("127.0.0.1", "localhost", "::1")
 
     @property
     def effective_staffing_file(self) -> Path:

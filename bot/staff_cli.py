@@ -47,6 +47,7 @@ def run_counsellor_add(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_database(settings.effective_database_url)
     engine = create_database_engine(settings.effective_database_url)
     try:
@@ -79,6 +80,7 @@ def run_purge(args: argparse.Namespace) -> int:
         print("--audit-retention-days must be at least 1", file=sys.stderr)
         return 1
     settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_database(settings.effective_database_url)
     engine = create_database_engine(settings.effective_database_url)
     now = datetime.now(timezone.utc)

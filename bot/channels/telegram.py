@@ -32,7 +32,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation.messages import Channel, ConversationHandler, IncomingMessage, Reply
+from bot.conversation.messages import Button, Channel, ConversationHandler, IncomingMessage, Reply
 from bot.handoff.relay import OutboundMessage, Relay
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, _, choose_locale
 from bot.privacy.pseudonym import pseudonym_for
@@ -245,7 +245,9 @@ class TelegramAdapter:
             )
             return True
         try:
-            await bot.send_message(int(route), message.text)
+            buttons = tuple(Button(title, payload) for title, payload in message.buttons)
+            markup = _keyboard(Reply(message.text, buttons))
+            await bot.send_message(int(route), message.text, reply_markup=markup)
         except Forbidden:
             log.warning("handoff_survivor_unreachable", pseudonym=message.pseudonym[:12])
             return True

@@ -274,11 +274,12 @@ class ChatSocket:
     async def deliver(self, message: OutboundMessage) -> bool:
         """Show a counsellor's (or the helpline's) message; False while the person has no page open."""
         sockets = list(self._connected.get(message.pseudonym, ()))
+        buttons = [{"title": title, "payload": payload} for title, payload in message.buttons]
         frame: dict[str, object] = {
             "type": "reply",
             "reply_to": None,
             "text": message.text,
-            "buttons": [],
+            "buttons": buttons,
             "from": message.sender,
         }
         delivered = False

@@ -11,11 +11,12 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
+from redis.typing import EncodableT
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from bot.console.presence import Presence
-from bot.console.render import ROLE_RANK, Renderer, see_other
+from bot.console.render import ROLE_RANK, Renderer, base_path, see_other
 from bot.console.security import FormTooLarge, new_token, read_form, tokens_match
 from bot.store.counsellors import ROLES, CounsellorAccount, CounsellorStore, LoginRefused, Role
 
@@ -23,7 +24,6 @@ log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "helpline_console"
 LOGIN_COOKIE = "helpline_console_login"  # the CSRF token of the login form, before there is a session
-COOKIE_PATH = "/console"
 LOGIN_FORM_TTL_S = 3600
 # One sentence for every refusal: a wrong name, a wrong password, a locked or inactive account look alike.
 LOGIN_REFUSED = "That name and password did not work. Try again, or ask an administrator."
@@ -63,7 +63,12 @@ class SessionStore:
     async def start(self, account: CounsellorAccount) -> StaffSession:
         """A new session for a counsellor who just logged in."""
         session = StaffSession(new_token(), account.id, account.name, account.role, new_token())
-        fields = {"counsellor": account.id, "name": account.name, "role": account.role, "csrf": session.csrf}
+        fields: dict[EncodableT, EncodableT] = {
+            "counsellor": account.id,
+            "name": account.name,
+            "role": account.role,
+            "csrf": session.csrf,
+        }
         mine = self._of(account.id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._key(session.token), mapping=fields)
@@ -82,7 +87,7 @@ class SessionStore:
         role = fields.get("role", "")
         if not fields.get("csrf") or role not in ROLES:
             return None
-        return StaffSession(token, int(fields["counsellor"]), fields["name"], role, fields["csrf"])  # type: ignore[arg-type]
+        return StaffSession(token, int(fields["counsellor"]), fields["name"], role, fields["csrf"])
 
     async def end(self, session: StaffSession) -> None:
         """Log out: the session is gone."""
@@ -135,7 +140,9 @@ class Guard:
                     return self._renderer.refusal(request, 413, "That form is too large.", session)
                 if not tokens_match(session.csrf, form.get("csrf")):
                     log.warning("console_csrf_refused", counsellor=session.counsellor_id)
-                    return self._renderer.refusal(request, 403, "The form had expired. Go back and try again.", session)
+                    return self._renderer.refusal(
+                        request, 403, "The form had expired. Go back and try again.", session
+                    )
             return await handler(request, session, form)
 
         endpoint.__name__ = getattr(handler, "__name__", "endpoint")
@@ -187,8 +194,8 @@ class LoginPages:
         session = await self._sessions.start(account)
         log.info("console_login", counsellor=account.id)
         response = see_other(request, "/")
-        self._set_cookie(response, SESSION_COOKIE, session.token, self._ttl_s)
-        response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+        self._set_cookie(request, response, SESSION_COOKIE, session.token, self._ttl_s)
+        response.delete_cookie(LOGIN_COOKIE, path=cookie_path(request))
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -198,11 +205,13 @@ class LoginPages:
             return see_other(request, "/login")
         form = await read_form(request)
         if not tokens_match(session.csrf, form.get("csrf")):
-            return self._renderer.refusal(request, 403, "The form had expired. Go back and try again.", session)
+            return self._renderer.refusal(
+                request, 403, "The form had expired. Go back and try again.", session
+            )
         await self._sessions.end(session)
         await self._presence.mark_offline(session.seat_id)
         response = see_other(request, "/login")
-        response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+        response.delete_cookie(SESSION_COOKIE, path=cookie_path(request))
         return response
 
     def _login_page(self, request: Request, error: str | None, status_code: int) -> Response:
@@ -210,19 +219,24 @@ class LoginPages:
         if not token or not _TOKEN.fullmatch(token):
             token = new_token()
         response = self._renderer.page(request, "login.html", {"csrf": token, "error": error}, status_code)
-        self._set_cookie(response, LOGIN_COOKIE, token, LOGIN_FORM_TTL_S)
+        self._set_cookie(request, response, LOGIN_COOKIE, token, LOGIN_FORM_TTL_S)
         return response
 
-    def _set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+    def _set_cookie(self, request: Request, response: Response, name: str, value: str, max_age: int) -> None:
         response.set_cookie(
             name,
             value,
             max_age=max_age,
-            path=COOKIE_PATH,
+            path=cookie_path(request),
             secure=self._secure,
             httponly=True,
             samesite="strict",
         )
+
+
+def cookie_path(connection: HTTPConnection) -> str:
+    """The console's cookies are sent to the console only ("/console"), never to the survivors' chat."""
+    return base_path(connection) or "/"
 
 
 def _text(value: Any) -> str:

@@ -20,6 +20,7 @@ from bot.content.schema import (
     LANGUAGES_BUTTON,
     MENU_BUTTON,
     Entry,
+    ServiceKind,
     Variant,
 )
 from bot.countries import country_flag, country_name, country_payload
@@ -115,6 +116,11 @@ class ContentLibrary:
             raise ContentError(errors)
         return cls(pack, content_dir / "locale", locales)
 
+    @property
+    def catalog_dir(self) -> Path:
+        """The message catalogs the library's replies use for their interface words."""
+        return self._catalog_dir
+
     def entry(self, entry_id: str) -> Entry:
         """The entry with this id; `KeyError` if there is none."""
         try:
@@ -192,6 +198,14 @@ class ContentLibrary:
     def countries(self) -> tuple[str, ...]:
         """The countries with reviewed numbers and services."""
         return self._directory.countries()
+
+    def services_text(self, country: str | None, kinds: Sequence[ServiceKind], locale: str) -> str:
+        """The country's services of these kinds, as a reply lists them; the helplines' entry if unknown."""
+        if not country:
+            return self.reply_for_intent("request_human", locale).text
+        translate = Translator(self._catalog_dir, locale).gettext
+        text = directory_block(self._directory, country, kinds, locale, translate)
+        return isolate_ltr_runs(text) if text_direction(locale) == "rtl" else text
 
     def emergency_numbers(self, country: str) -> tuple[str, ...]:
         """A country's emergency numbers from its file (the EU's for member states without one)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -106,7 +107,7 @@ class HandoffDesk:
             ticket.topic,
             ticket.nickname,
         )
-        await self._engine.pause(message.pseudonym)
+        await self._tell_engine(self._engine.pause, message.pseudonym)
         log.info(
             "handoff_queued", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8], priority=ticket.priority
         )
@@ -126,9 +127,16 @@ class HandoffDesk:
         if ticket is not None:
             await asyncio.to_thread(self._store.record_cancelled, ticket.id)
             await self._relay.forget_route(ticket.channel, message.pseudonym)
-        await self._engine.resume(message.pseudonym)
+        await self._tell_engine(self._engine.resume, message.pseudonym)
         log.info("handoff_cancelled", pseudonym=message.pseudonym[:12])
         return [Reply(text=Translator(self._catalog_dir, locale).gettext(LEFT))]
+
+    async def _tell_engine(self, action: Callable[[str], Awaitable[None]], pseudonym: str) -> None:
+        """Pause or resume the bot; if Rasa is down the relay still works (messages bypass it anyway)."""
+        try:
+            await action(pseudonym)
+        except Exception as error:
+            log.warning("engine_not_told", pseudonym=pseudonym[:12], error=type(error).__name__)
 
     async def _queued_reply(self, ticket: Ticket, locale: str) -> Reply:
         translate = Translator(self._catalog_dir, locale).gettext

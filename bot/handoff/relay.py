@@ -10,6 +10,7 @@ redelivered entry never reaches the person twice. Texts are stored only encrypte
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class OutboundMessage:
     sender: Sender
     text: str
     key: str
+    buttons: tuple[tuple[str, str], ...] = ()  # (title, payload), e.g. "Stop waiting"
 
 
 Deliver = Callable[[OutboundMessage], Awaitable[bool]]
@@ -88,7 +90,14 @@ class Relay:
         return await self._append(ticket_id, "survivor", text, key)
 
     async def to_survivor(
-        self, ticket_id: str, channel: str, pseudonym: str, text: str, key: str, sender: Sender = "counsellor"
+        self,
+        ticket_id: str,
+        channel: str,
+        pseudonym: str,
+        text: str,
+        key: str,
+        sender: Sender = "counsellor",
+        buttons: tuple[tuple[str, str], ...] = (),
     ) -> RelayedMessage:
         """Send a counsellor's (or the helpline's) message to the survivor, and keep it in the chat."""
         message = await self._append(ticket_id, sender, text, key)
@@ -98,6 +107,7 @@ class Relay:
             "sender": sender,
             "text": self._cipher.encrypt(text),
             "key": key,
+            "buttons": json.dumps(buttons),
         }
         await self._redis.xadd(self.outbound_key(channel), fields)  # type: ignore[arg-type]
         return message
@@ -251,6 +261,9 @@ class OutboundDelivery:
             sender=cast(Sender, fields["sender"].decode()),
             text=self._cipher.decrypt(fields["text"]),
             key=key,
+            buttons=tuple(
+                (str(title), str(payload)) for title, payload in json.loads(fields.get("buttons", b"[]"))
+            ),
         )
         if not await self._deliver(message):
             return  # stays pending: tried again later

@@ -5,16 +5,48 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot.channels.webchat import webchat
+from bot.console.app import ConsoleDeps, create_console
+from bot.content import ContentLibrary
 from bot.conversation.messages import Channel
 from bot.handoff.relay import OutboundDelivery
+from bot.handoff.schedule import Staffing
+from bot.handoff.watcher import WaitWatcher
+from bot.store.counsellors import CounsellorStore
+from bot.store.handoffs import CannedReplyStore
 from bot.wiring import Services
+
+
+def console_app(services: Services) -> Starlette:
+    """The counsellor console over the process's services."""
+    settings = services.settings
+    counsellors = CounsellorStore(
+        services.database,
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(seconds=settings.login_lockout_s),
+    )
+    return create_console(
+        ConsoleDeps(
+            redis=services.redis,
+            queue=services.queue,
+            relay=services.relay,
+            handoffs=services.handoffs,
+            counsellors=counsellors,
+            canned=CannedReplyStore(services.database),
+            engine=services.rasa,
+            catalog_dir=settings.catalog_dir,
+            database=services.database,
+            secure_cookies=settings.effective_console_secure_cookies,
+            day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
+        )
+    )
 
 
 def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) -> Starlette:
@@ -28,6 +60,13 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         deliver=socket.deliver,
     )
     socket.on_connect = delivery.deliver_pending_now
+    watcher = WaitWatcher(
+        services.queue,
+        services.relay,
+        ContentLibrary.load(services.settings.content_dir),
+        services.redis,
+        services.settings.handoff_timeout_s,
+    )
 
     async def home(_request: Request) -> Response:
         return RedirectResponse("/chat", status_code=307)
@@ -39,12 +78,18 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        delivering = asyncio.create_task(delivery.run(stop))
+        background = [asyncio.create_task(delivery.run(stop)), asyncio.create_task(watcher.run(stop))]
         try:
             yield
         finally:
             stop.set()
-            await delivering
+            await asyncio.gather(*background)
 
-    routes = [Route("/", home), Route("/healthz", health), *chat_routes, *(extra_routes or [])]
+    routes = [
+        Route("/", home),
+        Route("/healthz", health),
+        *chat_routes,
+        Mount("/console", app=console_app(services)),
+        *(extra_routes or []),
+    ]
     return Starlette(routes=routes, lifespan=lifespan)

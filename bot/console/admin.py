@@ -1,0 +1,119 @@
+"""The admin page: the team's accounts; add a counsellor, deactivate or reactivate one, end a lockout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.console.auth import StaffSession
+from bot.console.deps import Console
+from bot.console.render import see_other
+from bot.store.counsellors import ROLES, CounsellorExists
+
+log = structlog.get_logger(__name__)
+
+
+class AdminPages:
+    """GET /admin, POST /admin/counsellors and /admin/counsellors/{id}/(deactivate|activate|unlock)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._counsellors = console.deps.counsellors
+
+    async def page(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
+        """Every account, and the form to add one."""
+        return await self._render(request, session, None, {}, 200)
+
+    async def add(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
+        """Add a counsellor; the store hashes the password (argon2) and audits the addition."""
+        capacity = form.get("capacity", "2")
+        try:
+            if not capacity.isdigit():
+                raise ValueError("capacity must be a whole number")
+            if form.get("password", "") != form.get("password_again", ""):
+                raise ValueError("the two passwords differ")
+            account = await asyncio.to_thread(
+                self._counsellors.add,
+                form.get("name", ""),
+                form.get("password", ""),
+                form.get("role", ""),  # type: ignore[arg-type]  # the store checks it against ROLES
+                form.get("languages", ""),
+                int(capacity),
+                session.counsellor_id,
+            )
+        except CounsellorExists:
+            return await self._render(
+                request, session, "A counsellor with that name already exists.", form, 409
+            )
+        except ValueError as error:  # the store's messages name the field, never a password
+            return await self._render(request, session, f"Not added: {error}.", form, 400)
+        log.info("console_counsellor_added", counsellor=account.id, by=session.counsellor_id)
+        return see_other(request, "/admin", "counsellor_added")
+
+    async def deactivate(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
+        """Stop an account from logging in, and end its sessions now."""
+        counsellor_id = int(request.path_params["counsellor_id"])
+        if counsellor_id == session.counsellor_id:  # an admin never locks the team out by accident
+            return see_other(request, "/admin", "invalid")
+        if not await self._change(self._counsellors.set_active, counsellor_id, False):
+            return see_other(request, "/admin", "invalid")
+        await self._console.sessions.end_all(counsellor_id)
+        await self._console.presence.mark_offline(str(counsellor_id))
+        log.info("console_counsellor_deactivated", counsellor=counsellor_id, by=session.counsellor_id)
+        return see_other(request, "/admin", "deactivated")
+
+    async def activate(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
+        """Let a deactivated account log in again."""
+        counsellor_id = int(request.path_params["counsellor_id"])
+        if not await self._change(self._counsellors.set_active, counsellor_id, True):
+            return see_other(request, "/admin", "invalid")
+        log.info("console_counsellor_activated", counsellor=counsellor_id, by=session.counsellor_id)
+        return see_other(request, "/admin", "activated")
+
+    async def unlock(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
+        """End a lockout early."""
+        counsellor_id = int(request.path_params["counsellor_id"])
+        if not await self._change(self._counsellors.unlock, counsellor_id):
+            return see_other(request, "/admin", "invalid")
+        log.info("console_counsellor_unlocked", counsellor=counsellor_id, by=session.counsellor_id)
+        return see_other(request, "/admin", "unlocked")
+
+    async def _change(self, change: Callable[..., None], *args: object) -> bool:
+        try:
+            await asyncio.to_thread(change, *args)
+        except KeyError:
+            return False
+        return True
+
+    async def _render(
+        self,
+        request: Request,
+        session: StaffSession,
+        error: str | None,
+        form: dict[str, str],
+        status_code: int,
+    ) -> Response:
+        accounts = await asyncio.to_thread(self._counsellors.list)
+        now = datetime.now(timezone.utc)
+        rows = [
+            {
+                "id": account.id,
+                "name": account.name,
+                "role": account.role,
+                "languages": ", ".join(sorted(account.languages)),
+                "capacity": account.capacity,
+                "active": account.active,
+                "locked": account.locked_until is not None and account.locked_until > now,
+                "me": account.id == session.counsellor_id,
+            }
+            for account in accounts
+        ]
+        # The form comes back filled after an error, but never with the passwords.
+        kept = {name: form.get(name, "") for name in ("name", "languages", "role", "capacity")}
+        context = {"staff": session, "csrf": session.csrf, "accounts": rows, "roles": ROLES, "error": error}
+        return self._console.renderer.page(request, "admin.html", {**context, "form": kept}, status_code)

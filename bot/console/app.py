@@ -1,0 +1,95 @@
+"""The counsellor console: a Starlette app the web app mounts at /console.
+
+Every page and form but the login needs a session (pages and forms: 303 to the login; WebSockets: 401),
+every form and the first frame of every WebSocket carry the session's CSRF token, and every response
+carries the security headers (a strict CSP: no inline script, nothing from another site).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from bot.console.admin import AdminPages
+from bot.console.auth import LoginPages
+from bot.console.chat import ChatPages
+from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
+from bot.console.live import ChatLive, QueueLive
+from bot.console.render import STATIC_DIR
+from bot.console.security import MAX_FORM_BYTES, SecurityHeaders
+from bot.console.views import QueuePages
+
+__all__ = ["ConsoleDeps", "ConsoleEngine", "console_routes", "create_console"]
+
+TICKET = "{ticket_id:str}"
+COUNSELLOR = "{counsellor_id:int}"
+
+
+def console_routes(console: Console) -> list[BaseRoute]:
+    """Every route of the console, in one readable table."""
+    guard = console.guard
+    login = LoginPages(
+        console.sessions,
+        console.deps.counsellors,
+        console.presence,
+        console.renderer,
+        console.deps.secure_cookies,
+        console.deps.session_ttl_s,
+    )
+    queue, chat = QueuePages(console), ChatPages(console)
+    post = ["POST"]
+    return [
+        Route("/login", login.form, methods=["GET"], name="console_login"),
+        Route("/login", login.submit, methods=post, name="console_login_submit"),
+        Route("/logout", login.logout, methods=post, name="console_logout"),
+        Route("/", guard(queue.queue), methods=["GET"], name="console_queue"),
+        Route(f"/tickets/{TICKET}/claim", guard(queue.claim), methods=post, name="console_claim"),
+        Route(f"/chats/{TICKET}", guard(chat.page), methods=["GET"], name="console_chat"),
+        Route(f"/chats/{TICKET}/messages", guard(chat.message), methods=post, name="console_message"),
+        Route(f"/chats/{TICKET}/canned", guard(chat.canned), methods=post, name="console_canned"),
+        Route(f"/chats/{TICKET}/notes", guard(chat.note), methods=post, name="console_note"),
+        Route(f"/chats/{TICKET}/transfer", guard(chat.transfer), methods=post, name="console_transfer"),
+        Route(f"/chats/{TICKET}/requeue", guard(chat.requeue), methods=post, name="console_requeue"),
+        Route(f"/chats/{TICKET}/resolve", guard(chat.resolve), methods=post, name="console_resolve"),
+        Route(
+            "/supervisor", guard(queue.supervisor, "supervisor"), methods=["GET"], name="console_supervisor"
+        ),
+        *admin_routes(console),
+        WebSocketRoute("/live", QueueLive(console).serve, name="console_live"),
+        WebSocketRoute(f"/chats/{TICKET}/live", ChatLive(console).serve, name="console_chat_live"),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="console_static"),
+    ]
+
+
+def admin_routes(console: Console) -> list[BaseRoute]:
+    """The admin's page and forms: the team's accounts."""
+    guard, admin = console.guard, AdminPages(console)
+    account = f"/admin/counsellors/{COUNSELLOR}"
+    return [
+        Route("/admin", guard(admin.page, "admin"), methods=["GET"], name="console_admin"),
+        Route(
+            "/admin/counsellors", guard(admin.add, "admin"), methods=["POST"], name="console_add_counsellor"
+        ),
+        Route(
+            f"{account}/deactivate",
+            guard(admin.deactivate, "admin"),
+            methods=["POST"],
+            name="console_deactivate",
+        ),
+        Route(
+            f"{account}/activate", guard(admin.activate, "admin"), methods=["POST"], name="console_activate"
+        ),
+        Route(f"{account}/unlock", guard(admin.unlock, "admin"), methods=["POST"], name="console_unlock"),
+    ]
+
+
+def create_console(deps: ConsoleDeps) -> Starlette:
+    """The console app over services opened by the caller; mount it at /console."""
+    console = Console.build(deps)
+    return Starlette(
+        routes=console_routes(console),
+        middleware=[Middleware(SecurityHeaders)],
+        max_body_size=MAX_FORM_BYTES,
+    )

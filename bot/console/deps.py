@@ -1,0 +1,88 @@
+"""What the console is built from (ConsoleDeps, given by the caller) and what it builds once from them."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timezone, tzinfo
+from pathlib import Path
+from typing import Protocol
+
+from redis.asyncio import Redis
+from sqlalchemy import Engine
+
+from bot.console.auth import Guard, SessionStore, StaffSession
+from bot.console.presence import Presence
+from bot.console.render import Renderer
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.relay import Relay
+from bot.store.counsellors import CounsellorAccount, CounsellorStore
+from bot.store.handoffs import CannedReplyStore, HandoffStore
+
+DEFAULT_SESSION_TTL_S = 8 * 3600  # a shift
+
+
+class ConsoleEngine(Protocol):
+    """The part of the dialogue engine the console uses (bot.engine.rasa.RasaClient)."""
+
+    async def pause(self, pseudonym: str) -> None:
+        """No bot replies until resumed."""
+        ...
+
+    async def resume(self, pseudonym: str) -> None:
+        """The bot answers again."""
+        ...
+
+    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
+        """What the person and the bot said so far, as ("survivor" | "bot", text)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConsoleDeps:
+    """Everything the console needs, opened by the caller (the web app's composition root)."""
+
+    redis: Redis
+    queue: HandoffQueue
+    relay: Relay
+    handoffs: HandoffStore
+    counsellors: CounsellorStore
+    canned: CannedReplyStore
+    engine: ConsoleEngine
+    catalog_dir: Path  # the survivor-facing system lines are translated from these catalogs
+    database: Engine  # for the supervisor's counts of today's handoffs
+    secure_cookies: bool
+    session_ttl_s: int = DEFAULT_SESSION_TTL_S
+    queue_prefix: str = "helpline:handoff:"  # the HandoffQueue's prefix: its `events` stream is followed
+    console_prefix: str = "helpline:console:"  # sessions and presence
+    live_refresh_s: float = 20.0  # how often a live queue re-marks presence and refreshes waiting times
+    day_zone: tzinfo = field(default=timezone.utc)  # where "today" starts for the supervisor's counts
+
+
+@dataclass(frozen=True)
+class Console:
+    """The console's parts, built once: the deps, sessions, presence, pages and the staff guard."""
+
+    deps: ConsoleDeps
+    sessions: SessionStore
+    presence: Presence
+    renderer: Renderer
+    guard: Guard
+
+    @classmethod
+    def build(cls, deps: ConsoleDeps) -> Console:
+        """The parts for these deps."""
+        sessions = SessionStore(deps.redis, deps.console_prefix, deps.session_ttl_s)
+        presence = Presence(deps.redis, key=f"{deps.console_prefix}online")
+        renderer = Renderer()
+        return cls(deps, sessions, presence, renderer, Guard(sessions, renderer))
+
+    @property
+    def events_key(self) -> str:
+        """The queue's stream of changes."""
+        return f"{self.deps.queue_prefix}events"
+
+    async def account(self, session: StaffSession) -> CounsellorAccount | None:
+        """The logged-in counsellor's account, or None if it was deactivated meanwhile."""
+        account = await asyncio.to_thread(self.deps.counsellors.get, session.counsellor_id)
+        return account if account is not None and account.active else None

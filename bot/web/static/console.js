@@ -1,0 +1,267 @@
+// The counsellor console: the inbox and a chat kept current over WebSockets, without reloading.
+// Every page works without this script (plain forms); this only adds live updates and sending in place.
+// Text from the server is always set with textContent, never as HTML.
+(function () {
+  "use strict";
+
+  var FIRST_RETRY_MS = 1000;
+  var LONGEST_RETRY_MS = 30000;
+  var TICK_MS = 10000;
+  var NO_SESSION = 4401;
+  var REFUSED = 4403;
+
+  var body = document.body;
+  var base = body.getAttribute("data-base") || "";
+  var csrf = body.getAttribute("data-csrf") || "";
+  var liveStatus = document.getElementById("live-status");
+
+  function setLive(state, text) {
+    if (!liveStatus) return;
+    liveStatus.setAttribute("data-state", state);
+    liveStatus.textContent = text;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function badge(kind, text) {
+    return el("span", "badge" + (kind ? " " + kind : ""), text);
+  }
+
+  function socketUrl(path) {
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return scheme + "//" + window.location.host + path;
+  }
+
+  // One socket that says hello (with the CSRF token) and reconnects with a growing pause.
+  function live(path, hello, onFrame, onEnd) {
+    var retries = 0;
+    var socket = null;
+    var stopped = false;
+
+    function connect() {
+      setLive("connecting", "Connecting…");
+      socket = new WebSocket(socketUrl(path));
+      socket.addEventListener("open", function () {
+        socket.send(JSON.stringify(hello()));
+        retries = 0;
+        setLive("online", "Live");
+      });
+      socket.addEventListener("message", function (event) {
+        var frame;
+        try {
+          frame = JSON.parse(event.data);
+        } catch (error) {
+          return;
+        }
+        onFrame(frame);
+      });
+      socket.addEventListener("close", function (event) {
+        socket = null;
+        if (event.code === NO_SESSION) {
+          window.location.assign(base + "/login");
+          return;
+        }
+        if (event.code === REFUSED || stopped) {
+          setLive("offline", "Updates stopped");
+          if (onEnd) onEnd();
+          return;
+        }
+        setLive("offline", "Connection lost. Trying again…");
+        var wait = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * Math.pow(2, retries));
+        retries += 1;
+        window.setTimeout(connect, wait);
+      });
+    }
+
+    connect();
+    return {
+      send: function (frame) {
+        if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+        socket.send(JSON.stringify(frame));
+        return true;
+      },
+      stop: function () {
+        stopped = true;
+        if (socket) socket.close();
+      },
+    };
+  }
+
+  function waited(createdMs, offsetMs) {
+    var seconds = Math.max(0, Math.floor((Date.now() + offsetMs - createdMs) / 1000));
+    if (seconds < 60) return seconds + " s";
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return minutes + " min";
+    return Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+  }
+
+  // ---- The inbox ----
+  function inbox(table) {
+    var tbody = table.querySelector("tbody");
+    var offeredEmpty = document.getElementById("offered-empty");
+    var mine = document.getElementById("mine");
+    var mineEmpty = document.getElementById("mine-empty");
+    var offsetMs = Number(table.getAttribute("data-now-ms")) - Date.now();
+
+    function claimForm(ticket) {
+      var form = el("form");
+      form.method = "post";
+      form.action = base + "/tickets/" + encodeURIComponent(ticket.id) + "/claim";
+      var token = el("input");
+      token.type = "hidden";
+      token.name = "csrf";
+      token.value = csrf;
+      var button = el("button", "primary", "Claim");
+      button.type = "submit";
+      form.appendChild(token);
+      form.appendChild(button);
+      return form;
+    }
+
+    function offeredRow(ticket) {
+      var row = el("tr", "ticket" + (ticket.urgent ? " urgent" : ""));
+      row.setAttribute("data-ticket", ticket.id);
+      var cells = [el("td"), el("td", "nickname", ticket.nickname), el("td", null, ticket.language),
+        el("td", null, ticket.country), el("td", "waited", ticket.waited), el("td", null, ticket.topic), el("td")];
+      cells[0].appendChild(ticket.urgent ? badge("urgent", "Urgent") : badge("", "Normal"));
+      if (ticket.mismatch) {
+        cells[2].appendChild(document.createTextNode(" "));
+        cells[2].appendChild(badge("mismatch", "Language mismatch"));
+      }
+      cells[4].setAttribute("data-created-ms", String(ticket.created_ms));
+      cells[6].appendChild(claimForm(ticket));
+      cells.forEach(function (cell) { row.appendChild(cell); });
+      return row;
+    }
+
+    function mineItem(ticket) {
+      var item = el("li");
+      item.setAttribute("data-ticket", ticket.id);
+      var link = el("a", null, ticket.nickname);
+      link.href = base + "/chats/" + encodeURIComponent(ticket.id);
+      item.appendChild(link);
+      var meta = el("span", "meta", " " + ticket.language + " · " + ticket.country);
+      if (ticket.urgent) meta.appendChild(badge("urgent", "Urgent"));
+      if (ticket.mismatch) meta.appendChild(badge("mismatch", "Language mismatch"));
+      item.appendChild(meta);
+      return item;
+    }
+
+    function render(snapshot) {
+      offsetMs = snapshot.now_ms - Date.now();
+      tbody.replaceChildren.apply(tbody, snapshot.offered.map(offeredRow));
+      offeredEmpty.hidden = snapshot.offered.length > 0;
+      mine.replaceChildren.apply(mine, snapshot.mine.map(mineItem));
+      mineEmpty.hidden = snapshot.mine.length > 0;
+      document.getElementById("holding").textContent = String(snapshot.holding);
+      document.getElementById("capacity").textContent = String(snapshot.capacity);
+    }
+
+    window.setInterval(function () {
+      table.querySelectorAll("[data-created-ms]").forEach(function (cell) {
+        cell.textContent = waited(Number(cell.getAttribute("data-created-ms")), offsetMs);
+      });
+    }, TICK_MS);
+
+    live(table.getAttribute("data-live-path"), function () {
+      return { type: "hello", csrf: csrf };
+    }, function (frame) {
+      if (frame.type === "queue") render(frame);
+    });
+  }
+
+  // ---- A chat ----
+  var WHO = { survivor: "Survivor", counsellor: "Counsellor", system: "Helpline" };
+
+  function chat(logList) {
+    var after = logList.getAttribute("data-after") || "0-0";
+    var seen = {};
+    var composer = document.getElementById("composer");
+    var noteForm = document.getElementById("note-form");
+    var notes = document.getElementById("notes");
+
+    function scrollToEnd() {
+      logList.scrollTop = logList.scrollHeight;
+    }
+
+    function addMessage(frame) {
+      if (seen[frame.entry_id]) return;
+      seen[frame.entry_id] = true;
+      after = frame.entry_id;
+      var item = el("li", "msg " + frame.sender);
+      item.appendChild(el("span", "who", WHO[frame.sender] || frame.sender));
+      var text = el("p", "msg-text", frame.text);
+      text.setAttribute("dir", "auto");
+      item.appendChild(text);
+      logList.appendChild(item);
+      scrollToEnd();
+    }
+
+    function ended() {
+      setLive("offline", "This chat is no longer open here.");
+      if (composer) {
+        composer.querySelectorAll("textarea, button").forEach(function (control) { control.disabled = true; });
+      }
+    }
+
+    var socket = live(logList.getAttribute("data-live-path"), function () {
+      return { type: "hello", csrf: csrf, after: after };
+    }, function (frame) {
+      if (frame.type === "message") addMessage(frame);
+      else if (frame.type === "note") {
+        var note = el("li", null, frame.text);
+        note.setAttribute("dir", "auto");
+        notes.appendChild(note);
+      } else if (frame.type === "ended") {
+        socket.stop();
+        ended();
+      } else if (frame.type === "error") setLive("error", frame.message);
+    });
+
+    // With the socket open, a message or note goes through it (no reload); otherwise the form posts.
+    function sendInPlace(form, kind) {
+      if (!form) return;
+      var input = form.querySelector("textarea");
+      form.addEventListener("submit", function (event) {
+        var text = input.value.trim();
+        if (!text) return;
+        if (socket.send({ type: kind, text: text })) {
+          event.preventDefault();
+          input.value = "";
+          input.focus();
+        }
+      });
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          form.requestSubmit();
+        }
+      });
+    }
+
+    sendInPlace(composer, "send");
+    sendInPlace(noteForm, "note");
+    scrollToEnd();
+
+    var insert = document.getElementById("canned-insert");
+    if (insert && composer) {
+      insert.addEventListener("click", function () {
+        var select = document.getElementById("canned");
+        var option = select.options[select.selectedIndex];
+        var input = composer.querySelector("textarea");
+        input.value = option ? option.getAttribute("data-body") : input.value;
+        input.focus();
+      });
+    }
+  }
+
+  var offered = document.getElementById("offered");
+  if (offered) inbox(offered);
+  var chatLog = document.getElementById("chat-log");
+  if (chatLog) chat(chatLog);
+})();

@@ -1,0 +1,70 @@
+"""Services the integration tests share: the local Redis (or, on a clean clone, the embedded one)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from redis.asyncio import Redis
+
+from bot.run import embedded_redis_binary
+
+REDIS_URL = os.environ.get("HELPLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The local Redis; where none answers (a clean clone), the embedded redis-server the helpline runs."""
+    if _answers(REDIS_URL):
+        yield REDIS_URL
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        socket = Path(directory) / "redis.sock"
+        argv = [str(embedded_redis_binary()), "--port", "0", "--unixsocket", str(socket), "--save", ""]
+        server = subprocess.Popen([*argv, "--dir", directory], stdout=subprocess.DEVNULL)
+        url = f"unix://{socket}"
+        try:
+            deadline = time.monotonic() + 10
+            while not (socket.exists() and _answers(url)):
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    "the embedded Redis did not start"
+                )
+                time.sleep(0.05)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+@pytest.fixture
+async def prefix(redis_url: str) -> AsyncIterator[str]:
+    """A key prefix of this test alone; every key under it is deleted afterwards."""
+    name = f"test:handoff:{secrets.token_hex(6)}:"
+    yield name
+    client = Redis.from_url(redis_url)
+    keys = [key async for key in client.scan_iter(match=name + "*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[Redis]:
+    """A client like the helpline's: it answers bytes."""
+    connection = Redis.from_url(redis_url)
+    yield connection
+    await connection.aclose()

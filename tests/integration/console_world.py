@@ -1,0 +1,227 @@
+"""The console over real services for the integration tests: a World (the app, its stores, a client) and
+Staff (a logged-in counsellor who sends their cookie and CSRF token explicitly)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar, cast
+
+import httpx
+from argon2 import PasswordHasher
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from bot.console.app import ConsoleDeps, create_console
+from bot.console.presence import Presence
+from bot.handoff.queue import HandoffQueue, Priority, Ticket
+from bot.handoff.relay import Relay
+from bot.privacy.crypto import TranscriptCipher
+from bot.store.counsellors import CounsellorAccount, CounsellorStore, Role
+from bot.store.database import create_database_engine, upgrade_database
+from bot.store.handoffs import CannedReplyStore, HandoffStore
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG_DIR = ROOT / "content" / "locale"
+PASSWORD = "correct horse battery staple"
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # behaviour, not the cost of a hash
+CSRF_IN_PAGE = re.compile(r'data-csrf="([^"]+)"')
+CSRF_IN_FORM = re.compile(r'name="csrf" value="([^"]+)"')
+T = TypeVar("T")
+
+
+class RecordingEngine:
+    """A test double for the dialogue engine: remembers pauses and resumes, tells a short bot conversation."""
+
+    def __init__(self) -> None:
+        self.paused: list[str] = []
+        self.resumed: list[str] = []
+
+    async def pause(self, pseudonym: str) -> None:
+        self.paused.append(pseudonym)
+
+    async def resume(self, pseudonym: str) -> None:
+        self.resumed.append(pseudonym)
+
+    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
+        return [("survivor", "I need a safe place"), ("bot", "Would you like to talk with a counsellor?")]
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message waiting for a survivor: as stored (`token`) and decrypted (`text`)."""
+
+    sender: str
+    key: str
+    token: bytes
+    text: str
+
+
+@dataclass
+class World:
+    """The console mounted at /console over real services, and a client to drive it."""
+
+    client: TestClient
+    console: Starlette
+    redis: Redis
+    queue: HandoffQueue
+    relay: Relay
+    handoffs: HandoffStore
+    counsellors: CounsellorStore
+    canned: CannedReplyStore
+    engine: RecordingEngine
+    cipher: TranscriptCipher
+    presence: Presence
+    pseudonyms: list[str] = field(default_factory=list)
+
+    def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run async work on the app's event loop (where the Redis connections live)."""
+        portal = self.client.portal
+        assert portal is not None
+        return portal.call(work)
+
+    def counsellor(
+        self, name: str, role: Role = "counsellor", languages: str = "en,es", capacity: int = 2
+    ) -> Staff:
+        """An account, logged in."""
+        account = self.counsellors.add(name, PASSWORD, role, languages, capacity)
+        return Staff(self, account, *login(self.client, name, PASSWORD))
+
+    def ticket(self, locale: str = "es", priority: Priority = "normal") -> Ticket:
+        """A survivor asks for a counsellor (as the desk queues and records them)."""
+        pseudonym = secrets.token_hex(32)
+        self.pseudonyms.append(pseudonym)
+        ticket = self.run(
+            lambda: self.queue.enqueue(pseudonym, "webchat", locale, "ES", priority, "ask_shelter")
+        )
+        self.handoffs.record_queued(
+            ticket.id, pseudonym, "webchat", locale, "ES", ticket.priority, "ask_shelter", ticket.nickname
+        )
+        return ticket
+
+    def ticket_now(self, ticket: Ticket) -> Ticket:
+        """The ticket as the queue holds it now."""
+        now = self.run(lambda: self.queue.get(ticket.id))
+        assert now is not None
+        return now
+
+    def outbound(self) -> list[Outbound]:
+        """What waits for survivors on the web chat, as stored and decrypted."""
+        entries = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            self.run(lambda: self.redis.xrange(self.relay.outbound_key("webchat"))),
+        )
+        return [
+            Outbound(
+                fields[b"sender"].decode(),
+                fields[b"key"].decode(),
+                fields[b"text"],
+                self.cipher.decrypt(fields[b"text"]),
+            )
+            for _entry_id, fields in entries
+        ]
+
+
+@dataclass
+class Staff:
+    """A logged-in counsellor: their session cookie and CSRF token, sent explicitly with each request."""
+
+    world: World
+    account: CounsellorAccount
+    cookie: str
+    csrf: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"cookie": f"helpline_console={self.cookie}"}
+
+    def get(self, path: str) -> httpx.Response:
+        response: httpx.Response = self.world.client.get(path, headers=self.headers, follow_redirects=False)
+        return response
+
+    def post(self, path: str, data: dict[str, str] | None = None, csrf: bool = True) -> httpx.Response:
+        form = {**({"csrf": self.csrf} if csrf else {}), **(data or {})}
+        response: httpx.Response = self.world.client.post(
+            path, data=form, headers=self.headers, follow_redirects=False
+        )
+        return response
+
+    def claim(self, ticket: Ticket) -> httpx.Response:
+        return self.post(f"/console/tickets/{ticket.id}/claim")
+
+
+def login(client: TestClient, name: str, password: str) -> tuple[str, str]:
+    """Log in through the form; the session cookie and the session's CSRF token."""
+    client.cookies.clear()
+    response = login_attempt(client, name, password)
+    assert response.status_code == 303, response.text
+    cookie = response.cookies["helpline_console"]
+    client.cookies.clear()
+    page = client.get("/console/", headers={"cookie": f"helpline_console={cookie}"})
+    match = CSRF_IN_PAGE.search(page.text)
+    assert match, page.text
+    return cookie, match.group(1)
+
+
+def login_attempt(client: TestClient, name: str, password: str) -> httpx.Response:
+    """GET the login form (its CSRF cookie and token), then POST it."""
+    form = client.get("/console/login")
+    token = CSRF_IN_FORM.search(form.text)
+    assert token
+    data = {"csrf": token.group(1), "name": name, "password": password}
+    response: httpx.Response = client.post("/console/login", data=data, follow_redirects=False)
+    return response
+
+
+@contextmanager
+def console_world(tmp_path: Path, redis_url: str) -> Iterator[World]:
+    """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
+    url = f"sqlite:///{tmp_path / 'helpline.db'}"
+    upgrade_database(url)
+    database = create_database_engine(url)
+    cipher = TranscriptCipher(Fernet.generate_key().decode())
+    prefix = f"test:console:{secrets.token_hex(6)}:"
+    connection = Redis.from_url(redis_url)
+    queue = HandoffQueue(connection, prefix=f"{prefix}handoff:", mismatch_after_s=3600)
+    relay = Relay(connection, cipher, prefix=f"{prefix}relay:")
+    handoffs, counsellors = HandoffStore(database, cipher), CounsellorStore(database, hasher=FAST)
+    canned, engine = CannedReplyStore(database), RecordingEngine()
+    deps = ConsoleDeps(
+        redis=connection,
+        queue=queue,
+        relay=relay,
+        handoffs=handoffs,
+        counsellors=counsellors,
+        canned=canned,
+        engine=engine,
+        catalog_dir=CATALOG_DIR,
+        database=database,
+        secure_cookies=True,
+        queue_prefix=f"{prefix}handoff:",
+        console_prefix=f"{prefix}console:",
+        live_refresh_s=0.2,
+    )
+    console = create_console(deps)
+    app = Starlette(routes=[Mount("/console", app=console)])
+    presence = Presence(connection, key=f"{prefix}console:online")
+    with TestClient(app, base_url="https://testserver") as client:
+        found = World(
+            client, console, connection, queue, relay, handoffs, counsellors, canned, engine, cipher, presence
+        )
+        yield found
+
+        async def clean() -> None:
+            keys = [key async for key in connection.scan_iter(match=f"{prefix}*")]
+            if keys:
+                await connection.delete(*keys)
+            await connection.aclose()
+
+        found.run(clean)
+    database.dispose()

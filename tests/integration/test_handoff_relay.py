@@ -1,0 +1,134 @@
+"""The relay on a real Redis: a counsellor's messages reach the survivor in order, once, even when the
+delivering process dies and restarts or the channel fails for a while; texts are stored only encrypted."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+
+from bot.handoff.relay import OutboundDelivery, OutboundMessage, Relay
+from bot.privacy.crypto import TranscriptCipher
+
+pytestmark = pytest.mark.integration
+CHANNEL = "telegram"
+
+
+@pytest.fixture
+def cipher() -> TranscriptCipher:
+    return TranscriptCipher(Fernet.generate_key().decode())
+
+
+@pytest.fixture
+def relay(client: Redis, prefix: str, cipher: TranscriptCipher) -> Relay:
+    return Relay(client, cipher, prefix=prefix)
+
+
+class Phone:
+    """The survivor's app: records what arrives; can refuse for a while (network down)."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self.refusing = False
+
+    async def deliver(self, message: OutboundMessage) -> bool:
+        if self.refusing:
+            return False
+        self.received.append(message.text)
+        return True
+
+
+class Gateway:
+    """A channel process running the delivery loop; `kill` stops it without any goodbye."""
+
+    def __init__(self, client: Redis, cipher: TranscriptCipher, prefix: str, phone: Phone) -> None:
+        self.stop = asyncio.Event()
+        delivery = OutboundDelivery(
+            client, cipher, CHANNEL, "telegram-1", phone.deliver, prefix=prefix, retry_s=0.05
+        )
+        self.task = asyncio.create_task(delivery.run(self.stop))
+
+    async def kill(self) -> None:
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+
+
+async def counsellor_writes(relay: Relay, ticket: str, pseudonym: str, texts: list[str]) -> None:
+    for text in texts:
+        await relay.to_survivor(ticket, CHANNEL, pseudonym, text, key=f"c-{secrets.token_hex(8)}")
+
+
+async def until(condition: object, timeout_s: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def phone() -> AsyncIterator[Phone]:
+    yield Phone()
+
+
+async def test_messages_reach_the_survivor_in_order_and_once_across_a_restart(
+    client: Redis, prefix: str, cipher: TranscriptCipher, relay: Relay, phone: Phone
+) -> None:
+    ticket, pseudonym = secrets.token_hex(16), secrets.token_hex(32)
+    first = [f"message {n}" for n in range(10)]
+    later = [f"message {n}" for n in range(10, 20)]
+    gateway = Gateway(client, cipher, prefix, phone)
+    await counsellor_writes(relay, ticket, pseudonym, first)
+    await until(lambda: len(phone.received) == 10)
+    await gateway.kill()
+    await counsellor_writes(relay, ticket, pseudonym, later)  # written while no gateway runs
+    restarted = Gateway(client, cipher, prefix, phone)
+    await until(lambda: len(phone.received) == 20)
+    await asyncio.sleep(0.3)  # time for any duplicate to show up
+    restarted.stop.set()
+    await restarted.task
+    assert phone.received == first + later
+
+
+async def test_a_message_taken_but_not_delivered_before_a_crash_is_delivered_once_after(
+    client: Redis, prefix: str, cipher: TranscriptCipher, relay: Relay, phone: Phone
+) -> None:
+    ticket, pseudonym = secrets.token_hex(16), secrets.token_hex(32)
+    phone.refusing = True  # the gateway reads the entries but cannot deliver them
+    gateway = Gateway(client, cipher, prefix, phone)
+    await counsellor_writes(relay, ticket, pseudonym, ["are you safe?", "write when you can"])
+    await asyncio.sleep(0.3)
+    await gateway.kill()
+    phone.refusing = False
+    restarted = Gateway(client, cipher, prefix, phone)
+    await until(lambda: len(phone.received) == 2)
+    await asyncio.sleep(0.3)
+    restarted.stop.set()
+    await restarted.task
+    assert phone.received == ["are you safe?", "write when you can"]
+
+
+async def test_texts_are_kept_in_redis_only_encrypted(
+    client: Redis, prefix: str, relay: Relay, cipher: TranscriptCipher
+) -> None:
+    ticket, pseudonym = secrets.token_hex(16), secrets.token_hex(32)
+    await relay.from_survivor(ticket, "my boss is called Distinctive Name", key="s-1")
+    await counsellor_writes(relay, ticket, pseudonym, ["Distinctive reply"])
+    await relay.remember_route(CHANNEL, pseudonym, "123456789")
+    dumped = b""
+    async for key in client.scan_iter(match=prefix + "*"):
+        kind = await client.type(key)
+        if kind == b"stream":
+            dumped += repr(await client.xrange(key)).encode()
+        elif kind == b"string":
+            dumped += await client.get(key) or b""
+    assert b"Distinctive" not in dumped and b"123456789" not in dumped
+    assert [message.text for message in await relay.chat(ticket)] == [
+        "my boss is called Distinctive Name",
+        "Distinctive reply",
+    ]
+    assert await relay.route(CHANNEL, pseudonym) == "123456789"
