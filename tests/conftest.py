@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.stack import Helpline, running_helpline
+from tests.stack import ROOT, Helpline, running_helpline
+
+STAFFING_ALWAYS_OPEN = ROOT / "tests" / "fixtures" / "staffing-always-open.yml"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineWithTele
         "TELEGRAM_BOT_TOKEN": telegram.token,
         "TELEGRAM_API_BASE_URL": telegram.base_url,
         "HELPLINE_LOG_LEVEL": "DEBUG",
+        # Counsellors on duty whenever the tests run; the shipped schedule is tested on its own.
+        "HELPLINE_STAFFING_FILE": str(STAFFING_ALWAYS_OPEN),
     }
     try:
         with running_helpline(tmp_path_factory.mktemp("helpline-data"), env) as helpline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from babel.dates import format_datetime, get_timezone_location
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.nlg import log_answer, rasa_message
+from bot.actions.nlg import log_answer, utter
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
 from bot.handoff.availability import Availability
@@ -79,9 +80,8 @@ class ActionOfferCounsellor(Action):
             log_answer("counsellor_offered", offer, started)
             return []
         reply = self._content.reply_for_intent("request_human", turn.locale, turn.country)
-        message = rasa_message(reply)
-        message["text"] = f"{self._why_not(state, turn.locale, translate)}\n\n{reply.text}"
-        dispatcher.utter_message(**message)
+        text = f"{self._why_not(state, turn.locale, translate)}\n\n{reply.text}"
+        utter(dispatcher, dataclasses.replace(reply, text=text))
         log_answer("counsellor_not_available", reply, started)
         return []
 

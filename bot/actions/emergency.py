@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.nlg import log_answer, rasa_message
+from bot.actions.nlg import log_answer, utter
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
 
@@ -38,8 +38,8 @@ class ActionEmergency(Action):
         started = time.perf_counter()
         turn = turn_from_message(tracker.latest_message)
         reply = self._content.reply_for_intent("immediate_danger", turn.locale, turn.country)
-        dispatcher.utter_message(**rasa_message(reply))
+        utter(dispatcher, reply)
         follow_up = self._content.reply(FOLLOW_UP_ENTRY, turn.locale, turn.country)
-        dispatcher.utter_message(**rasa_message(follow_up))
+        utter(dispatcher, follow_up)
         log_answer("emergency_answered", reply, started)
         return []

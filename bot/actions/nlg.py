@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary, RenderedReply
@@ -15,11 +16,25 @@ log = structlog.get_logger(__name__)
 
 
 def rasa_message(reply: RenderedReply) -> dict[str, Any]:
-    """A reply in the shape Rasa expects from an NLG server or a custom action."""
-    return {
-        "text": reply.text,
-        "buttons": [{"title": button.title, "payload": button.payload} for button in reply.buttons],
-    }
+    """A reply in the shape Rasa expects from an NLG server: one message, whatever its paragraphs.
+
+    Rasa's output channels split a plain text message at every blank line into several messages; only a
+    message with buttons, or a custom one, stays whole. So a reply without buttons goes as `custom`
+    (read back by `bot.engine.rasa.replies_from_rasa`).
+    """
+    buttons = [{"title": button.title, "payload": button.payload} for button in reply.buttons]
+    if buttons:
+        return {"text": reply.text, "buttons": buttons}
+    return {"custom": {"text": reply.text}}
+
+
+def utter(dispatcher: CollectingDispatcher, reply: RenderedReply) -> None:
+    """Send a reply from a custom action, kept whole like the NLG endpoint's (`rasa_message`)."""
+    message = rasa_message(reply)
+    if "custom" in message:
+        dispatcher.utter_message(json_message=message["custom"])
+    else:
+        dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
 
 
 def reply_for_request(body: Mapping[str, Any], content: ContentLibrary) -> RenderedReply:

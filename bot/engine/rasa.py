@@ -27,7 +27,8 @@ def replies_from_rasa(messages: Sequence[dict[str, Any]]) -> list[Reply]:
     """Turn the REST channel's output into replies; messages without text are dropped."""
     replies: list[Reply] = []
     for message in messages:
-        text = message.get("text")
+        custom = message.get("custom")
+        text = custom.get("text") if isinstance(custom, dict) else message.get("text")
         if not isinstance(text, str) or not text.strip():
             continue
         buttons = tuple(
@@ -37,6 +38,13 @@ def replies_from_rasa(messages: Sequence[dict[str, Any]]) -> list[Reply]:
         )
         replies.append(Reply(text=text, buttons=buttons))
     return replies
+
+
+def _event_text(event: dict[str, Any]) -> str:
+    """The text of a tracker event; a bot message sent whole (as `custom`) keeps it in its data."""
+    custom = (event.get("data") or {}).get("custom")
+    text = custom.get("text") if isinstance(custom, dict) else event.get("text")
+    return str(text or "")
 
 
 class RasaClient:
@@ -93,11 +101,8 @@ class RasaClient:
         except (httpx.HTTPError, ValueError) as error:
             raise EngineUnavailable(type(error).__name__) from error
         said = {"user": "survivor", "bot": "bot"}
-        return [
-            (said[event["event"]], str(event.get("text") or ""))
-            for event in events
-            if event.get("event") in said and event.get("text")
-        ]
+        lines = [(said[event["event"]], _event_text(event)) for event in events if event.get("event") in said]
+        return [(who, text) for who, text in lines if text]
 
     async def _append_event(self, pseudonym: str, event: dict[str, Any]) -> None:
         url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"

@@ -40,9 +40,20 @@ def test_the_answer_is_the_content_entry_for_the_turns_intent(
     assert body["buttons"] == [{"title": b.title, "payload": b.payload} for b in expected.buttons]
 
 
+def text_of(message: dict[str, Any]) -> str:
+    """The text of a message Rasa passes on: plain, or whole inside `custom` (a reply without buttons)."""
+    return str(message["custom"]["text"] if "custom" in message else message["text"])
+
+
 def test_the_country_from_metadata_chooses_the_variant(client: TestClient, content: ContentLibrary) -> None:
     body = client.post("/nlg", json=nlg_request("immediate_danger", {"locale": "en", "country": "us"})).json()
-    assert body["text"] == content.reply_for_intent("immediate_danger", "en", "US").text
+    assert text_of(body) == content.reply_for_intent("immediate_danger", "en", "US").text
+
+
+def test_a_reply_of_several_paragraphs_without_buttons_stays_one_message(client: TestClient) -> None:
+    """Rasa splits a plain text message at blank lines; the same reply sent as `custom` is not split."""
+    body = client.post("/nlg", json=nlg_request("immediate_danger", {"locale": "en", "country": "US"})).json()
+    assert "text" not in body and "\n\n" in body["custom"]["text"]
 
 
 def test_an_unknown_intent_gets_the_not_understood_answer(
@@ -81,8 +92,8 @@ def test_the_emergency_action_gives_the_emergency_number_first_then_offers_a_per
     }
     body = client.post("/webhook", json=action_call).json()
     emergency, offer = body["responses"]
-    assert emergency["text"] == content.reply_for_intent("immediate_danger", "uk", "RO").text
-    assert emergency["text"].startswith("Телефонуйте 112")
+    assert text_of(emergency) == content.reply_for_intent("immediate_danger", "uk", "RO").text
+    assert text_of(emergency).startswith("Телефонуйте 112")
     assert offer["text"] == content.reply("danger_next", "uk", "RO").text
     assert "+40 800 800 678" in offer["text"]
     assert "/request_human" in [button["payload"] for button in offer["buttons"]]

@@ -30,3 +30,10 @@ def test_conversations_spread_over_rasa_processes() -> None:
     pseudonyms = [pseudonym_for(Channel.TELEGRAM, user_id, b"secret") for user_id in range(100)]
     chosen = [rasa_process_for(pseudonym, urls) for pseudonym in pseudonyms]
     assert 30 <= chosen.count("http://a") <= 70
+
+
+def test_a_reply_sent_whole_as_custom_is_one_reply() -> None:
+    replies = replies_from_rasa(
+        [{"recipient_id": "x", "custom": {"text": "Call 911 now.\n\nIf you can't speak…"}}]
+    )
+    assert [reply.text for reply in replies] == ["Call 911 now.\n\nIf you can't speak…"]
