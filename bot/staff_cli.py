@@ -1,4 +1,4 @@
-"""`helpline counsellor add` and `helpline purge`: staff tools for accounts and retention."""
+"""`helpline counsellor add`, `canned add|list` and `purge`: staff tools for accounts, replies, retention."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import getpass
 import sys
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
+
+from sqlalchemy import Engine
 
 from bot.settings import Settings
 
@@ -26,6 +28,16 @@ def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     add.add_argument("--capacity", type=int, default=2, help="how many people they talk with at once")
     add.set_defaults(func=run_counsellor_add)
 
+    canned = subparsers.add_parser("canned", help="canned replies counsellors send in one click")
+    replies = canned.add_subparsers(dest="canned_command", required=True)
+    canned_add = replies.add_parser("add", help="add a reply in one language; its text is read from stdin")
+    canned_add.add_argument("--lang", required=True, help="the locale it is written in, e.g. es")
+    canned_add.add_argument("--title", required=True, help="what counsellors see in the list")
+    canned_add.set_defaults(func=run_canned_add)
+    canned_list = replies.add_parser("list", help="the replies of one language")
+    canned_list.add_argument("--lang", required=True, help="locale, e.g. es")
+    canned_list.set_defaults(func=run_canned_list)
+
     purge = subparsers.add_parser(
         "purge", help="delete handoffs, transcripts, conversations and audit lines past their retention"
     )
@@ -39,17 +51,13 @@ def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 def run_counsellor_add(args: argparse.Namespace) -> int:
     """Create a counsellor account; 1 if the name is taken or a value is refused."""
     from bot.store.counsellors import CounsellorExists, CounsellorStore
-    from bot.store.database import create_database_engine, upgrade_database
 
-    settings = Settings()
     try:
         password = read_password(sys.stdin)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade_database(settings.effective_database_url)
-    engine = create_database_engine(settings.effective_database_url)
+    engine = _database()
     try:
         account = CounsellorStore(engine).add(
             args.name, password, args.role, args.languages, capacity=args.capacity
@@ -70,19 +78,61 @@ def run_counsellor_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_canned_add(args: argparse.Namespace) -> int:
+    """Keep a canned reply read from stdin (written and reviewed by staff, in the language it is for)."""
+    from bot.i18n import SUPPORTED_LOCALES
+    from bot.store.handoffs import CannedReplyStore
+
+    if args.lang not in SUPPORTED_LOCALES:
+        print(f"--lang must be one of {', '.join(SUPPORTED_LOCALES)}", file=sys.stderr)
+        return 1
+    body = sys.stdin.read().strip()
+    engine = _database()
+    try:
+        reply_id = CannedReplyStore(engine).add(args.lang, args.title, body, None)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"canned reply {reply_id} added ({args.lang}): {args.title}")
+    return 0
+
+
+def run_canned_list(args: argparse.Namespace) -> int:
+    """Print the canned replies of one language."""
+    from bot.store.handoffs import CannedReplyStore
+
+    engine = _database()
+    try:
+        replies = CannedReplyStore(engine).for_locale(args.lang)
+    finally:
+        engine.dispose()
+    for reply_id, title, body in replies:
+        print(f"{reply_id:>4}  {title}\n      {body}")
+    return 0
+
+
+def _database() -> Engine:
+    """The settings' database, migrated."""
+    from bot.store.database import create_database_engine, upgrade_database
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_database(settings.effective_database_url)
+    return create_database_engine(settings.effective_database_url)
+
+
 def run_purge(args: argparse.Namespace) -> int:
     """Delete (or, with --dry-run, count) what is older than the retention periods."""
     from bot.privacy.crypto import transcript_cipher
-    from bot.store.database import create_database_engine, upgrade_database
     from bot.store.handoffs import HandoffStore
 
     if args.audit_retention_days < 1:
         print("--audit-retention-days must be at least 1", file=sys.stderr)
         return 1
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade_database(settings.effective_database_url)
-    engine = create_database_engine(settings.effective_database_url)
+    engine = _database()
     now = datetime.now(timezone.utc)
     try:
         counts = HandoffStore(engine, transcript_cipher(settings)).purge(

@@ -96,3 +96,19 @@ def test_on_a_terminal_the_password_is_asked_twice(monkeypatch: pytest.MonkeyPat
     assert read_password(_Terminal()) == PASSWORD
     with pytest.raises(ValueError, match="differ"):
         read_password(_Terminal())
+
+
+def test_a_canned_reply_is_added_from_stdin_and_listed(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "Hola. Soy consejera de la línea de ayuda. ¿Estás en un lugar seguro para escribir?\n"
+    assert _helpline(["canned", "add", "--lang", "es", "--title", "Saludo"], body, monkeypatch) == 0
+    assert _helpline(["canned", "list", "--lang", "es"], "", monkeypatch) == 0
+    output = capsys.readouterr().out
+    assert "Saludo" in output and "¿Estás en un lugar seguro para escribir?" in output
+
+
+def test_a_canned_reply_in_an_unsupported_language_is_refused(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _helpline(["canned", "add", "--lang", "xx", "--title", "Hi"], "Hello", monkeypatch) == 1
