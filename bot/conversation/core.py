@@ -149,7 +149,7 @@ class ConversationCore:
                 return await desk.leave(message, locale)
             if open_ticket is not None:
                 key = message.message_key or f"s-{uuid.uuid4().hex}"
-                await desk.forward(open_ticket, dataclasses.replace(message, text=text), key)
+                await desk.forward(open_ticket, message, key)  # as written: no button or country reading
                 return []
             consent = accepted(text)
             if consent is not None:
