@@ -12,11 +12,39 @@ from pathlib import Path
 
 import pytest
 import redis
+from alembic import command
 from redis.asyncio import Redis
+from sqlalchemy import text
 
 from bot.run import embedded_redis_binary
+from bot.store.database import alembic_config, create_database_engine
 
 REDIS_URL = os.environ.get("HELPLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+POSTGRES_URL = os.environ.get("HELPLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_database_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: SQLite always, and PostgreSQL where one is reachable (emptied before and after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'helpline.db'}"
+        return
+    if not _postgres_available():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    command.downgrade(alembic_config(POSTGRES_URL), "base")
+    yield POSTGRES_URL
+    command.downgrade(alembic_config(POSTGRES_URL), "base")
 
 
 def _answers(url: str) -> bool:

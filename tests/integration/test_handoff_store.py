@@ -3,10 +3,8 @@ one is reachable."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -25,35 +23,11 @@ from bot.store.handoffs import CannedReplyStore, HandoffStore, UnknownHandoff
 from bot.store.models import Base
 
 pytestmark = pytest.mark.integration
-POSTGRES_URL = os.environ.get("HELPLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 HANDOFF_TABLES = {"counsellors", "handoffs", "transcript_messages", "audit_events", "canned_replies"}
 PASSWORD = "correct horse battery staple"
 # Cheap parameters: the tests check behaviour, not the cost of a hash.
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-
-
-def _postgres_available() -> bool:
-    try:
-        engine = create_database_engine(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'helpline.db'}"
-        return
-    if not _postgres_available():
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    command.downgrade(alembic_config(POSTGRES_URL), "base")
-    yield POSTGRES_URL
-    command.downgrade(alembic_config(POSTGRES_URL), "base")
 
 
 @pytest.fixture

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 from bot.store.conversations import ConversationStore, StoredConversation
 from bot.store.database import alembic_config, create_database_engine, upgrade_database
 
 pytestmark = pytest.mark.integration
-POSTGRES_URL = os.environ.get("HELPLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_available() -> bool:
-    try:
-        engine = create_database_engine(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'helpline.db'}"
-        return
-    if not _postgres_available():
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    command.downgrade(alembic_config(POSTGRES_URL), "base")
-    yield POSTGRES_URL
-    command.downgrade(alembic_config(POSTGRES_URL), "base")
 
 
 def test_migrations_create_the_conversations_table(database_url: str) -> None:
