@@ -107,12 +107,7 @@ class ConversationCore:
         recording = asyncio.create_task(self._record(message, after))
         self._recordings.add(recording)
         recording.add_done_callback(self._recordings.discard)
-        if stored is None or (stored.locale, stored.locale_source, stored.country, stored.pending_intent) != (
-            after.locale,
-            after.locale_source,
-            after.country,
-            after.pending_intent,
-        ):
+        if stored != after:
             await recording
         if choice != before:
             log.info(

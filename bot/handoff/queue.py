@@ -329,7 +329,7 @@ class HandoffQueue:
     async def open_ticket(self, channel: str, pseudonym: str) -> Ticket | None:
         """The person's waiting or claimed ticket, if any."""
         ticket_id = await self._redis.get(self._key("person", Channel(channel).value, pseudonym))
-        ticket = await self.get(_text(ticket_id)) if ticket_id else None
+        ticket = await self.get(decoded(ticket_id)) if ticket_id else None
         return ticket if ticket is not None and ticket.status in OPEN else None
 
     async def position(self, ticket_id: str) -> int | None:
@@ -340,7 +340,7 @@ class HandoffQueue:
     async def waiting(self) -> list[Ticket]:
         """Every waiting ticket, in queue order (urgent first, then first come first served)."""
         ids = cast(list[bytes], await self._redis.zrange(self._key("waiting"), 0, -1))
-        return await self._tickets([_text(ticket_id) for ticket_id in ids])
+        return await self._tickets([decoded(ticket_id) for ticket_id in ids])
 
     async def offered_to(self, seat: CounsellorSeat) -> list[Ticket]:
         """The waiting tickets this counsellor may claim now (none at capacity); mismatches flagged."""
@@ -383,12 +383,12 @@ class HandoffQueue:
     async def cancel(self, channel: str, pseudonym: str) -> Ticket | None:
         """The survivor no longer wants a counsellor: end their open ticket, if any."""
         reply = await self._run(self._cancel, Channel(channel).value, pseudonym)
-        return _ticket(reply[1]) if _text(reply[0]) == "ok" else None
+        return _ticket(reply[1]) if decoded(reply[0]) == "ok" else None
 
     async def active_of(self, counsellor_id: str) -> list[Ticket]:
         """The tickets a counsellor holds, oldest claim first."""
         ids = await self._redis.smembers(self._key("counsellor", counsellor_id, "active"))
-        tickets = await self._tickets([_text(ticket_id) for ticket_id in ids])
+        tickets = await self._tickets([decoded(ticket_id) for ticket_id in ids])
         return sorted(tickets, key=lambda ticket: (ticket.claimed_ms or 0, ticket.id))
 
     async def get(self, ticket_id: str) -> Ticket | None:
@@ -409,7 +409,7 @@ class HandoffQueue:
         active: dict[str, int] = {}
         head, tail = self._key("counsellor", ""), ":active"
         async for key in self._redis.scan_iter(match=_glob_escape(head) + "*" + tail, count=500):
-            name = _text(key)
+            name = decoded(key)
             active[name[len(head) : -len(tail)]] = int(await self._redis.scard(name))
         return QueueStats(int(await self._redis.zcard(waiting)), longest_ms / 1000, active)
 
@@ -424,27 +424,27 @@ class HandoffQueue:
                 pipe.hmget(key, "channel", "pseudonym")
             owners = await pipe.execute()
         for key, owner in zip(keys, owners, strict=True):
-            if [_text(value) if value else "" for value in owner] == [channel, pseudonym]:
-                candidates.append(_text(key)[len(self._key("ticket", "")) :])
+            if [decoded(value) if value else "" for value in owner] == [channel, pseudonym]:
+                candidates.append(decoded(key)[len(self._key("ticket", "")) :])
         erased = await self._run(self._erase, channel, pseudonym, *candidates)
-        return [_text(ticket_id) for ticket_id in erased]
+        return [decoded(ticket_id) for ticket_id in erased]
 
     async def _claim_one(self, seat: CounsellorSeat, wanted: str) -> Ticket | None:
         reply = await self._run(
             self._claim, seat.id, seat.capacity, self._mismatch_after_ms, wanted, *sorted(seat.languages)
         )
-        kind = _text(reply[0])
+        kind = decoded(reply[0])
         if kind == "refused":
-            raise ClaimRefused(_reason(_text(reply[1])))
+            raise ClaimRefused(_reason(decoded(reply[1])))
         return _ticket(reply[1]) if kind == "ok" else None
 
     def _held(self, ticket_id: str, reply: list[Any]) -> Ticket:
         """The ticket from a holder's script, or the refusal it answered."""
-        kind = _text(reply[0])
+        kind = decoded(reply[0])
         if kind == "not_holding":
-            raise NotHolding(ticket_id, _text(reply[1]) or None)
+            raise NotHolding(ticket_id, decoded(reply[1]) or None)
         if kind == "refused":
-            raise ClaimRefused(_reason(_text(reply[1])))
+            raise ClaimRefused(_reason(decoded(reply[1])))
         return _ticket(reply[1])
 
     async def _run(self, script: AsyncScript, *args: str | int) -> list[Any]:
@@ -466,7 +466,7 @@ class HandoffQueue:
         return int(self._clock() * 1000)
 
 
-def _text(value: bytes | str) -> str:
+def decoded(value: bytes | str) -> str:
     """Redis answers bytes unless the client decodes; the queue works with either."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -480,7 +480,7 @@ def _reason(reason: str) -> RefusalReason:
 def _ticket(raw: Mapping[Any, Any] | bytes | str) -> Ticket:
     """A Ticket from HGETALL (a mapping) or from a script's answer (the same fields as JSON)."""
     fields = (
-        {_text(name): _text(value) for name, value in raw.items()}
+        {decoded(name): decoded(value) for name, value in raw.items()}
         if isinstance(raw, Mapping)
         else json.loads(raw)
     )

@@ -20,6 +20,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from bot.handoff.queue import decoded as _text
+
 log = structlog.get_logger(__name__)
 
 Sender = Literal["survivor", "counsellor", "system"]
@@ -271,10 +273,6 @@ class OutboundDelivery:
         await self._redis.set(delivered, 1, ex=DELIVERED_TTL_S)
         await self._redis.xack(self._stream, self._group, entry_id)
         await self._redis.xdel(self._stream, entry_id)  # nothing of it stays once delivered
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _bytes(value: bytes | str) -> bytes:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -35,6 +37,14 @@ def create_database_engine(url: str, pooled: bool = True) -> Engine:
     if not pooled:
         return create_engine(url, **unpooled)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def insert_for(engine: Engine) -> Callable[..., Any]:
+    """The dialect's INSERT with ON CONFLICT (upserts): SQLite and PostgreSQL, the two databases supported."""
+    dialect = engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database: {dialect}")
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

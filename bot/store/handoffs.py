@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.privacy.crypto import TranscriptCipher
 from bot.store.counsellors import utc
+from bot.store.database import insert_for
 from bot.store.models import AuditEvent, CannedReply, Conversation, Handoff, TranscriptMessage
 
 Sender = Literal["survivor", "counsellor", "bot", "note"]
@@ -120,10 +120,7 @@ class HandoffStore:
         self._engine = engine
         self._cipher = cipher
         self._clock = clock
-        dialect = engine.dialect.name
-        if dialect not in ("sqlite", "postgresql"):
-            raise ValueError(f"unsupported database: {dialect}")
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._insert = insert_for(engine)
 
     def record_queued(
         self,
