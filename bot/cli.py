@@ -115,8 +115,11 @@ def _gateway(_args: argparse.Namespace) -> int:
                 settings.catalog_dir,
                 opened.pseudonym_secret,
                 rate_limit=settings.telegram_rate_limit,
+                protect_content=settings.telegram_protect_content,
+                hidden_previews=settings.telegram_hidden_previews,
+                route_ttl_s=settings.route_ttl_s,
             )
-            adapter = TelegramAdapter(config, opened.core, opened.redis)
+            adapter = TelegramAdapter(config, opened.core, opened.redis, opened.ledger, opened.relay)
             application = adapter.build()
             updates: list[Any] = ["message", "edited_message", "callback_query", "my_chat_member"]
             async with application:
@@ -146,8 +149,9 @@ def _gateway(_args: argparse.Namespace) -> int:
                     deliver=lambda message: adapter.deliver(application.bot, opened.relay, message),
                 )
                 delivering = asyncio.create_task(delivery.run(stop))
+                sweeping = asyncio.create_task(adapter.sweep(application.bot, stop))  # vanishing chats
                 await stop.wait()
-                await delivering
+                await asyncio.gather(delivering, sweeping)
                 await application.updater.stop()
                 await application.stop()
 

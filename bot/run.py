@@ -10,6 +10,7 @@ from types import FrameType
 import httpx
 import redis
 
+from bot.privacy.crypto import transcript_keys
 from bot.settings import PROJECT_ROOT, Settings
 from bot.store.database import upgrade_database
 from bot.supervisor import Part, PartFailed, Supervisor
@@ -20,6 +21,8 @@ RASA_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONWARNINGS": "ignore",
+    # Rasa loads the encrypted tracker store (helpline_rasa/) from the project root.
+    "PYTHONPATH": str(PROJECT_ROOT),
 }
 
 
@@ -113,8 +116,18 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
 
 
 def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str, env: dict[str, str]) -> Part:
-    """One Rasa server on loopback (API on, token required), serving the trained model."""
+    """One Rasa server on loopback (API on, token required), serving the trained model.
+
+    Its trackers go to Redis encrypted with the transcript key, and expire after the retention period.
+    """
     port = settings.rasa_port + index
+    tracker_env = {
+        "HELPLINE_REDIS_URL": settings.effective_redis_url,
+        "HELPLINE_TRANSCRIPT_KEY": transcript_keys(
+            settings.transcript_key, settings.data_dir / "secrets" / "transcript.key"
+        ),
+        "HELPLINE_TRACKER_RETENTION_H": str(settings.tracker_retention_h),
+    }
     return Part(
         name=f"rasa-{index + 1}" if settings.rasa_workers > 1 else "rasa",
         argv=[
@@ -134,7 +147,7 @@ def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str,
             "--credentials",
             "credentials.yml",
         ],
-        env={**env, **RASA_ENV},
+        env={**tracker_env, **env, **RASA_ENV},
         cwd=PROJECT_ROOT,
         ready=lambda: _rasa_has_model(f"http://127.0.0.1:{port}", token),
         ready_timeout_s=300,

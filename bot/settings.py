@@ -40,6 +40,32 @@ class Settings(BaseSettings):
         ge=1,
         description="Days handoffs, their transcripts and conversation rows are kept (`helpline purge`).",
     )
+    tracker_retention_h: float = Field(
+        default=24.0,
+        gt=0,
+        description="Hours Rasa keeps a conversation's tracker (encrypted) after its last message.",
+    )
+    route_ttl_h: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "Hours of inactivity after which the encrypted Telegram chat id kept to reach a person (for a "
+            "handoff or vanishing mode) is forgotten; an open handoff keeps it."
+        ),
+    )
+    purge_every_h: float = Field(
+        default=6.0, gt=0, description="Hours between two runs of the retention purge in the web process."
+    )
+    safe_words: str = Field(
+        default="sunflower",
+        description=(
+            "Comma-separated safe words: typed alone, the bot answers with harmless text and deletes the "
+            "recent messages from the chat. Empty: off."
+        ),
+    )
+    erase_notice_s: int = Field(
+        default=10, ge=1, le=600, description="Seconds the one-line confirmation of an erase stays visible."
+    )
     login_max_failures: int = Field(
         default=5, ge=1, description="Wrong passwords in a row that lock a counsellor's account."
     )
@@ -121,10 +147,28 @@ class Settings(BaseSettings):
     telegram_rate_limit: bool = Field(
         default=True, description="Keep within Telegram's flood limits (about 30 messages/s per bot)."
     )
+    telegram_protect_content: bool = Field(
+        default=True,
+        description="Send every Telegram message with protect_content (no forwarding or saving).",
+    )
+    telegram_hidden_previews: bool = Field(
+        default=False,
+        description="Send every Telegram message as a spoiler, hidden in notifications and the chat list.",
+    )
     telegram_webhook_listen: str = Field(
         default="127.0.0.1", description="Interface of the webhook listener."
     )
     telegram_webhook_port: int = Field(default=8443, description="Port of the webhook listener.")
+
+    @property
+    def safe_word_list(self) -> tuple[str, ...]:
+        """The configured safe words, as typed (compared case- and accent-insensitively)."""
+        return tuple(word.strip() for word in self.safe_words.split(",") if word.strip())
+
+    @property
+    def route_ttl_s(self) -> int:
+        """`route_ttl_h` in seconds."""
+        return max(1, round(self.route_ttl_h * 3600))
 
     @property
     def rasa_urls(self) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy import Engine
 
+from bot.content import ContentLibrary
 from bot.conversation.core import ConversationCore
 from bot.conversation.language import LanguageDetector
 from bot.engine.rasa import RasaClient
@@ -17,6 +18,9 @@ from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.privacy.crypto import TranscriptCipher, transcript_cipher
+from bot.privacy.desk import PrivacyDesk
+from bot.privacy.erasure import Eraser
+from bot.privacy.ledger import ChatLedger
 from bot.privacy.secrets import secret_from
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
@@ -38,6 +42,8 @@ class Services:
     queue: HandoffQueue
     relay: Relay
     handoffs: HandoffStore
+    content: ContentLibrary
+    ledger: ChatLedger
 
 
 def pseudonym_secret(settings: Settings) -> bytes:
@@ -63,10 +69,33 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     relay = Relay(redis, cipher)
     handoffs = HandoffStore(database, cipher)
     desk = HandoffDesk(queue, relay, handoffs, rasa, settings.catalog_dir)
-    core = ConversationCore(rasa, ConversationStore(database), settings.catalog_dir, detector, handoff=desk)
+    content = ContentLibrary.load(settings.content_dir)
+    ledger = ChatLedger(redis, cipher)
+    privacy = PrivacyDesk(
+        content,
+        Eraser(redis, queue, relay, handoffs, ledger, rasa),
+        ledger,
+        settings.safe_word_list,
+        settings.erase_notice_s,
+        handoff=desk,
+    )
+    core = ConversationCore(
+        rasa, ConversationStore(database), settings.catalog_dir, detector, handoff=desk, privacy=privacy
+    )
     try:
         yield Services(
-            settings, pseudonym_secret(settings), redis, database, rasa, core, cipher, queue, relay, handoffs
+            settings,
+            pseudonym_secret(settings),
+            redis,
+            database,
+            rasa,
+            core,
+            cipher,
+            queue,
+            relay,
+            handoffs,
+            content,
+            ledger,
         )
     finally:
         await core.drain()

@@ -6,7 +6,9 @@ Raw Telegram ids live only in memory while an update is handled: the core sees a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -35,6 +37,7 @@ from telegram.ext import (
 from bot.conversation.messages import Button, Channel, ConversationHandler, IncomingMessage, Reply
 from bot.handoff.relay import OutboundMessage, Relay
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, _, choose_locale
+from bot.privacy.ledger import ChatLedger
 from bot.privacy.pseudonym import pseudonym_for
 
 log = structlog.get_logger(__name__)
@@ -49,18 +52,36 @@ COMMAND_HELP = _("What I can help with")
 COMMAND_START = _("Start or restart the conversation")
 COMMAND_LANGUAGE = _("Choose your language")
 COMMAND_COUNTRY = _("Change your country")
+COMMAND_PRIVACY = _("What is kept about you")
+COMMAND_ERASE = _("Erase this conversation")
+COMMAND_VANISH = _("Disappearing messages")
 COMMANDS = (
     ("start", COMMAND_START),
     ("help", COMMAND_HELP),
     ("language", COMMAND_LANGUAGE),
     ("country", COMMAND_COUNTRY),
+    ("privacy", COMMAND_PRIVACY),
+    ("erase", COMMAND_ERASE),
+    ("vanish", COMMAND_VANISH),
 )
+# What each command sends to the conversation core, as if its button had been pressed.
+COMMAND_PAYLOADS = {
+    "start": "/greet",
+    "help": "/bot_capabilities",
+    "language": "/change_language",
+    "country": "/change_country",
+    "privacy": "/privacy_question",
+    "erase": "/delete_data",
+    "vanish": "/vanish_menu",
+}
 
 # What a button may send back: an intent (`/ask_shelter`) or a language (`/language_uk`), nothing else;
 # clients can forge callbacks.
-BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z_]{0,62}$")
+BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z0-9_]{0,62}$")
 UPDATE_SEEN_TTL_S = 24 * 3600
 KEYBOARD_ONE_COLUMN_MAX = 6
+DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
+SWEEP_EVERY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,9 @@ class TelegramConfig:
     catalog_dir: Path
     pseudonym_secret: bytes
     rate_limit: bool = True
+    protect_content: bool = True  # no forwarding or saving of what the bot sends
+    hidden_previews: bool = False  # every message a spoiler: hidden in notifications and the chat list
+    route_ttl_s: int = 24 * 3600  # how long the encrypted chat id is kept for vanishing mode
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -106,10 +130,20 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 class TelegramAdapter:
     """Turns Telegram updates into `IncomingMessage`s and replies into Bot API calls."""
 
-    def __init__(self, config: TelegramConfig, core: ConversationHandler, redis: Redis | None) -> None:
+    def __init__(
+        self,
+        config: TelegramConfig,
+        core: ConversationHandler,
+        redis: Redis | None,
+        ledger: ChatLedger | None = None,
+        relay: Relay | None = None,
+    ) -> None:
         self._config = config
         self._core = core
         self._redis = redis
+        self._ledger = ledger  # the chat's message ids, to erase it or make it vanish
+        self._relay = relay  # the encrypted way back to a person (chat id), for vanishing mode
+        self._bot: Bot | None = None
 
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         """Assemble the python-telegram-bot Application with every handler, in one place."""
@@ -127,16 +161,14 @@ class TelegramAdapter:
             if self._config.rate_limit
             else builder.build()
         )
+        self._bot = application.bot
         application.add_handler(TypeHandler(Update, self._drop_duplicates), group=-1)
         # Edits are not new messages: answering them again would repeat the conversation.
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         groups = ~filters.ChatType.PRIVATE
         application.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         application.add_handler(MessageHandler(groups, self._on_group_message))
-        application.add_handler(CommandHandler("start", self._on_start, filters=private))
-        application.add_handler(CommandHandler("help", self._on_help, filters=private))
-        application.add_handler(CommandHandler("language", self._on_language, filters=private))
-        application.add_handler(CommandHandler("country", self._on_country, filters=private))
+        application.add_handler(CommandHandler(list(COMMAND_PAYLOADS), self._on_command, filters=private))
         application.add_handler(MessageHandler(private & filters.COMMAND, self._on_help))
         application.add_handler(MessageHandler(private & filters.TEXT, self._on_text))
         application.add_handler(CallbackQueryHandler(self._on_button))
@@ -163,17 +195,13 @@ class TelegramAdapter:
             log.info("duplicate_update_dropped")
             raise ApplicationHandlerStop
 
-    async def _on_start(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._converse(update, "/greet")
+    async def _on_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        command = (message.text or "").split()[0].split("@")[0].lstrip("/").lower() if message else ""
+        await self._converse(update, COMMAND_PAYLOADS.get(command, "/bot_capabilities"))
 
     async def _on_help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._converse(update, "/bot_capabilities")
-
-    async def _on_language(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._converse(update, "/change_language")
-
-    async def _on_country(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._converse(update, "/change_country")
 
     async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -194,6 +222,7 @@ class TelegramAdapter:
     async def _on_not_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         # Nothing of the media is downloaded or kept: we only answer that we read text.
         log.info("not_text_declined", kind=_message_kind(update))
+        await self._remember_incoming(update)  # an erase or vanishing chat takes it away too
         await self._say(update, TEXT_ONLY)
 
     async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,16 +250,115 @@ class TelegramAdapter:
         chat = update.effective_chat
         assert chat is not None
         message = IncomingMessage(
-            pseudonym=pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret),
+            pseudonym=self._pseudonym(user),
             channel=Channel.TELEGRAM,
             text=text,
             locale=_locale_of(user),
             reply_route=str(chat.id),  # kept only if a counsellor takes the chat, encrypted, expiring
             message_key=f"tg-{update.update_id}",
         )
+        await self._remember_incoming(update)
         replies = await self._core.handle(message)
         for reply in replies:
-            await chat.send_message(reply.text, reply_markup=_keyboard(reply))
+            if reply.clear_chat or reply.erased:
+                await self.clear_chat(chat.id, message.pseudonym)
+            sent = await self._send(chat.id, message.pseudonym, reply.text, _keyboard(reply))
+            if reply.disappear_after_s is not None:
+                await self._disappear(chat.id, message.pseudonym, sent.message_id, reply.disappear_after_s)
+
+    def _pseudonym(self, user: User) -> str:
+        return pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret)
+
+    async def _remember_incoming(self, update: Update) -> None:
+        """Keep (encrypted, 48 h) the id of what the person sent, so an erase can delete it from the chat."""
+        message, user, chat = update.message, update.effective_user, update.effective_chat
+        if message is None or user is None or chat is None or chat.type != ChatType.PRIVATE:
+            return
+        await self._remember(chat.id, self._pseudonym(user), message.message_id)
+
+    async def _remember(self, chat_id: int, pseudonym: str, message_id: int) -> None:
+        if self._ledger is None:
+            return
+        try:
+            due = await self._ledger.record(Channel.TELEGRAM.value, pseudonym, [message_id])
+            if due is not None and self._relay is not None:  # vanishing mode needs the way back
+                route_ttl = self._config.route_ttl_s
+                await self._relay.remember_route(Channel.TELEGRAM.value, pseudonym, str(chat_id), route_ttl)
+        except Exception as error:  # answering matters more; this message then stays in the chat
+            log.warning("ledger_not_recorded", error=type(error).__name__)
+
+    async def _send(
+        self,
+        chat_id: int,
+        pseudonym: str | None,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        bot: Bot | None = None,
+    ) -> Message:
+        """Send one message quietly (protected, a spoiler where configured) and remember its id."""
+        sender = bot or self._bot
+        assert sender is not None
+        entities = (
+            [MessageEntity(MessageEntity.SPOILER, 0, len(text.encode("utf-16-le")) // 2)]
+            if self._config.hidden_previews
+            else None
+        )
+        sent = await sender.send_message(
+            chat_id,
+            text,
+            reply_markup=markup,
+            entities=entities,
+            protect_content=self._config.protect_content,
+        )
+        if pseudonym is not None:
+            await self._remember(chat_id, pseudonym, sent.message_id)
+        return sent
+
+    async def clear_chat(self, chat_id: int, pseudonym: str, bot: Bot | None = None) -> int:
+        """Delete from the person's chat every message still deletable (Telegram: 48 h); how many."""
+        if self._ledger is None:
+            return 0
+        sender = bot or self._bot
+        assert sender is not None
+        ids = await self._ledger.take(Channel.TELEGRAM.value, pseudonym)
+        for start in range(0, len(ids), DELETE_BATCH):
+            try:
+                await sender.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+            except TelegramError as error:  # too old, or already gone: the rest is still tried
+                log.warning("chat_not_cleared", error=type(error).__name__)
+        log.info("chat_cleared", pseudonym=pseudonym[:12], messages=len(ids))
+        return len(ids)
+
+    async def _disappear(self, chat_id: int, pseudonym: str, message_id: int, after_s: int) -> None:
+        """Delete a message (an erase's "Done.") after `after_s`; kept in Redis so a restart still does it."""
+        if self._ledger is None or self._relay is None:
+            return
+        await self._relay.remember_route(Channel.TELEGRAM.value, pseudonym, str(chat_id), after_s + 300)
+        await self._ledger.vanish_at(Channel.TELEGRAM.value, pseudonym, time.time() + after_s)
+
+    async def sweep(self, bot: Bot, stop: asyncio.Event) -> None:
+        """Until `stop`: delete the chats whose vanishing time has come."""
+        while not stop.is_set():
+            try:
+                await self.sweep_once(bot)
+            except Exception as error:  # Redis restarting: try again on the next round
+                log.error("vanish_sweep_failed", error=type(error).__name__)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
+
+    async def sweep_once(self, bot: Bot) -> int:
+        """Delete every chat due to vanish now; how many chats."""
+        if self._ledger is None or self._relay is None:
+            return 0
+        swept = 0
+        for pseudonym in await self._ledger.due(Channel.TELEGRAM.value):
+            route = await self._relay.route(Channel.TELEGRAM.value, pseudonym)
+            if route is None:  # expired: the ids are of no use without the chat
+                await self._ledger.take(Channel.TELEGRAM.value, pseudonym)
+                continue
+            await self.clear_chat(int(route), pseudonym, bot)
+            swept += 1
+        return swept
 
     async def deliver(self, bot: Bot, relay: Relay, message: OutboundMessage) -> bool:
         """Send a counsellor's (or the helpline's) message to the survivor; False to try again later.
@@ -247,7 +375,7 @@ class TelegramAdapter:
         try:
             buttons = tuple(Button(title, payload) for title, payload in message.buttons)
             markup = _keyboard(Reply(message.text, buttons))
-            await bot.send_message(int(route), message.text, reply_markup=markup)
+            await self._send(int(route), message.pseudonym, message.text, markup, bot=bot)
         except Forbidden:
             log.warning("handoff_survivor_unreachable", pseudonym=message.pseudonym[:12])
             return True
@@ -267,11 +395,12 @@ class TelegramAdapter:
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
             return
-        locale = _locale_of(user)
+        locale, pseudonym = _locale_of(user), None
         if user is not None and chat.type == ChatType.PRIVATE:
-            pseudonym = pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret)
+            pseudonym = self._pseudonym(user)
             locale = await self._core.locale_for(pseudonym, Channel.TELEGRAM, locale)
-        await chat.send_message(Translator(self._config.catalog_dir, locale).gettext(message))
+        text = Translator(self._config.catalog_dir, locale).gettext(message)
+        await self._send(chat.id, pseudonym, text, None, bot=chat.get_bot())
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram_update_failed", error=type(context.error).__name__)

@@ -54,8 +54,12 @@ PAGE_TEXT: dict[str, str] = {
     "write": _("Write a message"),
     "send": _("Send"),
     "needs_javascript": _("This chat needs JavaScript to work."),
+    "privacy": _("Privacy"),
+    "erase": _("Erase"),
+    "privacy_notice": _("What is kept about you, and for how long"),
 }
 
+PRIVACY_PATH = "/privacy"  # the privacy notice page (bot/web/privacy.py), linked from the chat
 MAX_TEXT_CHARS = 4096
 # A frame may escape every character of the longest message (`\uXXXX`); anything bigger is not a message.
 MAX_FRAME_CHARS = 6 * MAX_TEXT_CHARS + 1024
@@ -140,6 +144,7 @@ class ChatPage:
             direction=text_direction(locale),
             text=page_text(self._settings.catalog_dir, locale),
             quick_exit_url=self._settings.quick_exit_url,
+            privacy_path=PRIVACY_PATH,
             socket_path=request.url_for("webchat_socket").path,
             stylesheet=request.url_for("webchat_static", path="/chat.css").path,
             script=request.url_for("webchat_static", path="/chat.js").path,
@@ -229,6 +234,15 @@ def reply_frame(reply_to: str | None, reply: Reply) -> dict[str, object]:
     frame: dict[str, object] = {"type": "reply", "reply_to": reply_to, "text": reply.text, "buttons": buttons}
     if reply.locale:
         frame |= {"locale": reply.locale, "dir": text_direction(reply.locale)}
+    # The page does what Telegram's gateway does with the chat: clear it, forget the session, vanish.
+    if reply.clear_chat or reply.erased:
+        frame["clear"] = True
+    if reply.erased:
+        frame["forget_session"] = True
+    if reply.disappear_after_s is not None:
+        frame["disappear_after_s"] = reply.disappear_after_s
+    if reply.vanish_after_s is not None:
+        frame["vanish_after_s"] = reply.vanish_after_s
     return frame
 
 

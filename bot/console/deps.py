@@ -15,7 +15,7 @@ from bot.console.auth import Guard, SessionStore, StaffSession
 from bot.console.presence import Presence
 from bot.console.render import Renderer
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.relay import Relay
+from bot.handoff.relay import ROUTE_TTL_S, Relay
 from bot.store.counsellors import CounsellorAccount, CounsellorStore
 from bot.store.handoffs import CannedReplyStore, HandoffStore
 
@@ -57,6 +57,7 @@ class ConsoleDeps:
     console_prefix: str = "helpline:console:"  # sessions and presence
     live_refresh_s: float = 20.0  # how often a live queue re-marks presence and refreshes waiting times
     day_zone: tzinfo = field(default=timezone.utc)  # where "today" starts for the supervisor's counts
+    route_ttl_s: int = ROUTE_TTL_S  # how long a survivor's route is kept after their chat is resolved
 
 
 @dataclass(frozen=True)

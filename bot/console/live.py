@@ -203,7 +203,10 @@ class ChatLive:
                 await websocket.close(code=NO_SESSION)
                 return
             if ticket is None or not may_read(ticket, session) or ticket.status != "claimed":
-                await send({"type": "ended", "status": ticket.status if ticket else "gone"})
+                status = ticket.status if ticket else "gone"
+                if ticket is None and await console.deps.queue.was_erased(ticket_id):
+                    status = "erased"
+                await send({"type": "ended", "status": status})
                 return
             await console.presence.mark_online(session.seat_id)
             for message in await console.deps.relay.follow(ticket_id, after, block_ms=block_ms):

@@ -3,10 +3,11 @@
 from bot.content.check import Problem
 from bot.content.library import ContentError, ContentLibrary, RenderedButton, RenderedReply
 from bot.content.review import check_content
-from bot.content.schema import CONTRACT_INTENTS, FALLBACK_INTENT, Entry, Source, Variant
+from bot.content.schema import CONTRACT_INTENTS, CORE_ACTIONS, FALLBACK_INTENT, Entry, Source, Variant
 
 __all__ = [
     "CONTRACT_INTENTS",
+    "CORE_ACTIONS",
     "FALLBACK_INTENT",
     "ContentError",
     "ContentLibrary",

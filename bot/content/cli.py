@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.content.library import ContentError, ContentLibrary, RenderedReply
 from bot.content.review import check_content
-from bot.content.schema import CONTRACT_INTENTS
+from bot.content.schema import CONTRACT_INTENTS, CORE_ACTIONS
 from bot.i18n import SUPPORTED_LOCALES
 
 
@@ -36,7 +36,7 @@ def add_content_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
 def run_check(args: argparse.Namespace) -> int:
     """Print every problem; 1 if any is an error, else 0."""
     locales = [locale.strip() for locale in str(args.lang).split(",") if locale.strip()]
-    problems = check_content(_content_dir(args), locales, date.today(), CONTRACT_INTENTS)
+    problems = check_content(_content_dir(args), locales, date.today(), (*CONTRACT_INTENTS, *CORE_ACTIONS))
     for problem in problems:
         print(f"{problem.severity:<7} {problem}")
     errors = sum(problem.severity == "error" for problem in problems)

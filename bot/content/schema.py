@@ -40,6 +40,17 @@ CONTRACT_INTENTS: tuple[str, ...] = (
     "nlu_fallback",
 )
 FALLBACK_INTENT = "nlu_fallback"
+# Buttons the conversation core answers itself, never Rasa (bot/privacy/desk.py): an entry answering one of
+# them gives the button its title and the core its reply.
+CORE_ACTIONS: tuple[str, ...] = (
+    "erase_confirm",
+    "erase_cancel",
+    "vanish_menu",
+    "vanish_5",
+    "vanish_30",
+    "vanish_60",
+    "vanish_off",
+)
 MENU_BUTTON = "menu"  # in `buttons`, expands to the list in content/menu.yml
 LANGUAGES_BUTTON = "languages"  # in `buttons`, expands to one button per supported language
 COUNTRIES_BUTTON = "countries"  # in `buttons`, expands to one button per country in content/countries

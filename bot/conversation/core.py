@@ -18,6 +18,7 @@ from bot.countries import country_from_payload, match_country
 from bot.engine.rasa import EngineUnavailable
 from bot.handoff.desk import CANCEL_PAYLOAD, HandoffDesk, accepted
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
+from bot.privacy.desk import PrivacyDesk
 from bot.store.conversations import StoredConversation
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,7 @@ AFTER_LANGUAGE_CHOICE = "/bot_capabilities"
 # After a country picked from the country list alone (not under a question), the same.
 AFTER_COUNTRY_CHOICE = "bot_capabilities"
 ASK_COUNTRY_AGAIN = "/change_country"
+PRIVACY_DOWN = _("Sorry, something went wrong on our side. Please try again in a moment.")
 HANDOFF_DOWN = _(
     "Sorry, your message could not be passed on to the counsellor right now. Please send it again in a "
     "minute. If you are in danger, call your local emergency number."
@@ -77,9 +79,11 @@ class ConversationCore:
         detector: LanguageDetector | None = None,
         locales: Sequence[str] = SUPPORTED_LOCALES,
         handoff: HandoffDesk | None = None,
+        privacy: PrivacyDesk | None = None,
     ) -> None:
         self._engine = engine
         self._handoff = handoff
+        self._privacy = privacy
         self._conversations = conversations
         self._catalog_dir = catalog_dir
         self._detector = detector
@@ -97,8 +101,14 @@ class ConversationCore:
         before = _locale_choice(stored, self._locales)
         choice = choose(before, message.locale, message.text, self._detector, self._locales)
         text, country = self._understood(message.text, stored)
-        handed = await self._handoff_turn(message, text, choice.locale, country)
-        replies = handed if handed is not None else await self._answer(message, text, choice.locale, country)
+        replies = await self._privacy_turn(message, choice.locale, country)
+        if replies is None:
+            replies = await self._handoff_turn(message, text, choice.locale, country)
+        if replies is None:
+            replies = await self._answer(message, text, choice.locale, country)
+        if any(reply.erased for reply in replies):  # nothing about this person may be written again
+            log.info("turn", pseudonym=message.pseudonym[:12], channel=message.channel.value, erased=True)
+            return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
         after = StoredConversation(
             choice.locale, choice.source.name.lower(), country, _pending_intent(replies)
         )
@@ -156,6 +166,20 @@ class ConversationCore:
             if open_ticket is not None or accepted(text) is not None:
                 return [Reply(text=Translator(self._catalog_dir, locale).gettext(HANDOFF_DOWN))]
         return None
+
+    async def _privacy_turn(
+        self, message: IncomingMessage, locale: str, country: str | None
+    ) -> list[Reply] | None:
+        """Erase, vanishing mode and the safe word, before anything else (a counsellor's chat included)."""
+        if self._privacy is None:
+            return None
+        try:
+            if self._privacy.is_erase(message.text):
+                await self.drain()  # a count still being written must not outlive the erase
+            return await self._privacy.turn(message, locale, country)
+        except Exception as error:  # Redis down: say so, never pretend it worked
+            log.error("privacy_unavailable", pseudonym=message.pseudonym[:12], error=type(error).__name__)
+            return [Reply(text=Translator(self._catalog_dir, locale).gettext(PRIVACY_DOWN))]
 
     def _understood(self, text: str, stored: StoredConversation | None) -> tuple[str, str | None]:
         """What to send the engine, and the country: buttons and answers to the country question."""

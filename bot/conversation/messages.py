@@ -44,6 +44,11 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     locale: str | None = None
+    # What the channel does around this reply, for the person's privacy:
+    clear_chat: bool = False  # delete the conversation from the person's app before showing this reply
+    erased: bool = False  # everything about the person was erased: clear the chat and forget the session
+    disappear_after_s: int | None = None  # delete this reply from the person's app after so many seconds
+    vanish_after_s: int | None = None  # vanishing mode was set: the chat goes after this silence (0: off)
 
 
 class ConversationHandler(Protocol):

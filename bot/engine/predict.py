@@ -76,8 +76,12 @@ def run_predict(args: argparse.Namespace) -> int:
         print(f"No trained model in {settings.model_path}: run `make train`.", file=sys.stderr)
         return 1
     supervisor = Supervisor(settings.data_dir / "logs", out=sys.stderr)
-    # Parsing needs no NLG or actions; the endpoints file still names them.
-    env = {"HELPLINE_NLG_URL": "http://127.0.0.1:9/nlg", "HELPLINE_ACTIONS_URL": "http://127.0.0.1:9/webhook"}
+    # Parsing needs no NLG, actions or trackers; the endpoints file still names them.
+    env = {
+        "HELPLINE_NLG_URL": "http://127.0.0.1:9/nlg",
+        "HELPLINE_ACTIONS_URL": "http://127.0.0.1:9/webhook",
+        "HELPLINE_REDIS_URL": "redis://127.0.0.1:9",
+    }
     part = rasa_part(settings, Path(args.rasa), 0, token, env)
     try:
         supervisor.spawn(part)

@@ -91,6 +91,15 @@ class RasaClient:
         """Resume the person's tracker: the bot answers again."""
         await self._append_event(pseudonym, {"event": "resume"})
 
+    async def erase(self, pseudonym: str) -> None:
+        """Delete the person's tracker: its events are replaced by none, which the tracker store deletes."""
+        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"
+        try:
+            response = await self._http.put(url, json=[], params=self._auth())
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(type(error).__name__) from error
+
     async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
         """What the person and the bot said so far, as ("survivor" | "bot", text), for their counsellor."""
         url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker"

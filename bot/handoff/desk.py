@@ -33,6 +33,11 @@ LEFT = _("You have left the queue. You are talking with the helpline bot again."
 # Payloads of the consent and cancel buttons (`/handoff_accept_urgent_ask_shelter`): priority, then topic.
 ACCEPT = re.compile(r"^/handoff_accept_(urgent|normal)(?:_([a-z][a-z_]{0,40}))?$")
 CANCEL_PAYLOAD = "/handoff_cancel"
+# For the counsellor's eyes only (the console is in English): the survivor never reads it.
+SAFE_WORD_NOTE = (
+    "The person typed the safe word: someone may be watching their screen. The bot answered with harmless "
+    "text and deleted the recent messages from their chat. Do not write until they write again."
+)
 
 
 class EnginePause(Protocol):
@@ -94,8 +99,8 @@ class HandoffDesk:
         ticket = await self._queue.enqueue(
             message.pseudonym, channel, locale, country, consent.priority, consent.topic
         )
-        if message.reply_route:
-            await self._relay.remember_route(channel, message.pseudonym, message.reply_route)
+        if message.reply_route:  # kept, encrypted, while the handoff is open
+            await self._relay.remember_route(channel, message.pseudonym, message.reply_route, ttl_s=None)
         await asyncio.to_thread(
             self._store.record_queued,
             ticket.id,
@@ -118,7 +123,9 @@ class HandoffDesk:
         await self._relay.from_survivor(ticket.id, message.text, key)
         await asyncio.to_thread(self._store.add_message, ticket.id, "survivor", message.text, key)
         if message.reply_route:  # each message keeps the way back alive while the handoff is open
-            await self._relay.remember_route(ticket.channel, message.pseudonym, message.reply_route)
+            await self._relay.remember_route(
+                ticket.channel, message.pseudonym, message.reply_route, ttl_s=None
+            )
         log.info("handoff_relayed", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8], sender="survivor")
 
     async def leave(self, message: IncomingMessage, locale: str) -> list[Reply]:
@@ -130,6 +137,11 @@ class HandoffDesk:
         await self._tell_engine(self._engine.resume, message.pseudonym)
         log.info("handoff_cancelled", pseudonym=message.pseudonym[:12])
         return [Reply(text=Translator(self._catalog_dir, locale).gettext(LEFT))]
+
+    async def note_safe_word(self, ticket: Ticket, key: str) -> None:
+        """Tell the counsellor (only them) that the person typed the safe word."""
+        await self._relay.note(ticket.id, SAFE_WORD_NOTE, key)
+        log.info("handoff_safe_word", ticket=ticket.id[:8])
 
     async def _tell_engine(self, action: Callable[[str], Awaitable[None]], pseudonym: str) -> None:
         """Pause or resume the bot; if Rasa is down the relay still works (messages bypass it anyway)."""

@@ -194,7 +194,11 @@ local erased = {}
 local open = redis.call('GET', person_key(channel, pseudonym))
 if open then
   local status = redis.call('HGET', ticket_key(open), 'status')
-  if status == 'waiting' or status == 'claimed' then finish(open, 'cancelled') end
+  if status == 'waiting' or status == 'claimed' then
+    finish(open, 'erased')
+    -- The ticket goes at once; its counsellor's console still learns why the chat closed.
+    redis.call('SET', prefix .. 'erased:' .. open, '1', 'EX', ended_ttl)
+  end
 end
 local candidates = {}
 if open then table.insert(candidates, open) end
@@ -428,6 +432,10 @@ class HandoffQueue:
                 candidates.append(decoded(key)[len(self._key("ticket", "")) :])
         erased = await self._run(self._erase, channel, pseudonym, *candidates)
         return [decoded(ticket_id) for ticket_id in erased]
+
+    async def was_erased(self, ticket_id: str) -> bool:
+        """True if this ticket's person erased their data while it was open (for the counsellor's note)."""
+        return bool(await self._redis.exists(self._key("erased", ticket_id)))
 
     async def _claim_one(self, seat: CounsellorSeat, wanted: str) -> Ticket | None:
         reply = await self._run(

@@ -114,6 +114,19 @@ class Relay:
         await self._redis.xadd(self.outbound_key(channel), fields)  # type: ignore[arg-type]
         return message
 
+    async def note(self, ticket_id: str, text: str, key: str) -> RelayedMessage:
+        """A line from the helpline to the counsellor only (shown in the chat, never sent to the survivor)."""
+        return await self._append(ticket_id, "system", text, key)
+
+    async def drop_outbound(self, channel: str, pseudonym: str) -> int:
+        """Delete every message still waiting to reach this person (they erased their data)."""
+        stream, dropped = self.outbound_key(channel), 0
+        entries: Any = await self._redis.xrange(stream)
+        for entry_id, raw in entries:
+            if _fields(raw).get("pseudonym") == pseudonym.encode():
+                dropped += int(await self._redis.xdel(stream, entry_id))
+        return dropped
+
     async def chat(self, ticket_id: str, after: str = "-") -> list[RelayedMessage]:
         """Every message of a handoff's chat after an entry id (all of it by default), in order."""
         start = "-" if after == "-" else f"({after}"
@@ -134,10 +147,24 @@ class Relay:
         await self._redis.delete(self.chat_key(ticket_id))
 
     async def remember_route(
-        self, channel: str, pseudonym: str, route: str, ttl_s: int = ROUTE_TTL_S
+        self, channel: str, pseudonym: str, route: str, ttl_s: int | None = ROUTE_TTL_S
     ) -> None:
-        """Keep, encrypted and expiring, what a channel needs to reach a person (a Telegram chat id)."""
-        await self._redis.set(self._route_key(channel, pseudonym), self._cipher.encrypt(route), ex=ttl_s)
+        """Keep, encrypted, what a channel needs to reach a person (a Telegram chat id).
+
+        `ttl_s=None` keeps it while a handoff is open (no expiry); otherwise it expires after `ttl_s` of
+        inactivity, except that a route an open handoff holds keeps no expiry.
+        """
+        key, token = self._route_key(channel, pseudonym), self._cipher.encrypt(route)
+        if ttl_s is None:
+            await self._redis.set(key, token)
+        elif await self._redis.ttl(key) == -1:  # held by an open handoff: keep it so
+            await self._redis.set(key, token, keepttl=True)
+        else:
+            await self._redis.set(key, token, ex=ttl_s)
+
+    async def release_route(self, channel: str, pseudonym: str, ttl_s: int = ROUTE_TTL_S) -> None:
+        """A handoff ended: the route expires after `ttl_s` of inactivity from now on."""
+        await self._redis.expire(self._route_key(channel, pseudonym), ttl_s)
 
     async def route(self, channel: str, pseudonym: str) -> str | None:
         """What a channel needs to reach the person, if still kept."""

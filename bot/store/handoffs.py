@@ -40,6 +40,7 @@ AuditAction = Literal[
     "note",
     "purge",
     "counsellor_added",
+    "erased",
 ]
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 AUDIT_RETENTION = timedelta(days=365)
@@ -313,6 +314,28 @@ class HandoffStore:
             if not dry_run:
                 _audit(connection, self._clock(), None, "purge", None, purged.summary())
         return purged
+
+    def erase_person(self, pseudonym: str, channel: str) -> tuple[int, int]:
+        """Delete a person's conversation row, handoffs and transcripts (they asked to be erased).
+
+        The audit trail keeps one "erased" line per handoff id, with no pseudonym, so staff can see why a
+        chat vanished. Returns (handoffs, conversations) deleted.
+        """
+        theirs = and_(Handoff.pseudonym == pseudonym, Handoff.channel == channel)
+        with self._engine.begin() as connection:
+            ids = list(connection.execute(select(Handoff.id).where(theirs)).scalars())
+            connection.execute(delete(TranscriptMessage).where(TranscriptMessage.handoff_id.in_(ids)))
+            connection.execute(delete(Handoff).where(theirs))
+            conversations = connection.execute(
+                delete(Conversation).where(
+                    Conversation.pseudonym == pseudonym, Conversation.channel == channel
+                )
+            ).rowcount
+            for handoff_id in ids:
+                _audit(
+                    connection, self._clock(), None, "erased", handoff_id, "erased at the person's request"
+                )
+        return len(ids), conversations
 
     def _at(self, at: datetime | None) -> datetime:
         return utc(at) if at else self._clock()

@@ -14,13 +14,14 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from bot.channels.webchat import webchat
 from bot.console.app import ConsoleDeps, create_console
-from bot.content import ContentLibrary
 from bot.conversation.messages import Channel
 from bot.handoff.relay import OutboundDelivery
 from bot.handoff.schedule import Staffing
 from bot.handoff.watcher import WaitWatcher
+from bot.privacy.retention import RetentionSchedule
 from bot.store.counsellors import CounsellorStore
 from bot.store.handoffs import CannedReplyStore
+from bot.web.privacy import PrivacyPage
 from bot.wiring import Services
 
 
@@ -45,6 +46,7 @@ def console_app(services: Services) -> Starlette:
             database=services.database,
             secure_cookies=settings.effective_console_secure_cookies,
             day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
+            route_ttl_s=settings.route_ttl_s,
         )
     )
 
@@ -63,7 +65,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
     watcher = WaitWatcher(
         services.queue,
         services.relay,
-        ContentLibrary.load(services.settings.content_dir),
+        services.content,
         services.redis,
         services.settings.handoff_timeout_s,
     )
@@ -75,10 +77,20 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         await services.redis.ping()
         return JSONResponse({"status": "ok"})
 
+    retention = RetentionSchedule(
+        services.handoffs,
+        services.settings.transcript_retention_days,
+        services.settings.purge_every_h * 3600,
+    )
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        background = [asyncio.create_task(delivery.run(stop)), asyncio.create_task(watcher.run(stop))]
+        background = [
+            asyncio.create_task(delivery.run(stop)),
+            asyncio.create_task(watcher.run(stop)),
+            asyncio.create_task(retention.run(stop)),
+        ]
         try:
             yield
         finally:
@@ -89,6 +101,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         Route("/", home),
         Route("/healthz", health),
         *chat_routes,
+        PrivacyPage(services.content, services.settings).route(),
         Mount("/console", app=console_app(services)),
         *(extra_routes or []),
     ]

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import CONTRACT_INTENTS, ContentLibrary, check_content
+from bot.content import CONTRACT_INTENTS, CORE_ACTIONS, ContentLibrary, check_content
 from bot.content.directory import hours_text
 from bot.content.schema import Hours, OpeningTimes
 from bot.i18n import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_CONTENT = ROOT / "content"
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 12, 2)
 # Every seeded country with its emergency number and one helpline number as a person dials it.
 SEEDED = {
     "US": ("911", "+1 888-373-7888"),
@@ -118,7 +118,7 @@ def test_a_directory_that_makes_a_message_too_long_fails_the_check(tmp_path: Pat
     service = romania.read_text().split("services:\n", 1)[1]
     many = "".join(service.replace("id: anitp", f"id: anitp_{index}") for index in range(40))
     romania.write_text(romania.read_text().split("services:\n", 1)[0] + "services:\n" + many)
-    problems = check_content(content, SUPPORTED_LOCALES, TODAY, CONTRACT_INTENTS)
+    problems = check_content(content, SUPPORTED_LOCALES, TODAY, (*CONTRACT_INTENTS, *CORE_ACTIONS))
     assert any(
         problem.file == "topics/shelter.yml" and "Telegram takes at most 4096" in problem.message
         for problem in problems
@@ -129,7 +129,7 @@ def test_markup_in_a_plain_text_message_fails_the_check(tmp_path: Path) -> None:
     content = copy_of_the_content(tmp_path)
     shelter = content / "topics" / "shelter.yml"
     shelter.write_text(shelter.read_text().replace("a safe place to stay.", "a **safe place** to stay.", 1))
-    problems = check_content(content, ["en"], TODAY, CONTRACT_INTENTS)
+    problems = check_content(content, ["en"], TODAY, (*CONTRACT_INTENTS, *CORE_ACTIONS))
     assert [(problem.file, "plain text" in problem.message) for problem in problems] == [
         ("topics/shelter.yml", True)
     ]
@@ -139,7 +139,7 @@ def test_a_danger_reply_without_the_countrys_emergency_number_fails_the_check(tm
     content = copy_of_the_content(tmp_path)
     america = content / "countries" / "US.yml"
     america.write_text(america.read_text().replace('  - number: "911"', '  - number: "112"', 1))
-    problems = check_content(content, ["en"], TODAY, CONTRACT_INTENTS)
+    problems = check_content(content, ["en"], TODAY, (*CONTRACT_INTENTS, *CORE_ACTIONS))
     assert [problem.message for problem in problems if problem.file == "messages/danger.yml"] == [
         "in US the danger reply must give the emergency number 112 (content/countries/US.yml), "
         "but the 'US' variant does not"

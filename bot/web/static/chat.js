@@ -26,6 +26,8 @@
   var botLocale = null;
   var botDir = null;
   var lastEscape = 0;
+  var vanishAfterMs = 0; // vanishing mode: the log is cleared after this long without messages (0: off)
+  var vanishTimer = null;
 
   function readSession() {
     try {
@@ -61,7 +63,40 @@
     message.appendChild(bubble);
     log.appendChild(message);
     scrollToEnd();
+    restartVanishing();
     return message;
+  }
+
+  function clearLog() {
+    log.replaceChildren();
+  }
+
+  function restartVanishing() {
+    if (vanishTimer !== null) {
+      window.clearTimeout(vanishTimer);
+      vanishTimer = null;
+    }
+    if (vanishAfterMs > 0) {
+      vanishTimer = window.setTimeout(clearLog, vanishAfterMs);
+    }
+  }
+
+  // After an erase the server knows nothing of this session: start a new one, with nothing kept.
+  function startNewSession() {
+    try {
+      window.sessionStorage.removeItem(SESSION_KEY);
+    } catch (error) {
+      /* nothing stored */
+    }
+    vanishAfterMs = 0;
+    restartVanishing();
+    var old = socket;
+    socket = null;
+    ready = false;
+    if (old) {
+      old.close();
+    }
+    connect();
   }
 
   // The page's own words in the language the person is answered in (sent on "ready" and on a switch).
@@ -118,6 +153,7 @@
       message.appendChild(group);
     }
     scrollToEnd();
+    return message;
   }
 
   function send(text, shownAs) {
@@ -160,7 +196,19 @@
       var buttons = Array.isArray(data.buttons) ? data.buttons : [];
       // A counsellor's words look different from the bot's, so the person knows a human is writing.
       var kind = data.from === "counsellor" ? "counsellor" : data.from === "system" ? "system" : "";
-      addBotMessage(String(data.text || ""), buttons, kind, data.locale, data.dir);
+      if (data.clear) {
+        clearLog();
+      }
+      if (typeof data.vanish_after_s === "number") {
+        vanishAfterMs = data.vanish_after_s * 1000;
+      }
+      var shown = addBotMessage(String(data.text || ""), buttons, kind, data.locale, data.dir);
+      if (typeof data.disappear_after_s === "number") {
+        window.setTimeout(function () { shown.remove(); }, data.disappear_after_s * 1000);
+      }
+      if (data.forget_session) {
+        startNewSession();
+      }
     } else if (data.type === "error") {
       addBotMessage(String(data.text || ""), [], "error");
     }
@@ -229,6 +277,12 @@
   }
 
   quickExitLink.addEventListener("click", quickExit);
+
+  Array.prototype.forEach.call(document.querySelectorAll(".privacy-action"), function (button) {
+    button.addEventListener("click", function () {
+      send(button.getAttribute("data-payload"), button.textContent);
+    });
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || event.isComposing) {

@@ -202,8 +202,10 @@
       scrollToEnd();
     }
 
-    function ended() {
-      setLive("offline", "This chat is no longer open here.");
+    function ended(status) {
+      setLive("offline", status === "erased"
+        ? "The person erased their conversation: this chat is closed and its messages are deleted."
+        : "This chat is no longer open here.");
       if (composer) {
         composer.querySelectorAll("textarea, button").forEach(function (control) { control.disabled = true; });
       }
@@ -219,7 +221,7 @@
         notes.appendChild(note);
       } else if (frame.type === "ended") {
         socket.stop();
-        ended();
+        ended(frame.status);
       } else if (frame.type === "error") setLive("error", frame.message);
     });
 

@@ -1,0 +1,112 @@
+"""Erase: everything the helpline keeps about one person, deleted in one step at their request.
+
+Rasa's tracker (through its API), the handoff queue's tickets and their chat streams, messages still waiting
+to reach the person, the encrypted route to them, their vanishing setting, and their rows in the database
+(conversation, handoffs, transcripts). What stays is anonymous: a count of erasures per day, and an audit
+line per erased handoff id (no pseudonym) so a counsellor sees why a chat closed. The channel deletes the
+messages from the person's own app afterwards (it holds the chat's message ids, see `ChatLedger.take`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+import structlog
+from redis.asyncio import Redis
+
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.relay import Relay
+from bot.privacy.ledger import ChatLedger
+from bot.store.handoffs import HandoffStore
+
+log = structlog.get_logger(__name__)
+
+COUNTER_PREFIX = "helpline:stats:erasures:"
+COUNTER_TTL_S = 400 * 24 * 3600
+
+
+class TrackerEraser(Protocol):
+    """The dialogue engine's memory of a conversation (Rasa's tracker)."""
+
+    async def erase(self, pseudonym: str) -> None:
+        """Delete the tracker of this conversation."""
+        ...
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What one erase did: how many handoffs went, and whether every part could be reached."""
+
+    handoffs: int
+    complete: bool
+
+
+class Eraser:
+    """Deletes a person's data everywhere the server keeps it; a part that is down makes it incomplete."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        queue: HandoffQueue,
+        relay: Relay,
+        handoffs: HandoffStore,
+        ledger: ChatLedger,
+        engine: TrackerEraser,
+    ) -> None:
+        self._redis = redis
+        self._queue = queue
+        self._relay = relay
+        self._handoffs = handoffs
+        self._ledger = ledger
+        self._engine = engine
+
+    async def erase(self, channel: str, pseudonym: str) -> Erasure:
+        """Erase every trace of this person; each part is tried even when another fails."""
+        erased_tickets: list[str] = []
+
+        async def redis_side() -> None:
+            erased_tickets.extend(await self._queue.erase_person(channel, pseudonym))
+            for ticket_id in erased_tickets:
+                await self._relay.forget(ticket_id)
+            await self._relay.drop_outbound(channel, pseudonym)
+            await self._relay.forget_route(channel, pseudonym)
+            await self._ledger.forget(channel, pseudonym)
+
+        async def database_side() -> None:
+            await asyncio.to_thread(self._handoffs.erase_person, pseudonym, channel)
+
+        async def engine_side() -> None:
+            await self._engine.erase(pseudonym)
+
+        parts: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("redis", redis_side),
+            ("database", database_side),
+            ("engine", engine_side),
+        ]
+        failed = [name for name, part in parts if not await _tried(name, pseudonym, part)]
+        await self._count()
+        log.info(
+            "erased", pseudonym=pseudonym[:12], handoffs=len(erased_tickets), failed=",".join(failed) or None
+        )
+        return Erasure(handoffs=len(erased_tickets), complete=not failed)
+
+    async def _count(self) -> None:
+        key = COUNTER_PREFIX + datetime.now(timezone.utc).date().isoformat()
+        try:
+            await self._redis.incr(key)
+            await self._redis.expire(key, COUNTER_TTL_S)
+        except Exception as error:  # a counter is never worth failing an erase for
+            log.warning("erasure_not_counted", error=type(error).__name__)
+
+
+async def _tried(name: str, pseudonym: str, part: Callable[[], Awaitable[None]]) -> bool:
+    try:
+        await part()
+    except Exception as error:
+        log.error("erase_part_failed", part=name, pseudonym=pseudonym[:12], error=type(error).__name__)
+        return False
+    return True

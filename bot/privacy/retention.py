@@ -1,0 +1,60 @@
+"""Retention: what is past its keeping period goes on a schedule, not only when someone runs a command.
+
+The database is purged here (handoffs, transcripts, conversation rows, old audit lines); Rasa's trackers,
+routes and message ids expire by themselves in Redis (each key carries its own expiry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import structlog
+
+from bot.store.handoffs import HandoffStore, PurgeCounts
+
+log = structlog.get_logger(__name__)
+
+
+class RetentionSchedule:
+    """Runs the purge at start and then every `every_s`, in the web process."""
+
+    def __init__(
+        self,
+        handoffs: HandoffStore,
+        retention_days: int,
+        every_s: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self._handoffs = handoffs
+        self._retention = timedelta(days=retention_days)
+        self._every_s = every_s
+        self._clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Purge until `stop` is set; a failed purge is logged and tried again next time."""
+        while not stop.is_set():
+            try:
+                await self.purge_once()
+            except Exception as error:
+                log.error("retention_purge_failed", error=type(error).__name__)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._every_s)
+
+    async def purge_once(self) -> PurgeCounts:
+        """Delete what is older than the retention period now."""
+        started = time.perf_counter()
+        cutoff = self._clock() - self._retention
+        counts = await asyncio.to_thread(self._handoffs.purge, cutoff, False)
+        log.info(
+            "retention_purged",
+            handoffs=counts.handoffs,
+            transcript_messages=counts.transcript_messages,
+            conversations=counts.conversations,
+            audit_events=counts.audit_events,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return counts
