@@ -76,12 +76,12 @@ run: setup train
 test: setup train
 	@scripts/ensure-chromium
 	@echo "==> Lint (ruff) and types (mypy --strict)"
-	@.venv/bin/ruff check --quiet bot tests bench && .venv/bin/ruff format --check --quiet bot tests bench && .venv/bin/mypy
+	@.venv/bin/ruff check --quiet bot tests bench helpline_rasa && .venv/bin/ruff format --check --quiet bot tests bench helpline_rasa && .venv/bin/mypy
 	@.venv/bin/python -m pytest
 
 lint: setup
-	.venv/bin/ruff check bot tests bench
-	.venv/bin/ruff format --check bot tests bench
+	.venv/bin/ruff check bot tests bench helpline_rasa
+	.venv/bin/ruff format --check bot tests bench helpline_rasa
 	.venv/bin/mypy
 
 bench: setup train eval

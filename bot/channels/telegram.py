@@ -333,7 +333,7 @@ class TelegramAdapter:
         """Delete a message (an erase's "Done.") after `after_s`; kept in Redis so a restart still does it."""
         if self._ledger is None or self._relay is None:
             return
-        await self._relay.remember_route(Channel.TELEGRAM.value, pseudonym, str(chat_id), after_s + 300)
+        await self._relay.remember_route(Channel.TELEGRAM.value, pseudonym, str(chat_id), after_s + 60)
         await self._ledger.vanish_at(Channel.TELEGRAM.value, pseudonym, time.time() + after_s)
 
     async def sweep(self, bot: Bot, stop: asyncio.Event) -> None:
@@ -357,6 +357,9 @@ class TelegramAdapter:
                 await self._ledger.take(Channel.TELEGRAM.value, pseudonym)
                 continue
             await self.clear_chat(int(route), pseudonym, bot)
+            if await self._ledger.vanishing(Channel.TELEGRAM.value, pseudonym) is None:
+                # Only vanishing mode (or an open handoff) needs the way back; an erase's notice is done.
+                await self._relay.forget_route_unless_held(Channel.TELEGRAM.value, pseudonym)
             swept += 1
         return swept
 

@@ -175,6 +175,12 @@ class Relay:
         """Forget how to reach a person (the handoff ended, or they erased their data)."""
         await self._redis.delete(self._route_key(channel, pseudonym))
 
+    async def forget_route_unless_held(self, channel: str, pseudonym: str) -> None:
+        """Forget the route now, unless an open handoff holds it (a route without expiry)."""
+        key = self._route_key(channel, pseudonym)
+        if await self._redis.ttl(key) != -1:
+            await self._redis.delete(key)
+
     def _route_key(self, channel: str, pseudonym: str) -> str:
         return f"{self._prefix}route:{channel}:{pseudonym}"
 

@@ -9,70 +9,28 @@ answers again. Everything runs as `make run` starts it: gateway, web app, Rasa, 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import Engine
 
 from bot.content import ContentLibrary
-from bot.store.counsellors import CounsellorStore
-from bot.store.database import create_database_engine
-from tests.fakes.telegram_api import JSON, FakeTelegramAPI
+from tests.e2e.console import claim, counsellor, database, payloads
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.stack import Helpline
 
 pytestmark = pytest.mark.e2e
+__all__ = ["counsellor", "database"]  # fixtures
 expect.set_options(timeout=30_000)
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
 SCREENSHOT = ROOT / "docs" / "console.png"
 user_ids = count(730_000_001)
-counsellor_names = count(1)
 
 
 @pytest.fixture(scope="module")
 def content() -> ContentLibrary:
     return ContentLibrary.load(ROOT / "content")
-
-
-@pytest.fixture(scope="module")
-def database(helpline: Helpline) -> Iterator[Engine]:
-    engine = create_database_engine(helpline.database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def counsellor(browser: Browser, helpline: Helpline, database: Engine) -> Iterator[Page]:
-    """A counsellor speaking English and Spanish, logged in, with the live queue open (so: online)."""
-    name = f"ana{next(counsellor_names)}"
-    CounsellorStore(database).add(name, PASSWORD, "counsellor", ["en", "es"], 3)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(f"{helpline.web_url}/console")
-    page.locator("#name").fill(name)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
-    yield page
-    page.goto(f"{helpline.web_url}/console")
-    page.get_by_role("button", name="Log out").click()  # offline: later tests meet a helpline with nobody on
-    expect(page.locator("#name")).to_be_visible()
-    context.close()
-
-
-def payloads(message: JSON) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row]
-
-
-def claim(console: Page, nickname_row_text: str | None = None) -> None:
-    row = console.locator("#offered tbody tr.ticket").first
-    expect(row).to_be_visible()
-    row.get_by_role("button", name="Claim").click()
-    expect(console.locator("#chat-log")).to_be_visible()
 
 
 def test_a_telegram_survivor_is_handed_to_a_counsellor_and_back(

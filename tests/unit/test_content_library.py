@@ -12,7 +12,14 @@ import yaml
 from bot.content import CONTRACT_INTENTS, ContentError, ContentLibrary
 
 ROOT = Path(__file__).resolve().parents[2]
-MENU_INTENTS = ["ask_rights", "ask_shelter", "ask_legal_aid", "immediate_danger", "request_human", "delete_data"]
+MENU_INTENTS = [
+    "ask_rights",
+    "ask_shelter",
+    "ask_legal_aid",
+    "immediate_danger",
+    "request_human",
+    "delete_data",
+]
 # Every number a survivor may be told to call, text or write, exactly as in the verified content facts.
 VERIFIED_CONTACTS = {
     "+1 888 373 7888", "233733", "711", "911", "08000 121 700", "999", "112", "800 290 290",

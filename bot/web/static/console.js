@@ -203,9 +203,13 @@
     }
 
     function ended(status) {
-      setLive("offline", status === "erased"
-        ? "The person erased their conversation: this chat is closed and its messages are deleted."
-        : "This chat is no longer open here.");
+      setLive("offline", "This chat is no longer open here.");
+      if (status === "erased") {
+        var note = el("li", "msg system erased",
+          "The person erased their conversation: this chat is closed and its messages are deleted.");
+        logList.appendChild(note);
+        scrollToEnd();
+      }
       if (composer) {
         composer.querySelectorAll("textarea, button").forEach(function (control) { control.disabled = true; });
       }
