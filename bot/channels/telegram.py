@@ -354,6 +354,7 @@ class TelegramAdapter:
         for pseudonym in await self._ledger.due(Channel.TELEGRAM.value):
             route = await self._relay.route(Channel.TELEGRAM.value, pseudonym)
             if route is None:  # expired: the ids are of no use without the chat
+                log.info("vanish_route_expired", pseudonym=pseudonym[:12])
                 await self._ledger.take(Channel.TELEGRAM.value, pseudonym)
                 continue
             await self.clear_chat(int(route), pseudonym, bot)

@@ -1,4 +1,4 @@
-"""The privacy test: a person with a real-looking identity talks, is handed to a counsellor, and erases it all.
+"""The privacy test: someone with a real-looking identity talks, meets a counsellor, and erases it all.
 
 Seeded identifiers (a Telegram user id, username, first and last name, a phone number shared as a contact)
 and distinctive message texts go through the whole helpline as `make run` starts it. Then the database,
@@ -63,16 +63,16 @@ def dump_redis(helpline: Helpline) -> bytes:
     """Every key and every value in Redis, whatever its type."""
     client = redis.Redis.from_url(helpline.redis_url)
     parts: list[bytes] = []
+    readers = {
+        b"string": lambda key: client.get(key),
+        b"hash": lambda key: client.hgetall(key),
+        b"list": lambda key: client.lrange(key, 0, -1),
+        b"set": lambda key: client.smembers(key),
+        b"zset": lambda key: client.zrange(key, 0, -1, withscores=True),
+        b"stream": lambda key: client.xrange(key),
+    }
     for key in client.scan_iter(count=1000):
-        kind = client.type(key)
-        value: object = {
-            b"string": lambda: client.get(key),
-            b"hash": lambda: client.hgetall(key),
-            b"list": lambda: client.lrange(key, 0, -1),
-            b"set": lambda: client.smembers(key),
-            b"zset": lambda: client.zrange(key, 0, -1, withscores=True),
-            b"stream": lambda: client.xrange(key),
-        }.get(kind, lambda: b"")()
+        value = readers.get(client.type(key), lambda _key: b"")(key)
         parts += [key, repr(value).encode()]
     client.close()
     return b"\n".join(parts)

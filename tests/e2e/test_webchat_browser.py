@@ -193,3 +193,26 @@ def test_the_chat_fits_a_phone_screen(page: Page, web_base_url: str) -> None:
     assert overflow <= 0, "nothing should scroll sideways on a 390 px wide phone"
     for element in ("#quick-exit", "#message-input", "#send"):
         expect(page.locator(element)).to_be_in_viewport()
+
+
+def test_erase_in_the_web_chat_clears_the_page_and_starts_a_new_session(page: Page, web_base_url: str) -> None:
+    page.goto(f"{web_base_url}/chat")
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+    first_session = page.evaluate("window.sessionStorage.getItem('chat-session')")
+    page.locator("#message-input").fill("i need a lawyer")
+    page.locator("#message-input").press("Enter")
+    expect(page.locator(".msg.bot")).to_have_count(1)
+    page.locator(".privacy-action[data-payload='/delete_data']").click()
+    page.get_by_role("button", name="Yes, erase everything").click()
+    expect(page.locator(".msg")).to_have_count(1)  # the conversation is gone; only "Done." shows
+    expect(page.locator(".msg.bot .msg-text")).to_have_text("Done.")
+    expect(page.locator(".msg")).to_have_count(0, timeout=30_000)  # and then that goes too
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+    assert page.evaluate("window.sessionStorage.getItem('chat-session')") not in (None, first_session)
+
+
+def test_the_privacy_notice_page_speaks_the_browsers_language(page: Page, web_base_url: str) -> None:
+    page.goto(f"{web_base_url}/privacy?lang=ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator(".notice-text").first).to_be_visible()
+    expect(page.locator(".notice-languages a")).to_have_count(8)
