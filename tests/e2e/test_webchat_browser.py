@@ -195,7 +195,9 @@ def test_the_chat_fits_a_phone_screen(page: Page, web_base_url: str) -> None:
         expect(page.locator(element)).to_be_in_viewport()
 
 
-def test_erase_in_the_web_chat_clears_the_page_and_starts_a_new_session(page: Page, web_base_url: str) -> None:
+def test_erase_in_the_web_chat_clears_the_page_and_starts_a_new_session(
+    page: Page, web_base_url: str
+) -> None:
     page.goto(f"{web_base_url}/chat")
     expect(page.locator("#status")).to_have_attribute("data-state", "connected")
     first_session = page.evaluate("window.sessionStorage.getItem('chat-session')")
