@@ -173,7 +173,15 @@ def test_the_command_menu_is_offered_in_every_language(telegram: FakeTelegramAPI
     }
     assert set(registered) == {"", *SUPPORTED_LOCALES}
     commands = registered["uk"] if isinstance(registered["uk"], list) else json.loads(registered["uk"])
-    assert [command["command"] for command in commands] == ["start", "help", "language", "country"]
+    assert [command["command"] for command in commands] == [
+        "start",
+        "help",
+        "language",
+        "country",
+        "privacy",
+        "erase",
+        "vanish",
+    ]
     assert commands[2]["description"] == Translator(ROOT / "content" / "locale", "uk").gettext(
         COMMAND_LANGUAGE
     )
