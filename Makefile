@@ -24,7 +24,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 help:
 	@echo "make run    start the whole helpline locally (web chat at http://127.0.0.1:8000/chat)"
 	@echo "make test   run every test (unit, integration, end-to-end, browser)"
-	@echo "make bench  pipeline vs bare Rasa, eight languages vs English, handoff claims and latency (bench/results.json)"
+	@echo "make bench  pipeline vs bare Rasa, eight languages vs English, handoff claims and latency,"
+	@echo "            encrypted tracker store vs in-memory (bench/results.json)"
 	@echo "make eval   per-language macro-F1 on the held-out split (bench/results.json, bench/nlu-report.md)"
 	@echo "make setup | train | lint | messages | validate | clean"
 
@@ -89,6 +90,7 @@ bench: setup train eval
 	.venv/bin/python bench/languages.py
 	.venv/bin/python bench/handoff.py
 	.venv/bin/python bench/handoff_live.py
+	PYTHONPATH=. PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/tracker_store.py
 
 eval: setup train
 	.venv/bin/python bench/eval.py

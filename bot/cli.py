@@ -92,6 +92,7 @@ def _web(_args: argparse.Namespace) -> int:
 
 def _gateway(_args: argparse.Namespace) -> int:
     from bot.channels.telegram import TelegramAdapter, TelegramConfig
+    from bot.channels.telegram_cleanup import ChatCleaner
     from bot.conversation.messages import Channel
     from bot.handoff.relay import OutboundDelivery
     from bot.privacy.secrets import secret_from
@@ -117,9 +118,9 @@ def _gateway(_args: argparse.Namespace) -> int:
                 rate_limit=settings.telegram_rate_limit,
                 protect_content=settings.telegram_protect_content,
                 hidden_previews=settings.telegram_hidden_previews,
-                route_ttl_s=settings.route_ttl_s,
             )
-            adapter = TelegramAdapter(config, opened.core, opened.redis, opened.ledger, opened.relay)
+            cleaner = ChatCleaner(opened.ledger, opened.relay, settings.route_ttl_s)
+            adapter = TelegramAdapter(config, opened.core, opened.redis, cleaner)
             application = adapter.build()
             updates: list[Any] = ["message", "edited_message", "callback_query", "my_chat_member"]
             async with application:
@@ -149,7 +150,7 @@ def _gateway(_args: argparse.Namespace) -> int:
                     deliver=lambda message: adapter.deliver(application.bot, opened.relay, message),
                 )
                 delivering = asyncio.create_task(delivery.run(stop))
-                sweeping = asyncio.create_task(adapter.sweep(application.bot, stop))  # vanishing chats
+                sweeping = asyncio.create_task(cleaner.sweep(application.bot, stop))  # vanishing chats
                 await stop.wait()
                 await asyncio.gather(delivering, sweeping)
                 await application.updater.stop()

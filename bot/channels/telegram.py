@@ -6,9 +6,7 @@ Raw Telegram ids live only in memory while an update is handled: the core sees a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +32,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram_cleanup import ChatCleaner
 from bot.conversation.messages import Button, Channel, ConversationHandler, IncomingMessage, Reply
 from bot.handoff.relay import OutboundMessage, Relay
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, _, choose_locale
-from bot.privacy.ledger import ChatLedger
 from bot.privacy.pseudonym import pseudonym_for
 
 log = structlog.get_logger(__name__)
@@ -80,8 +78,6 @@ COMMAND_PAYLOADS = {
 BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z0-9_]{0,62}$")
 UPDATE_SEEN_TTL_S = 24 * 3600
 KEYBOARD_ONE_COLUMN_MAX = 6
-DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
-SWEEP_EVERY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -95,7 +91,6 @@ class TelegramConfig:
     rate_limit: bool = True
     protect_content: bool = True  # no forwarding or saving of what the bot sends
     hidden_previews: bool = False  # every message a spoiler: hidden in notifications and the chat list
-    route_ttl_s: int = 24 * 3600  # how long the encrypted chat id is kept for vanishing mode
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -135,14 +130,12 @@ class TelegramAdapter:
         config: TelegramConfig,
         core: ConversationHandler,
         redis: Redis | None,
-        ledger: ChatLedger | None = None,
-        relay: Relay | None = None,
+        cleaner: ChatCleaner | None = None,
     ) -> None:
         self._config = config
         self._core = core
         self._redis = redis
-        self._ledger = ledger  # the chat's message ids, to erase it or make it vanish
-        self._relay = relay  # the encrypted way back to a person (chat id), for vanishing mode
+        self._cleaner = cleaner  # deletes the person's messages from their chat (erase, vanishing)
         self._bot: Bot | None = None
 
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -197,7 +190,7 @@ class TelegramAdapter:
 
     async def _on_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        command = (message.text or "").split()[0].split("@")[0].lstrip("/").lower() if message else ""
+        command = (message.text or "/").split()[0].split("@")[0].lstrip("/").lower() if message else ""
         await self._converse(update, COMMAND_PAYLOADS.get(command, "/bot_capabilities"))
 
     async def _on_help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -254,17 +247,17 @@ class TelegramAdapter:
             channel=Channel.TELEGRAM,
             text=text,
             locale=_locale_of(user),
-            reply_route=str(chat.id),  # kept only if a counsellor takes the chat, encrypted, expiring
+            reply_route=str(chat.id),  # kept only for a handoff or vanishing mode, encrypted, expiring
             message_key=f"tg-{update.update_id}",
         )
         await self._remember_incoming(update)
         replies = await self._core.handle(message)
         for reply in replies:
-            if reply.clear_chat or reply.erased:
-                await self.clear_chat(chat.id, message.pseudonym)
-            sent = await self._send(chat.id, message.pseudonym, reply.text, _keyboard(reply))
-            if reply.disappear_after_s is not None:
-                await self._disappear(chat.id, message.pseudonym, sent.message_id, reply.disappear_after_s)
+            if (reply.clear_chat or reply.erased) and self._cleaner is not None:
+                await self._cleaner.clear(chat.get_bot(), chat.id, message.pseudonym)
+            await self._send(chat.id, message.pseudonym, reply.text, _keyboard(reply))
+            if reply.disappear_after_s is not None and self._cleaner is not None:
+                await self._cleaner.clear_later(chat.id, message.pseudonym, reply.disappear_after_s)
 
     def _pseudonym(self, user: User) -> str:
         return pseudonym_for(Channel.TELEGRAM, user.id, self._config.pseudonym_secret)
@@ -277,15 +270,8 @@ class TelegramAdapter:
         await self._remember(chat.id, self._pseudonym(user), message.message_id)
 
     async def _remember(self, chat_id: int, pseudonym: str, message_id: int) -> None:
-        if self._ledger is None:
-            return
-        try:
-            due = await self._ledger.record(Channel.TELEGRAM.value, pseudonym, [message_id])
-            if due is not None and self._relay is not None:  # vanishing mode needs the way back
-                route_ttl = self._config.route_ttl_s
-                await self._relay.remember_route(Channel.TELEGRAM.value, pseudonym, str(chat_id), route_ttl)
-        except Exception as error:  # answering matters more; this message then stays in the chat
-            log.warning("ledger_not_recorded", error=type(error).__name__)
+        if self._cleaner is not None:
+            await self._cleaner.remember(chat_id, pseudonym, message_id)
 
     async def _send(
         self,
@@ -313,56 +299,6 @@ class TelegramAdapter:
         if pseudonym is not None:
             await self._remember(chat_id, pseudonym, sent.message_id)
         return sent
-
-    async def clear_chat(self, chat_id: int, pseudonym: str, bot: Bot | None = None) -> int:
-        """Delete from the person's chat every message still deletable (Telegram: 48 h); how many."""
-        if self._ledger is None:
-            return 0
-        sender = bot or self._bot
-        assert sender is not None
-        ids = await self._ledger.take(Channel.TELEGRAM.value, pseudonym)
-        for start in range(0, len(ids), DELETE_BATCH):
-            try:
-                await sender.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
-            except TelegramError as error:  # too old, or already gone: the rest is still tried
-                log.warning("chat_not_cleared", error=type(error).__name__)
-        log.info("chat_cleared", pseudonym=pseudonym[:12], messages=len(ids))
-        return len(ids)
-
-    async def _disappear(self, chat_id: int, pseudonym: str, message_id: int, after_s: int) -> None:
-        """Delete a message (an erase's "Done.") after `after_s`; kept in Redis so a restart still does it."""
-        if self._ledger is None or self._relay is None:
-            return
-        await self._relay.remember_route(Channel.TELEGRAM.value, pseudonym, str(chat_id), after_s + 60)
-        await self._ledger.vanish_at(Channel.TELEGRAM.value, pseudonym, time.time() + after_s)
-
-    async def sweep(self, bot: Bot, stop: asyncio.Event) -> None:
-        """Until `stop`: delete the chats whose vanishing time has come."""
-        while not stop.is_set():
-            try:
-                await self.sweep_once(bot)
-            except Exception as error:  # Redis restarting: try again on the next round
-                log.error("vanish_sweep_failed", error=type(error).__name__)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
-
-    async def sweep_once(self, bot: Bot) -> int:
-        """Delete every chat due to vanish now; how many chats."""
-        if self._ledger is None or self._relay is None:
-            return 0
-        swept = 0
-        for pseudonym in await self._ledger.due(Channel.TELEGRAM.value):
-            route = await self._relay.route(Channel.TELEGRAM.value, pseudonym)
-            if route is None:  # expired: the ids are of no use without the chat
-                log.info("vanish_route_expired", pseudonym=pseudonym[:12])
-                await self._ledger.take(Channel.TELEGRAM.value, pseudonym)
-                continue
-            await self.clear_chat(int(route), pseudonym, bot)
-            if await self._ledger.vanishing(Channel.TELEGRAM.value, pseudonym) is None:
-                # Only vanishing mode (or an open handoff) needs the way back; an erase's notice is done.
-                await self._relay.forget_route_unless_held(Channel.TELEGRAM.value, pseudonym)
-            swept += 1
-        return swept
 
     async def deliver(self, bot: Bot, relay: Relay, message: OutboundMessage) -> bool:
         """Send a counsellor's (or the helpline's) message to the survivor; False to try again later.

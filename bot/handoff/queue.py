@@ -412,7 +412,7 @@ class HandoffQueue:
                 longest_ms = max(longest_ms, now_ms - (int(first[0][1]) - rank * RANK_SPAN))
         active: dict[str, int] = {}
         head, tail = self._key("counsellor", ""), ":active"
-        async for key in self._redis.scan_iter(match=_glob_escape(head) + "*" + tail, count=500):
+        async for key in self._redis.scan_iter(match=glob_escape(head) + "*" + tail, count=500):
             name = decoded(key)
             active[name[len(head) : -len(tail)]] = int(await self._redis.scard(name))
         return QueueStats(int(await self._redis.zcard(waiting)), longest_ms / 1000, active)
@@ -421,7 +421,7 @@ class HandoffQueue:
         """Remove every key of this person (open and ended tickets, person key); the erased ticket ids."""
         channel = Channel(channel).value
         # Ended tickets are no longer reachable from the person key; they expire, but erasure cannot wait.
-        keys = [key async for key in self._redis.scan_iter(match=_glob_escape(self._key("ticket", "")) + "*")]
+        keys = [key async for key in self._redis.scan_iter(match=glob_escape(self._key("ticket", "")) + "*")]
         candidates = []
         async with self._redis.pipeline(transaction=False) as pipe:
             for key in keys:
@@ -510,6 +510,6 @@ def _ticket(raw: Mapping[Any, Any] | bytes | str) -> Ticket:
     )
 
 
-def _glob_escape(text: str) -> str:
+def glob_escape(text: str) -> str:
     """The text as a literal in a SCAN MATCH pattern."""
     return re.sub(r"([*?\[\]\\])", r"\\\1", text)

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.handoff.queue import decoded as _text
+from bot.handoff.queue import glob_escape as _glob_escape
 
 log = structlog.get_logger(__name__)
 
@@ -180,6 +181,17 @@ class Relay:
         key = self._route_key(channel, pseudonym)
         if await self._redis.ttl(key) != -1:
             await self._redis.delete(key)
+
+    async def held_routes(self) -> list[tuple[str, str]]:
+        """(channel, pseudonym) of every route kept without expiry, i.e. held by a handoff."""
+        head = f"{self._prefix}route:"
+        held = []
+        async for raw in self._redis.scan_iter(match=_glob_escape(head) + "*", count=500):
+            key = _text(raw)
+            if await self._redis.ttl(key) == -1:
+                channel, _, pseudonym = key[len(head) :].partition(":")
+                held.append((channel, pseudonym))
+        return held
 
     def _route_key(self, channel: str, pseudonym: str) -> str:
         return f"{self._prefix}route:{channel}:{pseudonym}"

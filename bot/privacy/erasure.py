@@ -56,6 +56,7 @@ class Eraser:
         handoffs: HandoffStore,
         ledger: ChatLedger,
         engine: TrackerEraser,
+        counter_prefix: str = COUNTER_PREFIX,
     ) -> None:
         self._redis = redis
         self._queue = queue
@@ -63,6 +64,7 @@ class Eraser:
         self._handoffs = handoffs
         self._ledger = ledger
         self._engine = engine
+        self._counter_prefix = counter_prefix
 
     async def erase(self, channel: str, pseudonym: str) -> Erasure:
         """Erase every trace of this person; each part is tried even when another fails."""
@@ -95,7 +97,7 @@ class Eraser:
         return Erasure(handoffs=len(erased_tickets), complete=not failed)
 
     async def _count(self) -> None:
-        key = COUNTER_PREFIX + datetime.now(timezone.utc).date().isoformat()
+        key = self._counter_prefix + datetime.now(timezone.utc).date().isoformat()
         try:
             await self._redis.incr(key)
             await self._redis.expire(key, COUNTER_TTL_S)

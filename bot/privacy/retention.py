@@ -1,7 +1,8 @@
 """Retention: what is past its keeping period goes on a schedule, not only when someone runs a command.
 
 The database is purged here (handoffs, transcripts, conversation rows, old audit lines); Rasa's trackers,
-routes and message ids expire by themselves in Redis (each key carries its own expiry).
+routes and message ids expire by themselves in Redis (each key carries its own expiry). A route held
+without expiry for a handoff whose ticket is gone (a crash lost it) gets its expiry back here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 import structlog
 
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.relay import Relay
 from bot.store.handoffs import HandoffStore, PurgeCounts
 
 log = structlog.get_logger(__name__)
@@ -27,9 +30,11 @@ class RetentionSchedule:
         handoffs: HandoffStore,
         retention_days: int,
         every_s: float,
+        routes: tuple[HandoffQueue, Relay, int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._handoffs = handoffs
+        self._routes = routes  # the queue, the relay and the routes' inactivity expiry
         self._retention = timedelta(days=retention_days)
         self._every_s = every_s
         self._clock = clock
@@ -49,8 +54,10 @@ class RetentionSchedule:
         started = time.perf_counter()
         cutoff = self._clock() - self._retention
         counts = await asyncio.to_thread(self._handoffs.purge, cutoff, False)
+        released = await self.release_orphaned_routes()
         log.info(
             "retention_purged",
+            routes_released=released,
             handoffs=counts.handoffs,
             transcript_messages=counts.transcript_messages,
             conversations=counts.conversations,
@@ -58,3 +65,15 @@ class RetentionSchedule:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return counts
+
+    async def release_orphaned_routes(self) -> int:
+        """Routes kept for a handoff that is no longer open expire again after the usual inactivity."""
+        if self._routes is None:
+            return 0
+        queue, relay, ttl_s = self._routes
+        released = 0
+        for channel, pseudonym in await relay.held_routes():
+            if await queue.open_ticket(channel, pseudonym) is None:
+                await relay.release_route(channel, pseudonym, ttl_s)
+                released += 1
+        return released

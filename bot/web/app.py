@@ -81,6 +81,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         services.handoffs,
         services.settings.transcript_retention_days,
         services.settings.purge_every_h * 3600,
+        routes=(services.queue, services.relay, services.settings.route_ttl_s),
     )
 
     @asynccontextmanager

@@ -182,8 +182,8 @@ def test_no_identifier_is_kept_anywhere_and_texts_only_encrypted_until_erased_th
     assert found(IDENTIFIERS, after) == []
     assert found(TEXT_MARKERS, after) == []
     assert found([*TEXT_MARKERS, *IDENTIFIERS], decrypted(helpline, after).encode()) == []
-    assert b"helpline:tracker:" + pseudonym_of(helpline).encode() not in after
-    assert pseudonym_of(helpline).encode() not in dump_database(helpline)
+    # Not even her pseudonym is left: no tracker, row, ledger, route or schedule names it.
+    assert pseudonym_of(helpline).encode() not in dump_redis(helpline) + dump_database(helpline)
 
 
 def pseudonym_of(helpline: Helpline) -> str:
@@ -191,3 +191,20 @@ def pseudonym_of(helpline: Helpline) -> str:
     from bot.privacy.pseudonym import pseudonym_for
 
     return pseudonym_for(Channel.TELEGRAM, USER_ID, helpline.pseudonym_secret)
+
+
+def test_the_safe_word_in_a_counsellor_chat_warns_the_counsellor_and_never_reaches_them(
+    counsellor: Page, telegram: FakeTelegramAPI, content: ContentLibrary
+) -> None:
+    user = USER_ID + 1
+    telegram.send_text(user, "can i talk to a real person please")
+    offer = telegram.wait_for_messages(user, 1)[-1]
+    consent = next(payload for payload in payloads(offer) if payload.startswith("/handoff_accept_"))
+    telegram.press_button(user, offer, consent)
+    telegram.wait_for_messages(user, 2)
+    claim(counsellor)
+    telegram.wait_for_messages(user, 3)
+    telegram.send_text(user, "Sunflower")
+    assert telegram.wait_for_messages(user, 4)[-1]["text"] == content.reply("neutral", "en").text
+    expect(counsellor.locator("#chat-log .msg.system .msg-text").last).to_contain_text("safe word")
+    expect(counsellor.locator("#chat-log .msg.survivor")).to_have_count(0)  # the word itself is not relayed

@@ -218,3 +218,19 @@ def test_the_privacy_notice_page_speaks_the_browsers_language(page: Page, web_ba
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator(".notice-text").first).to_be_visible()
     expect(page.locator(".notice-languages a")).to_have_count(8)
+
+
+def test_disappearing_messages_clear_the_web_chat_after_the_chosen_silence(
+    page: Page, web_base_url: str
+) -> None:
+    page.clock.install()
+    page.goto(f"{web_base_url}/chat")
+    expect(page.locator("#status")).to_have_attribute("data-state", "connected")
+    page.locator(".privacy-action[data-payload='/privacy_question']").click()
+    page.get_by_role("button", name="Disappearing messages").click()
+    page.get_by_role("button", name="After 5 minutes").click()
+    expect(page.locator(".msg.bot")).to_have_count(3)
+    page.clock.fast_forward("04:50")
+    expect(page.locator(".msg.bot")).to_have_count(3)
+    page.clock.fast_forward("00:20")
+    expect(page.locator(".msg")).to_have_count(0)
