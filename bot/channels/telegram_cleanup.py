@@ -9,7 +9,6 @@ way back to the chat (the relay's route, expiring after inactivity).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 import structlog
@@ -18,6 +17,7 @@ from telegram.error import TelegramError
 
 from bot.conversation.messages import Channel
 from bot.handoff.relay import Relay
+from bot.periodic import every
 from bot.privacy.ledger import ChatLedger
 
 log = structlog.get_logger(__name__)
@@ -64,13 +64,7 @@ class ChatCleaner:
 
     async def sweep(self, bot: Bot, stop: asyncio.Event) -> None:
         """Until `stop`: delete the chats whose time has come."""
-        while not stop.is_set():
-            try:
-                await self.sweep_once(bot)
-            except Exception as error:  # Redis restarting: try again on the next round
-                log.error("vanish_sweep_failed", error=type(error).__name__)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), SWEEP_EVERY_S)
+        await every(SWEEP_EVERY_S, stop, lambda: self.sweep_once(bot), "vanish_sweep")
 
     async def sweep_once(self, bot: Bot) -> int:
         """Delete every chat due now; how many chats."""

@@ -7,7 +7,6 @@ reaches the person on whichever channel they wrote from.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from bot.handoff.desk import CANCEL, CANCEL_PAYLOAD
 from bot.handoff.queue import HandoffQueue, Ticket
 from bot.handoff.relay import Relay
 from bot.i18n import Translator, _
+from bot.periodic import every
 
 log = structlog.get_logger(__name__)
 
@@ -54,13 +54,7 @@ class WaitWatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Check every `interval_s` until `stop` is set; errors are logged, never fatal."""
-        while not stop.is_set():
-            try:
-                await self.check_once()
-            except Exception as error:  # Redis restarting: try again next round
-                log.error("wait_watcher_failed", error=type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._interval_s)
+        await every(self._interval_s, stop, self.check_once, "wait_watcher")
 
     async def check_once(self) -> int:
         """Tell everyone waiting too long (and not told yet); how many were told."""

@@ -8,7 +8,6 @@ without expiry for a handoff whose ticket is gone (a crash lost it) gets its exp
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -17,6 +16,7 @@ import structlog
 
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
+from bot.periodic import every
 from bot.store.handoffs import HandoffStore, PurgeCounts
 
 log = structlog.get_logger(__name__)
@@ -41,13 +41,7 @@ class RetentionSchedule:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Purge until `stop` is set; a failed purge is logged and tried again next time."""
-        while not stop.is_set():
-            try:
-                await self.purge_once()
-            except Exception as error:
-                log.error("retention_purge_failed", error=type(error).__name__)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._every_s)
+        await every(self._every_s, stop, self.purge_once, "retention_purge")
 
     async def purge_once(self) -> PurgeCounts:
         """Delete what is older than the retention period now."""
