@@ -91,6 +91,7 @@ bench: setup train eval
 	.venv/bin/python bench/handoff.py
 	.venv/bin/python bench/handoff_live.py
 	PYTHONPATH=. PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/tracker_store.py
+	.venv/bin/python bench/tracker_pipeline.py
 
 eval: setup train
 	.venv/bin/python bench/eval.py

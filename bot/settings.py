@@ -123,6 +123,10 @@ class Settings(BaseSettings):
         default=5055, description="Port of the action server (NLG endpoint and actions)."
     )
     model_path: Path = Field(default=PROJECT_ROOT / "models", description="Trained Rasa model(s).")
+    rasa_endpoints: Path = Field(
+        default=PROJECT_ROOT / "endpoints.yml",
+        description="Rasa's endpoints file (NLG, actions, the encrypted tracker store).",
+    )
 
     telegram_bot_token: SecretStr | None = Field(
         default=None,
