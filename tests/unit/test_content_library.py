@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot.content import CONTRACT_INTENTS, ContentError, ContentLibrary
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MENU_INTENTS = [
@@ -250,7 +251,9 @@ def test_every_topic_says_it_is_not_legal_advice_and_points_to_legal_aid(library
 def test_the_privacy_notice_says_what_is_kept_for_how_long_and_who_sees_it(library: ContentLibrary) -> None:
     text = library.reply_for_intent("privacy_question", "en").text
     # The periods are the settings' defaults (README); a helpline that changes them edits the notice.
-    assert "24 hours" in text and "30 days" in text
+    defaults = Settings.model_fields
+    assert f"{defaults['tracker_retention_h'].default:g} hours" in text
+    assert f"{defaults['transcript_retention_days'].default} days" in text
     assert "name, username or phone number" in text
     assert "only the helpline's counsellors" in text
 
