@@ -162,16 +162,16 @@ def _gateway(_args: argparse.Namespace) -> int:
 
 def _actions(_args: argparse.Namespace) -> int:
     import uvicorn
-    from redis.asyncio import Redis
 
     from bot.actions.server import create_action_server
     from bot.content import ContentLibrary
     from bot.handoff.availability import CounsellorAvailability
     from bot.handoff.schedule import Staffing
+    from bot.wiring import open_redis
 
     settings = _settings()
     availability = CounsellorAvailability(
-        Redis.from_url(settings.effective_redis_url), Staffing.load(settings.effective_staffing_file)
+        open_redis(settings.effective_redis_url), Staffing.load(settings.effective_staffing_file)
     )
     app = create_action_server(ContentLibrary.load(settings.content_dir), settings.catalog_dir, availability)
     uvicorn.run(

@@ -46,6 +46,16 @@ class Services:
     ledger: ChatLedger
 
 
+# Longer than the longest blocking read: the console's live views wait up to `live_refresh_s` (20 s) on a
+# stream. redis-py's default of 5 s cut those reads, and a counsellor's live chat reconnected every 5 s.
+REDIS_SOCKET_TIMEOUT_S = 60.0
+
+
+def open_redis(url: str) -> Redis:
+    """A Redis client for the helpline's processes (answers bytes; blocking stream reads allowed)."""
+    return Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT_S, health_check_interval=30)
+
+
 def pseudonym_secret(settings: Settings) -> bytes:
     """The HMAC key for pseudonyms (environment, or made once in the data dir)."""
     return secret_from(settings.pseudonym_secret, settings.data_dir / "secrets" / "pseudonym.key").encode()
@@ -59,7 +69,7 @@ def rasa_token(settings: Settings) -> str:
 @asynccontextmanager
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """Open connections for one process and close them when it stops."""
-    redis = Redis.from_url(settings.effective_redis_url)
+    redis = open_redis(settings.effective_redis_url)
     database = create_database_engine(settings.effective_database_url)
     rasa = RasaClient(settings.rasa_urls, rasa_token(settings), settings.rasa_timeout_s)
     detector = LanguageDetector()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot.handoff.relay import OutboundDelivery, OutboundMessage, Relay
 from bot.privacy.crypto import TranscriptCipher
+from bot.wiring import open_redis
 
 pytestmark = pytest.mark.integration
 CHANNEL = "telegram"
@@ -132,3 +134,13 @@ async def test_texts_are_kept_in_redis_only_encrypted(
         "Distinctive reply",
     ]
     assert await relay.route(CHANNEL, pseudonym) == "123456789"
+
+
+async def test_a_live_chat_may_wait_longer_than_five_seconds(redis_url: str, prefix: str) -> None:
+    """The console's live chat waits up to 20 s for a message; the helpline's client must let it."""
+    client = open_redis(redis_url)
+    relay = Relay(client, TranscriptCipher(Fernet.generate_key().decode()), prefix=prefix)
+    started = time.monotonic()
+    assert await relay.follow("quiet-ticket", "$", block_ms=6000) == []
+    assert time.monotonic() - started >= 5.5
+    await client.aclose()
