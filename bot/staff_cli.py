@@ -162,9 +162,11 @@ def _tracker_count(settings: Settings) -> int | None:
     """How many Rasa trackers Redis holds (each expires by itself), or None if Redis does not answer."""
     import redis
 
+    from bot.engine.rasa import TRACKER_KEY_PREFIX
+
     try:
         client = redis.Redis.from_url(settings.effective_redis_url, socket_timeout=2)
-        return sum(1 for _ in client.scan_iter(match="helpline:tracker:*", count=1000))
+        return sum(1 for _ in client.scan_iter(match=TRACKER_KEY_PREFIX + "*", count=1000))
     except redis.RedisError:
         return None
 

@@ -4,7 +4,7 @@ Rasa loads this class by path from endpoints.yml (`tracker_store.type`). It runs
 environment (Python 3.10), so it imports only what Rasa ships: rasa, redis, cryptography. Its settings
 come from the environment the helpline gives Rasa:
 
-- `HELPLINE_REDIS_URL` (or the endpoint's `url`): the Redis that holds the trackers;
+- the endpoint's `url` (`${HELPLINE_REDIS_URL}`), or `HELPLINE_REDIS_URL`: the Redis that holds them;
 - `HELPLINE_TRANSCRIPT_KEY`: Fernet key(s), comma-separated; the first encrypts, all decrypt (rotation);
 - `HELPLINE_TRACKER_RETENTION_H` (default 24): a tracker expires this long after its last change.
 
@@ -51,11 +51,10 @@ class EncryptedRedisTrackerStore(TrackerStore, SerializedTrackerAsText):
         domain: Domain | None = None,
         host: str | None = None,
         event_broker: EventBroker | None = None,
-        url: str | None = None,
         key_prefix: str = KEY_PREFIX,
         **kwargs: Any,
     ) -> None:
-        redis_url = os.environ.get("HELPLINE_REDIS_URL") or url or host
+        redis_url = host or os.environ.get("HELPLINE_REDIS_URL")  # Rasa passes the endpoint's url as host
         if not redis_url:
             raise ValueError("HELPLINE_REDIS_URL is not set: no Redis for the trackers")
         self.red = redis.Redis.from_url(redis_url)

@@ -136,7 +136,6 @@ class TelegramAdapter:
         self._core = core
         self._redis = redis
         self._cleaner = cleaner  # deletes the person's messages from their chat (erase, vanishing)
-        self._bot: Bot | None = None
 
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         """Assemble the python-telegram-bot Application with every handler, in one place."""
@@ -154,7 +153,6 @@ class TelegramAdapter:
             if self._config.rate_limit
             else builder.build()
         )
-        self._bot = application.bot
         application.add_handler(TypeHandler(Update, self._drop_duplicates), group=-1)
         # Edits are not new messages: answering them again would repeat the conversation.
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -252,10 +250,11 @@ class TelegramAdapter:
         )
         await self._remember_incoming(update)
         replies = await self._core.handle(message)
+        bot = chat.get_bot()
         for reply in replies:
-            if (reply.clear_chat or reply.erased) and self._cleaner is not None:
-                await self._cleaner.clear(chat.get_bot(), chat.id, message.pseudonym)
-            await self._send(chat.id, message.pseudonym, reply.text, _keyboard(reply))
+            if reply.clears_chat and self._cleaner is not None:
+                await self._cleaner.clear(bot, chat.id, message.pseudonym)
+            await self._send(bot, chat.id, message.pseudonym, reply.text, _keyboard(reply))
             if reply.disappear_after_s is not None and self._cleaner is not None:
                 await self._cleaner.clear_later(chat.id, message.pseudonym, reply.disappear_after_s)
 
@@ -274,22 +273,15 @@ class TelegramAdapter:
             await self._cleaner.remember(chat_id, pseudonym, message_id)
 
     async def _send(
-        self,
-        chat_id: int,
-        pseudonym: str | None,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        bot: Bot | None = None,
+        self, bot: Bot, chat_id: int, pseudonym: str | None, text: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
         """Send one message quietly (protected, a spoiler where configured) and remember its id."""
-        sender = bot or self._bot
-        assert sender is not None
         entities = (
             [MessageEntity(MessageEntity.SPOILER, 0, len(text.encode("utf-16-le")) // 2)]
             if self._config.hidden_previews
             else None
         )
-        sent = await sender.send_message(
+        sent = await bot.send_message(
             chat_id,
             text,
             reply_markup=markup,
@@ -315,7 +307,7 @@ class TelegramAdapter:
         try:
             buttons = tuple(Button(title, payload) for title, payload in message.buttons)
             markup = _keyboard(Reply(message.text, buttons))
-            await self._send(int(route), message.pseudonym, message.text, markup, bot=bot)
+            await self._send(bot, int(route), message.pseudonym, message.text, markup)
         except Forbidden:
             log.warning("handoff_survivor_unreachable", pseudonym=message.pseudonym[:12])
             return True
@@ -340,7 +332,7 @@ class TelegramAdapter:
             pseudonym = self._pseudonym(user)
             locale = await self._core.locale_for(pseudonym, Channel.TELEGRAM, locale)
         text = Translator(self._config.catalog_dir, locale).gettext(message)
-        await self._send(chat.id, pseudonym, text, None, bot=chat.get_bot())
+        await self._send(chat.get_bot(), chat.id, pseudonym, text, None)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram_update_failed", error=type(context.error).__name__)

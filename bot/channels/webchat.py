@@ -235,7 +235,7 @@ def reply_frame(reply_to: str | None, reply: Reply) -> dict[str, object]:
     if reply.locale:
         frame |= {"locale": reply.locale, "dir": text_direction(reply.locale)}
     # The page does what Telegram's gateway does with the chat: clear it, forget the session, vanish.
-    if reply.clear_chat or reply.erased:
+    if reply.clears_chat:
         frame["clear"] = True
     if reply.erased:
         frame["forget_session"] = True

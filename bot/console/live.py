@@ -178,11 +178,9 @@ class ChatLive:
         session, hello = admitted
         ticket_id = websocket.path_params["ticket_id"]
         ticket = await self._console.deps.queue.get(ticket_id)
-        if ticket is None and await self._console.deps.queue.was_erased(ticket_id):
-            await Sender(websocket)({"type": "ended", "status": "erased"})  # the page says why
-            await websocket.close(code=1000)
-            return
-        if ticket is None or not may_read(ticket, session):
+        # An erased chat is followed once more, so that the page is told why it closed.
+        erased = ticket is None and await self._console.deps.queue.was_erased(ticket_id)
+        if not erased and (ticket is None or not may_read(ticket, session)):
             await websocket.close(code=REFUSED)
             return
         after = hello.get("after")

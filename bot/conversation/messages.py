@@ -50,6 +50,11 @@ class Reply:
     disappear_after_s: int | None = None  # delete this reply from the person's app after so many seconds
     vanish_after_s: int | None = None  # vanishing mode was set: the chat goes after this silence (0: off)
 
+    @property
+    def clears_chat(self) -> bool:
+        """The channel deletes the conversation from the person's app before showing this reply."""
+        return self.clear_chat or self.erased
+
 
 class ConversationHandler(Protocol):
     """What a channel needs from the conversation core: one message in, replies out."""

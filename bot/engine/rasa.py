@@ -10,6 +10,8 @@ import httpx
 from bot.conversation.messages import Button, Reply
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
+# Where Rasa's tracker store (helpline_rasa/tracker_store.py, in Rasa's own environment) keeps each tracker.
+TRACKER_KEY_PREFIX = "helpline:tracker:"
 
 
 class EngineUnavailable(Exception):
