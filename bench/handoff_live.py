@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pipeline import percentile  # noqa: E402
-from bot.handoff.availability import ONLINE_KEY  # noqa: E402
+from bot.handoff.presence import ONLINE_KEY  # noqa: E402
 from bot.handoff.queue import CounsellorSeat, HandoffQueue  # noqa: E402
 from bot.handoff.relay import Relay  # noqa: E402
 from bot.privacy.crypto import TranscriptCipher, transcript_keys  # noqa: E402

@@ -33,9 +33,10 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram_cleanup import ChatCleaner
-from bot.conversation.messages import Button, Channel, ConversationHandler, IncomingMessage, Reply
-from bot.handoff.relay import OutboundMessage, Relay
+from bot.handoff.relay import OutboundMessage
+from bot.handoff.routes import RouteStore
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Translator, _, choose_locale
+from bot.messages import Button, Channel, ConversationHandler, IncomingMessage, Reply
 from bot.privacy.pseudonym import pseudonym_for
 
 log = structlog.get_logger(__name__)
@@ -292,13 +293,13 @@ class TelegramAdapter:
             await self._remember(chat_id, pseudonym, sent.message_id)
         return sent
 
-    async def deliver(self, bot: Bot, relay: Relay, message: OutboundMessage) -> bool:
+    async def deliver(self, bot: Bot, routes: RouteStore, message: OutboundMessage) -> bool:
         """Send a counsellor's (or the helpline's) message to the survivor; False to try again later.
 
         A person who blocked the bot, or whose route expired, cannot be reached: that is logged and the
         message is not retried forever (the counsellor still sees it in the transcript).
         """
-        route = await relay.route(Channel.TELEGRAM.value, message.pseudonym)
+        route = await routes.get(Channel.TELEGRAM.value, message.pseudonym)
         if route is None:
             log.warning(
                 "handoff_route_expired", pseudonym=message.pseudonym[:12], ticket=message.ticket_id[:8]

@@ -3,7 +3,7 @@
 Erase and the safe word clear the chat at once; vanishing mode (and an erase's one-line notice) clears it
 when due, by a sweeper in the gateway. What it needs is kept in Redis, encrypted: the chat's message ids
 (`ChatLedger`, 48 hours, as long as Telegram lets a bot delete) and, only while vanishing mode needs it, the
-way back to the chat (the relay's route, expiring after inactivity).
+way back to the chat (the route, expiring after inactivity).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import structlog
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.conversation.messages import Channel
-from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
+from bot.messages import Channel
 from bot.periodic import every
 from bot.privacy.ledger import ChatLedger
 
@@ -31,9 +31,9 @@ NOTICE_ROUTE_MARGIN_S = 60  # the route outlives a disappearing notice by this m
 class ChatCleaner:
     """Remembers what is in a person's chat and deletes it when asked or when due."""
 
-    def __init__(self, ledger: ChatLedger, relay: Relay, route_ttl_s: int) -> None:
+    def __init__(self, ledger: ChatLedger, routes: RouteStore, route_ttl_s: int) -> None:
         self._ledger = ledger
-        self._relay = relay
+        self._routes = routes
         self._route_ttl_s = route_ttl_s
 
     async def remember(self, chat_id: int, pseudonym: str, message_id: int) -> None:
@@ -41,7 +41,7 @@ class ChatCleaner:
         try:
             due = await self._ledger.record(CHANNEL, pseudonym, [message_id])
             if due is not None:
-                await self._relay.remember_route(CHANNEL, pseudonym, str(chat_id), self._route_ttl_s)
+                await self._routes.remember(CHANNEL, pseudonym, str(chat_id), self._route_ttl_s)
         except Exception as error:  # answering matters more; this message then stays in the chat
             log.warning("ledger_not_recorded", error=type(error).__name__)
 
@@ -59,7 +59,7 @@ class ChatCleaner:
     async def clear_later(self, chat_id: int, pseudonym: str, after_s: int) -> None:
         """Delete the chat (an erase's "Done.") after `after_s`; kept in Redis, so a restart still does it."""
         ttl_s = after_s + NOTICE_ROUTE_MARGIN_S
-        await self._relay.remember_route(CHANNEL, pseudonym, str(chat_id), ttl_s)
+        await self._routes.remember(CHANNEL, pseudonym, str(chat_id), ttl_s)
         await self._ledger.vanish_at(CHANNEL, pseudonym, time.time() + after_s)
 
     async def sweep(self, bot: Bot, stop: asyncio.Event) -> None:
@@ -70,7 +70,7 @@ class ChatCleaner:
         """Delete every chat due now; how many chats."""
         swept = 0
         for pseudonym in await self._ledger.due(CHANNEL):
-            route = await self._relay.route(CHANNEL, pseudonym)
+            route = await self._routes.get(CHANNEL, pseudonym)
             if route is None:  # expired: the ids are of no use without the chat
                 log.info("vanish_route_expired", pseudonym=pseudonym[:12])
                 await self._ledger.take(CHANNEL, pseudonym)
@@ -78,6 +78,6 @@ class ChatCleaner:
             await self.clear(bot, int(route), pseudonym)
             if await self._ledger.vanishing(CHANNEL, pseudonym) is None:
                 # Only vanishing mode (or an open handoff) needs the way back; an erase's notice is done.
-                await self._relay.forget_route_unless_held(CHANNEL, pseudonym)
+                await self._routes.forget_unless_held(CHANNEL, pseudonym)
             swept += 1
         return swept

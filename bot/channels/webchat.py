@@ -1,4 +1,4 @@
-"""The web chat adapter: a page and a WebSocket in front of the conversation core.
+"""The web chat adapter: a WebSocket in front of the conversation core (its page is bot/web/chat_page.py).
 
 The browser keeps a random session token in sessionStorage. The server turns it into a pseudonym at once
 and never logs or stores the token itself; closing the tab (or the quick exit) forgets it.
@@ -15,51 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import structlog
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from bot.conversation.messages import Channel, ConversationHandler, IncomingMessage, Reply
 from bot.handoff.relay import OutboundMessage
-from bot.i18n import SUPPORTED_LOCALES, Translator, _, choose_locale, parse_accept_language, text_direction
+from bot.i18n import SUPPORTED_LOCALES, Translator, _, parse_accept_language, text_direction
+from bot.messages import Channel, ConversationHandler, IncomingMessage, Reply
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import Settings
+from bot.web.chat_page import chat_page_routes, negotiate, page_text
 
 log = structlog.get_logger(__name__)
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
 
 TOO_LONG = _("That message is too long. Please send it in shorter parts.")
 NOT_UNDERSTOOD = _("Sorry, I could not read that message. Please try again.")
 SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try again in a moment.")
-# The page's own words, by the key the page marks them with (`data-text`, `data-text-placeholder`...).
-# The template renders them and the socket sends them again when the person switches language.
-PAGE_TEXT: dict[str, str] = {
-    "title": _("Chat"),
-    "quick_exit": _("Quick exit"),
-    "quick_exit_label": _("Quick exit: leave this page now"),
-    "quick_exit_note": _("Quick exit hides this page. It does not erase your browser history."),
-    "conversation": _("Conversation"),
-    "connecting": _("Connecting…"),
-    "connected": _("Connected"),
-    "reconnecting": _("Connection lost. Trying again…"),
-    "your_message": _("Your message"),
-    "write": _("Write a message"),
-    "send": _("Send"),
-    "needs_javascript": _("This chat needs JavaScript to work."),
-    "privacy": _("Privacy"),
-    "erase": _("Erase"),
-    "privacy_notice": _("What is kept about you, and for how long"),
-}
-
-PRIVACY_PATH = "/privacy"  # the privacy notice page (bot/web/privacy.py), linked from the chat
 MAX_TEXT_CHARS = 4096
 # A frame may escape every character of the longest message (`\uXXXX`); anything bigger is not a message.
 MAX_FRAME_CHARS = 6 * MAX_TEXT_CHARS + 1024
@@ -68,25 +40,6 @@ MAX_LANGUAGES = 10
 # `secrets.token_urlsafe(32)`: 43 characters of the URL-safe base64 alphabet.
 SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-# Nothing of the chat should linger in caches or leak to the next site through a Referer.
-PRIVATE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
-PAGE_HEADERS = {
-    **PRIVATE_HEADERS,
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 
 
 def webchat_routes(
@@ -108,54 +61,12 @@ def webchat(
     """The web chat's routes, and its socket (which also delivers counsellors' messages)."""
     if not secret:
         raise ValueError("the pseudonym secret must not be empty")
-    page = ChatPage(settings, locales)
     socket = ChatSocket(handler, settings, secret, locales)
-    static = WithHeaders(StaticFiles(directory=STATIC_DIR), PRIVATE_HEADERS)
     routes: list[BaseRoute] = [
-        Route("/chat", page.render, methods=["GET"], name="webchat_page"),
+        *chat_page_routes(settings, locales),
         WebSocketRoute("/chat/ws", socket.serve, name="webchat_socket"),
-        Mount("/static", app=static, name="webchat_static"),
     ]
     return routes, socket
-
-
-def negotiate(preferred: Sequence[str], settings: Settings, locales: Sequence[str]) -> str:
-    """The locale to talk in: the person's first supported preference, else the helpline's default."""
-    return choose_locale([*preferred, settings.default_locale], locales)
-
-
-class ChatPage:
-    """The chat page, rendered in the locale the browser asks for."""
-
-    def __init__(self, settings: Settings, locales: Sequence[str]) -> None:
-        self._settings = settings
-        self._locales = locales
-        self._environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined
-        )
-
-    async def render(self, request: Request) -> Response:
-        """GET /chat."""
-        locale = negotiate(
-            parse_accept_language(request.headers.get("accept-language")), self._settings, self._locales
-        )
-        html = self._environment.get_template("chat.html").render(
-            locale=locale,
-            direction=text_direction(locale),
-            text=page_text(self._settings.catalog_dir, locale),
-            quick_exit_url=self._settings.quick_exit_url,
-            privacy_path=PRIVACY_PATH,
-            socket_path=request.url_for("webchat_socket").path,
-            stylesheet=request.url_for("webchat_static", path="/chat.css").path,
-            script=request.url_for("webchat_static", path="/chat.js").path,
-        )
-        return HTMLResponse(html, headers=PAGE_HEADERS)
-
-
-def page_text(catalog_dir: Path, locale: str) -> dict[str, str]:
-    """The page's words in a locale."""
-    translate = Translator(catalog_dir, locale).gettext
-    return {key: translate(message) for key, message in PAGE_TEXT.items()}
 
 
 @dataclass(frozen=True)
@@ -391,21 +302,3 @@ class ChatSocket:
 def _text_of(message: Message) -> str | None:
     text = message.get("text")
     return text if isinstance(text, str) else None
-
-
-class WithHeaders:
-    """Wraps an ASGI app (here the static files) to add fixed response headers."""
-
-    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
-        self._app = app
-        self._headers = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request through; add the headers to the response's start."""
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *self._headers]}
-            await send(message)
-
-        await self._app(scope, receive, send_with_headers)

@@ -17,9 +17,10 @@ from bot.console.auth import LoginPages
 from bot.console.chat import ChatPages
 from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
 from bot.console.live import ChatLive, QueueLive
-from bot.console.render import STATIC_DIR
-from bot.console.security import MAX_FORM_BYTES, SecurityHeaders
+from bot.console.security import MAX_FORM_BYTES
 from bot.console.views import QueuePages
+from bot.web.headers import CONSOLE_HEADERS, SecurityHeaders
+from bot.web.templates import STATIC_DIR
 
 __all__ = ["ConsoleDeps", "ConsoleEngine", "console_routes", "create_console"]
 
@@ -90,6 +91,6 @@ def create_console(deps: ConsoleDeps) -> Starlette:
     console = Console.build(deps)
     return Starlette(
         routes=console_routes(console),
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders, headers=CONSOLE_HEADERS)],
         max_body_size=MAX_FORM_BYTES,
     )

@@ -7,7 +7,6 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from redis.asyncio import Redis
@@ -15,9 +14,10 @@ from redis.typing import EncodableT
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from bot.console.presence import Presence
 from bot.console.render import ROLE_RANK, Renderer, base_path, see_other
 from bot.console.security import FormTooLarge, new_token, read_form, tokens_match
+from bot.handoff.presence import Presence
+from bot.redis_client import decoded
 from bot.store.counsellors import ROLES, CounsellorAccount, CounsellorStore, LoginRefused, Role
 
 log = structlog.get_logger(__name__)
@@ -83,7 +83,7 @@ class SessionStore:
         if not token or not _TOKEN.fullmatch(token):
             return None
         raw = await self._redis.hgetall(self._key(token))
-        fields = {_text(name): _text(value) for name, value in raw.items()}
+        fields = {decoded(name): decoded(value) for name, value in raw.items()}
         role = fields.get("role", "")
         if not fields.get("csrf") or role not in ROLES:
             return None
@@ -97,7 +97,7 @@ class SessionStore:
     async def end_all(self, counsellor_id: int) -> None:
         """End every session of a counsellor (their account was deactivated)."""
         tokens = await self._redis.smembers(self._of(counsellor_id))
-        keys = [self._key(_text(token)) for token in tokens]
+        keys = [self._key(decoded(token)) for token in tokens]
         await self._redis.delete(self._of(counsellor_id), *keys)
 
     async def of_connection(self, connection: HTTPConnection) -> StaffSession | None:
@@ -237,7 +237,3 @@ class LoginPages:
 def cookie_path(connection: HTTPConnection) -> str:
     """The console's cookies are sent to the console only ("/console"), never to the survivors' chat."""
     return base_path(connection) or "/"
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

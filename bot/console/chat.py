@@ -139,7 +139,7 @@ class ChatPages:
         await self._recorded(self._deps.handoffs.record_resolved, ticket.id, session.counsellor_id, outcome)
         await tell_survivor(self._deps, ticket, ENDED)
         # Kept without expiry while the chat was open; now it goes after the usual inactivity.
-        await self._deps.relay.release_route(ticket.channel, ticket.pseudonym, self._deps.route_ttl_s)
+        await self._deps.routes.release(ticket.channel, ticket.pseudonym, self._deps.route_ttl_s)
         try:
             await self._deps.engine.resume(ticket.pseudonym)
         except Exception as error:  # the chat is over either way; a paused bot must be seen in the logs

@@ -12,12 +12,14 @@ from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from bot.console.auth import Guard, SessionStore, StaffSession
-from bot.console.presence import Presence
 from bot.console.render import Renderer
+from bot.handoff.presence import CONSOLE_PREFIX, Presence, online_key
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.relay import ROUTE_TTL_S, Relay
+from bot.handoff.relay import Relay
+from bot.handoff.routes import ROUTE_TTL_S, RouteStore
+from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore
-from bot.store.handoffs import CannedReplyStore, HandoffStore
+from bot.store.handoffs import HandoffStore
 
 DEFAULT_SESSION_TTL_S = 8 * 3600  # a shift
 
@@ -45,6 +47,7 @@ class ConsoleDeps:
     redis: Redis
     queue: HandoffQueue
     relay: Relay
+    routes: RouteStore
     handoffs: HandoffStore
     counsellors: CounsellorStore
     canned: CannedReplyStore
@@ -54,7 +57,7 @@ class ConsoleDeps:
     secure_cookies: bool
     session_ttl_s: int = DEFAULT_SESSION_TTL_S
     queue_prefix: str = "helpline:handoff:"  # the HandoffQueue's prefix: its `events` stream is followed
-    console_prefix: str = "helpline:console:"  # sessions and presence
+    console_prefix: str = CONSOLE_PREFIX  # sessions and presence
     live_refresh_s: float = 20.0  # how often a live queue re-marks presence and refreshes waiting times
     day_zone: tzinfo = field(default=timezone.utc)  # where "today" starts for the supervisor's counts
     route_ttl_s: int = ROUTE_TTL_S  # how long a survivor's route is kept after their chat is resolved
@@ -74,7 +77,7 @@ class Console:
     def build(cls, deps: ConsoleDeps) -> Console:
         """The parts for these deps."""
         sessions = SessionStore(deps.redis, deps.console_prefix, deps.session_ttl_s)
-        presence = Presence(deps.redis, key=f"{deps.console_prefix}online")
+        presence = Presence(deps.redis, key=online_key(deps.console_prefix))
         renderer = Renderer()
         return cls(deps, sessions, presence, renderer, Guard(sessions, renderer))
 

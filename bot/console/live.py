@@ -26,6 +26,7 @@ from bot.console.deps import Console
 from bot.console.security import same_origin, tokens_match
 from bot.console.survivor import MAX_TEXT_CHARS, clean_text, keep_note, send_as_counsellor
 from bot.console.tickets import queue_snapshot
+from bot.redis_client import decoded
 
 log = structlog.get_logger(__name__)
 
@@ -148,7 +149,7 @@ class QueueLive:
         console = self._console
         redis, key = console.deps.redis, console.events_key
         latest = cast(list[Any], await redis.xrevrange(key, count=1))
-        last = _text(latest[0][0]) if latest else "0-0"
+        last = decoded(latest[0][0]) if latest else "0-0"
         block_ms = max(1, round(console.deps.live_refresh_s * 1000))
         while True:
             account = await console.account(session)
@@ -161,7 +162,7 @@ class QueueLive:
             found = cast(list[Any], await redis.xread({key: last}, count=500, block=block_ms))
             for _stream, entries in found:
                 if entries:
-                    last = _text(entries[-1][0])
+                    last = decoded(entries[-1][0])
 
 
 class ChatLive:
@@ -236,7 +237,3 @@ class ChatLive:
         else:
             await keep_note(self._console.deps, ticket, session.counsellor_id, text)
             await send({"type": "note", "text": text})
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
+from bot.web.templates import templates
+
 ROLE_RANK = {"counsellor": 0, "supervisor": 1, "admin": 2}
 # What a page says after a form redirected to it (`?notice=taken`): fixed sentences, never echoed input.
 NOTICES = {
@@ -51,13 +48,6 @@ def see_other(connection: HTTPConnection, path: str, notice: str | None = None) 
 class Renderer:
     """Renders a console template with what every page needs (paths, the CSRF token, who is logged in)."""
 
-    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
-        self._environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(templates_dir),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
-
     def page(
         self,
         connection: HTTPConnection,
@@ -77,7 +67,7 @@ class Renderer:
             "is_admin": staff is not None and staff.role == "admin",
             "notice": NOTICES.get(connection.query_params.get("notice", "")),
         }
-        html = self._environment.get_template(f"console/{template}").render({**common, **context})
+        html = templates().get_template(f"console/{template}").render({**common, **context})
         return HTMLResponse(html, status_code=status_code)
 
     def refusal(

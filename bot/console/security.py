@@ -1,4 +1,4 @@
-"""The console's defences that do not depend on who is logged in: security headers on every response,
+"""The console's defences that do not depend on who is logged in (its headers: bot/web/headers.py):
 CSRF tokens, a bounded form reader, and the same-origin check of WebSocket handshakes."""
 
 from __future__ import annotations
@@ -8,27 +8,10 @@ import secrets
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import HTTPConnection, Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# `default-src 'self'` covers scripts, styles and the WebSocket; nothing inline, nothing from elsewhere.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    # Chats and notes must not stay in a shared computer's cache, nor in a proxy's.
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 32
 FORM_TYPE = "application/x-www-form-urlencoded"
-_STARTS = ("http.response.start", "websocket.http.response.start")
 
 
 def new_token() -> str:
@@ -41,28 +24,6 @@ def tokens_match(expected: str | None, given: object) -> bool:
     if not expected or not isinstance(given, str) or not given:
         return False
     return hmac.compare_digest(expected.encode(), given.encode())
-
-
-class SecurityHeaders:
-    """Adds the security headers to every HTTP response of the wrapped app (WebSocket refusals too)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-        self._headers = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
-        self._names = {name for name, _ in self._headers}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request through; replace these headers in the response's start."""
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] in _STARTS:
-                kept = [
-                    (name, value) for name, value in message.get("headers", []) if name not in self._names
-                ]
-                message = {**message, "headers": [*kept, *self._headers]}
-            await send(message)
-
-        await self._app(scope, receive, send_with_headers)
 
 
 class FormTooLarge(Exception):

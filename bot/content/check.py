@@ -1,20 +1,15 @@
-"""Read `content/` and list everything wrong with it, so staff see every problem at once."""
+"""List everything wrong with a content pack, so staff see every problem at once."""
 
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Literal, TypeVar
 
-import yaml
-from pydantic import ValidationError
-
+from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.schema import (
     BASE_LOCALE,
     COUNTRIES_BUTTON,
@@ -23,52 +18,18 @@ from bot.content.schema import (
     MAX_LABEL_CHARS,
     MAX_TEXT_CHARS,
     MENU_BUTTON,
-    CountryFile,
     Entry,
-    MenuFile,
     Translation,
     Variant,
 )
 
-ENTRY_DIRS: Mapping[str, str] = {"topics": "topic", "messages": "message"}
-MENU_FILE = "menu.yml"
-TRANSLATIONS_DIR = "translations"
-COUNTRIES_DIR = "countries"
 _NUMBER = re.compile(r"\d+")
+
+
 WARN_AFTER_MONTHS = 12
+
+
 EXPIRE_AFTER_MONTHS = 24
-
-_Model = TypeVar("_Model", Entry, MenuFile, Translation, CountryFile)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the content: an error blocks a release, a warning asks for attention."""
-
-    severity: Literal["error", "warning"]
-    file: str
-    message: str
-    field: str = ""
-
-    def __str__(self) -> str:
-        """`file: field: message`, the way staff read it in a terminal."""
-        where = ": ".join(part for part in (self.file or "content", self.field) if part)
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Pack:
-    """Every entry that parsed, by id, with its translations merged in; the file each came from; the menu.
-
-    `translations` keeps each translation file by (entry id, locale) for the checks that compare it with
-    the English it was made from.
-    """
-
-    entries: Mapping[str, Entry]
-    files: Mapping[str, str]
-    menu: tuple[str, ...]
-    translations: Mapping[tuple[str, str], tuple[str, Translation]] = dataclasses.field(default_factory=dict)
-    countries: Mapping[str, tuple[str, CountryFile]] = dataclasses.field(default_factory=dict)
 
 
 def source_problems(
@@ -82,111 +43,6 @@ def source_problems(
     problems += unknown_intent_problems(pack, required_intents)
     problems += review_problems(pack, today)
     return pack, problems
-
-
-def read_pack(content_dir: Path) -> tuple[Pack, list[Problem]]:
-    """Parse every entry and the menu; entries that do not parse are left out and reported."""
-    problems: list[Problem] = []
-    entries: dict[str, Entry] = {}
-    files: dict[str, str] = {}
-    if not content_dir.is_dir():
-        return Pack({}, {}, ()), [_error(str(content_dir), "", "no such content directory")]
-    for directory, kind in ENTRY_DIRS.items():
-        for path, name in _yaml_files(content_dir, f"{directory}/*", "entries", problems):
-            entry = _parse(path, name, Entry, problems)
-            if entry is None:
-                continue
-            if entry.id != path.stem:
-                problems.append(_error(name, "id", f"'{entry.id}' must equal the file name '{path.stem}'"))
-            if entry.kind != kind:
-                problems.append(_error(name, "kind", f"an entry in {directory}/ must have kind '{kind}'"))
-            if entry.id in entries:
-                problems.append(_error(name, "id", f"'{entry.id}' is already used by {files[entry.id]}"))
-                continue
-            entries[entry.id] = entry
-            files[entry.id] = name
-    menu = _parse(content_dir / MENU_FILE, MENU_FILE, MenuFile, problems)
-    translations = _read_translations(content_dir, entries, problems)
-    for (entry_id, _locale), (_name, translation) in translations.items():
-        entries[entry_id] = _merged(entries[entry_id], translation)
-    countries = _read_countries(content_dir, problems)
-    return Pack(entries, files, tuple(menu.menu) if menu else (), translations, countries), problems
-
-
-def _read_countries(content_dir: Path, problems: list[Problem]) -> dict[str, tuple[str, CountryFile]]:
-    """Every country file that parsed and is named after its country code."""
-    found: dict[str, tuple[str, CountryFile]] = {}
-    for path, name in _yaml_files(content_dir, f"{COUNTRIES_DIR}/*", "countries", problems):
-        country = _parse(path, name, CountryFile, problems)
-        if country is None:
-            continue
-        if country.country != path.stem:
-            problems.append(_error(name, "country", f"'{country.country}' must equal the file name"))
-            continue
-        found[country.country] = (name, country)
-    return found
-
-
-def _read_translations(
-    content_dir: Path, entries: Mapping[str, Entry], problems: list[Problem]
-) -> dict[tuple[str, str], tuple[str, Translation]]:
-    """Every translation file that parsed and matches an entry and its variants."""
-    found: dict[tuple[str, str], tuple[str, Translation]] = {}
-    for written in entries.values():
-        for variant in written.variants:
-            for locale in sorted(set(variant.text) - {BASE_LOCALE}):
-                field = f"variants[{variant.jurisdiction}].text.{locale}"
-                message = f"write translations in {TRANSLATIONS_DIR}/{locale}/{written.id}.yml"
-                problems.append(_error(f"{_kind_dir(written)}/{written.id}.yml", field, message))
-    for path, name in _yaml_files(content_dir, f"{TRANSLATIONS_DIR}/*/*", "translations", problems):
-        translation = _parse(path, name, Translation, problems)
-        if translation is None:
-            continue
-        entry = entries.get(translation.entry)
-        if translation.locale != path.parent.name or translation.locale == BASE_LOCALE:
-            message = f"'{translation.locale}' must equal the folder name and not be '{BASE_LOCALE}'"
-            problems.append(_error(name, "locale", message))
-        elif translation.entry != path.stem:
-            problems.append(_error(name, "entry", f"'{translation.entry}' must equal the file name"))
-        elif entry is None:
-            problems.append(_error(name, "entry", f"no entry '{translation.entry}' to translate"))
-        else:
-            jurisdictions = {variant.jurisdiction for variant in entry.variants}
-            unknown = sorted(set(translation.text) - jurisdictions)
-            for jurisdiction in unknown:
-                message = f"the entry has no '{jurisdiction}' variant"
-                problems.append(_error(name, f"text.{jurisdiction}", message))
-            if not unknown:
-                found[(entry.id, translation.locale)] = (name, translation)
-    return found
-
-
-def _yaml_files(
-    content_dir: Path, pattern: str, what: str, problems: list[Problem]
-) -> Iterator[tuple[Path, str]]:
-    """Each `.yml` file matching `pattern`, with its name relative to `content_dir`; other files are
-    reported, hidden ones skipped."""
-    for path in sorted(content_dir.glob(pattern)):
-        name = path.relative_to(content_dir).as_posix()
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix != ".yml":
-            problems.append(_error(name, "", f"not read: {what} are files ending in .yml"))
-            continue
-        yield path, name
-
-
-def _merged(entry: Entry, translation: Translation) -> Entry:
-    """The entry with a translation's label and texts added under its locale."""
-    locale = translation.locale
-    label = {**entry.label, locale: translation.label} if translation.label else dict(entry.label)
-    variants = [
-        variant.model_copy(update={"text": {**variant.text, locale: translation.text[variant.jurisdiction]}})
-        if translation.text.get(variant.jurisdiction)
-        else variant
-        for variant in entry.variants
-    ]
-    return entry.model_copy(update={"label": label, "variants": variants})
 
 
 def translation_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
@@ -212,7 +68,7 @@ def translation_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
             problems.append(Problem("warning", name, "missing: the button title", "label"))
         if translation.label and len(translation.label) > MAX_LABEL_CHARS:
             message = f"{len(translation.label)} characters; a button title has at most {MAX_LABEL_CHARS}"
-            problems.append(_error(name, "label", message))
+            problems.append(error(name, "label", message))
         english_reviewed = max(variant.reviewed for variant in entry.variants)
         if translation.reviewed < english_reviewed:
             message = f"the English was reviewed on {english_reviewed}, after this translation"
@@ -231,7 +87,7 @@ def _translated_text_problems(entry: Entry, translation: Translation, name: str)
             continue
         if len(text) > MAX_TEXT_CHARS:
             message = f"{len(text)} characters; a message can have at most {MAX_TEXT_CHARS}"
-            problems.append(_error(name, field, message))
+            problems.append(error(name, field, message))
         english, translated = (
             Counter(_NUMBER.findall(variant.text[BASE_LOCALE])),
             Counter(_NUMBER.findall(text)),
@@ -240,12 +96,8 @@ def _translated_text_problems(entry: Entry, translation: Translation, name: str)
             missing = ", ".join(sorted((english - translated).elements())) or "none"
             extra = ", ".join(sorted((translated - english).elements())) or "none"
             message = f"numbers differ from the English: missing {missing}; not in the English {extra}"
-            problems.append(_error(name, field, message))
+            problems.append(error(name, field, message))
     return problems
-
-
-def _kind_dir(entry: Entry) -> str:
-    return next(directory for directory, kind in ENTRY_DIRS.items() if kind == entry.kind)
 
 
 def pack_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
@@ -259,12 +111,12 @@ def pack_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:
         problems += _label_length_problems(entry, file)
         if entry.asks_country and not entry.answers:
             problems.append(
-                _error(file, "asks_country", "an entry that asks for the country must answer an intent")
+                error(file, "asks_country", "an entry that asks for the country must answer an intent")
             )
         for intent in entry.answers:
             if intent in owners and owners[intent] != entry_id:
                 other = pack.files[owners[intent]]
-                problems.append(_error(file, "answers", f"'{intent}' is already answered by {other}"))
+                problems.append(error(file, "answers", f"'{intent}' is already answered by {other}"))
             owners.setdefault(intent, entry_id)
     problems += _button_problems(pack, owners)
     problems += _label_problems(pack, owners, required)
@@ -275,7 +127,7 @@ def missing_intent_problems(pack: Pack, required_intents: Collection[str]) -> li
     """An error for each required intent that no entry answers."""
     answered = {intent for entry in pack.entries.values() for intent in entry.answers}
     return [
-        _error("", "", f"no entry answers the intent '{intent}'")
+        error("", "", f"no entry answers the intent '{intent}'")
         for intent in sorted(set(required_intents) - answered)
     ]
 
@@ -307,10 +159,10 @@ def review_problems(pack: Pack, today: date) -> list[Problem]:
     for file, field, day in reviews:
         reviewed = day.isoformat()
         if day > today:
-            problems.append(_error(file, field, f"{reviewed} is in the future"))
+            problems.append(error(file, field, f"{reviewed} is in the future"))
         elif day < expire_before:
             message = f"{reviewed} is more than {EXPIRE_AFTER_MONTHS} months ago: review it again"
-            problems.append(_error(file, field, message))
+            problems.append(error(file, field, message))
         elif day < warn_before:
             message = f"{reviewed} is more than {WARN_AFTER_MONTHS} months ago: due for review"
             problems.append(Problem("warning", file, message, field))
@@ -325,37 +177,13 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last_day))
 
 
-def _parse(path: Path, name: str, model: type[_Model], problems: list[Problem]) -> _Model | None:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(_error(name, "", "file is missing"))
-        return None
-    except (yaml.YAMLError, ValueError) as error:  # ValueError: a bad date, or not UTF-8
-        problems.append(_error(name, "", "not valid YAML: " + " ".join(str(error).split())))
-        return None
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        for detail in error.errors():
-            problems.append(_error(name, _field_path(detail["loc"]), detail["msg"]))
-        return None
-
-
-def _field_path(location: Iterable[int | str]) -> str:
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path
-
-
 def _variant_problems(entry: Entry, file: str, locales: Sequence[str]) -> list[Problem]:
     problems: list[Problem] = []
     jurisdictions = [variant.jurisdiction for variant in entry.variants]
     if INTERNATIONAL not in jurisdictions:
-        problems.append(_error(file, "variants", "an 'international' variant is required (the fallback)"))
+        problems.append(error(file, "variants", "an 'international' variant is required (the fallback)"))
     for jurisdiction in sorted({j for j in jurisdictions if jurisdictions.count(j) > 1}):
-        problems.append(_error(file, "variants", f"more than one '{jurisdiction}' variant"))
+        problems.append(error(file, "variants", f"more than one '{jurisdiction}' variant"))
     for variant in entry.variants:
         problems += _text_problems(variant, file, locales)
     return problems
@@ -365,20 +193,20 @@ def _text_problems(variant: Variant, file: str, locales: Sequence[str]) -> list[
     field = f"variants[{variant.jurisdiction}]"
     problems: list[Problem] = []
     if not variant.sources:
-        problems.append(_error(file, f"{field}.sources", "at least one source is required"))
+        problems.append(error(file, f"{field}.sources", "at least one source is required"))
     for locale in locales:
         if not variant.text.get(locale):
-            problems.append(_error(file, f"{field}.text.{locale}", "missing"))
+            problems.append(error(file, f"{field}.text.{locale}", "missing"))
     for locale, text in variant.text.items():
         if len(text) > MAX_TEXT_CHARS:
             message = f"{len(text)} characters; a message can have at most {MAX_TEXT_CHARS}"
-            problems.append(_error(file, f"{field}.text.{locale}", message))
+            problems.append(error(file, f"{field}.text.{locale}", message))
     return problems
 
 
 def _label_length_problems(entry: Entry, file: str) -> list[Problem]:
     return [
-        _error(
+        error(
             file, f"label.{locale}", f"{len(label)} characters; a button title has at most {MAX_LABEL_CHARS}"
         )
         for locale, label in entry.label.items()
@@ -388,14 +216,14 @@ def _label_length_problems(entry: Entry, file: str) -> list[Problem]:
 
 def _button_problems(pack: Pack, owners: Mapping[str, str]) -> list[Problem]:
     problems = [
-        _error(MENU_FILE, "menu", f"no entry answers '{intent}'")
+        error(MENU_FILE, "menu", f"no entry answers '{intent}'")
         for intent in pack.menu
         if intent not in owners
     ]
     for entry_id, entry in pack.entries.items():
         for intent in entry.buttons:
             if intent not in (MENU_BUTTON, LANGUAGES_BUTTON, COUNTRIES_BUTTON) and intent not in owners:
-                problems.append(_error(pack.files[entry_id], "buttons", f"no entry answers '{intent}'"))
+                problems.append(error(pack.files[entry_id], "buttons", f"no entry answers '{intent}'"))
     return problems
 
 
@@ -411,7 +239,7 @@ def _label_problems(pack: Pack, owners: Mapping[str, str], locales: Sequence[str
         if intent in owners:
             reasons.setdefault(owners[intent], f"'{intent}' is offered as a button")
     return [
-        _error(pack.files[entry_id], f"label.{locale}", f"missing: {reason}")
+        error(pack.files[entry_id], f"label.{locale}", f"missing: {reason}")
         for entry_id, reason in reasons.items()
         for locale in locales
         if not pack.entries[entry_id].label.get(locale)
@@ -420,7 +248,3 @@ def _label_problems(pack: Pack, owners: Mapping[str, str], locales: Sequence[str
 
 def _with_base_locale(locales: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([BASE_LOCALE, *locales]))
-
-
-def _error(file: str, field: str, message: str) -> Problem:
-    return Problem("error", file, message, field)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from bot.content.check import Pack, Problem
+from bot.content.pack import Pack, Problem, error
 from bot.content.schema import EU, EU_MEMBER_STATES, Contact, CountryFile
 from bot.countries import is_country_code
 
@@ -20,18 +20,18 @@ def country_problems(pack: Pack) -> list[Problem]:
             field = f"services[{service.id}]"
             if service.id in owners:
                 problems.append(
-                    _error(name, f"{field}.id", f"'{service.id}' is already used in {owners[service.id]}")
+                    error(name, f"{field}.id", f"'{service.id}' is already used in {owners[service.id]}")
                 )
             owners.setdefault(service.id, name)
             if not service.sources:
-                problems.append(_error(name, f"{field}.sources", "at least one source is required"))
+                problems.append(error(name, f"{field}.sources", "at least one source is required"))
             for index, contact in enumerate(service.contacts):
                 message = contact_problem(contact, country.country)
                 if message:
-                    problems.append(_error(name, f"{field}.contacts[{index}].number", message))
+                    problems.append(error(name, f"{field}.contacts[{index}].number", message))
             if service.hours and service.hours.open and not service.hours.timezone:
                 message = "opening days need the service's time zone (e.g. Europe/Warsaw)"
-                problems.append(_error(name, f"{field}.hours.timezone", message))
+                problems.append(error(name, f"{field}.hours.timezone", message))
     return problems
 
 
@@ -67,22 +67,16 @@ def _file_problems(name: str, country: CountryFile) -> list[Problem]:
     problems: list[Problem] = []
     code = country.country
     if code != EU and not is_country_code(code):
-        problems.append(_error(name, "country", f"'{code}' is not an ISO 3166 country code"))
+        problems.append(error(name, "country", f"'{code}' is not an ISO 3166 country code"))
     if not country.sources:
-        problems.append(
-            _error(name, "sources", "at least one source is required (for the emergency numbers)")
-        )
+        problems.append(error(name, "sources", "at least one source is required (for the emergency numbers)"))
     if code != EU and not country.emergency and code not in EU_MEMBER_STATES:
-        problems.append(_error(name, "emergency", "a country outside the EU needs its emergency number"))
+        problems.append(error(name, "emergency", "a country outside the EU needs its emergency number"))
     regions = sorted(EU_MEMBER_STATES) if code == EU else [code]
     for index, emergency in enumerate(country.emergency):
         number = emergency.number.replace(" ", "")
         if not all(shortnumberinfo.is_emergency_number(number, region) for region in regions):
             where = "every EU member state" if code == EU else code
             message = f"'{emergency.number}' is not an emergency number in {where} (phonenumbers)"
-            problems.append(_error(name, f"emergency[{index}].number", message))
+            problems.append(error(name, f"emergency[{index}].number", message))
     return problems
-
-
-def _error(file: str, field: str, message: str) -> Problem:
-    return Problem("error", file, message, field)

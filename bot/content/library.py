@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.content.check import Pack, Problem, missing_intent_problems, pack_problems, read_pack
+from bot.content.check import missing_intent_problems, pack_problems
 from bot.content.directory import Directory, directory_block
+from bot.content.pack import Pack, Problem, read_pack
 from bot.content.schema import (
     BASE_LOCALE,
     COUNTRIES_BUTTON,

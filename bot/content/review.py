@@ -7,9 +7,10 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.content.check import Pack, Problem, source_problems
+from bot.content.check import source_problems
 from bot.content.directory_check import country_problems
 from bot.content.library import ContentLibrary, RenderedReply
+from bot.content.pack import Pack, Problem
 from bot.content.schema import EU, INTERNATIONAL, MAX_CALLBACK_BYTES, MAX_TEXT_CHARS, PARSE_MODE
 
 DANGER_INTENT = "immediate_danger"

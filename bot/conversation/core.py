@@ -13,12 +13,12 @@ from typing import Protocol
 import structlog
 
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
-from bot.conversation.messages import Channel, IncomingMessage, Reply
 from bot.countries import country_from_payload, match_country
-from bot.engine.rasa import EngineUnavailable
-from bot.handoff.desk import CANCEL_PAYLOAD, HandoffDesk, accepted
+from bot.engine.base import Engine, EngineUnavailable
+from bot.handoff.desk import CANCEL_PAYLOAD, Accepted, accepted
+from bot.handoff.queue import Ticket
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
-from bot.privacy.desk import PrivacyDesk
+from bot.messages import Channel, IncomingMessage, Reply
 from bot.store.conversations import StoredConversation
 
 log = structlog.get_logger(__name__)
@@ -40,11 +40,37 @@ HANDOFF_DOWN = _(
 )
 
 
-class Engine(Protocol):
-    """The dialogue engine (Rasa)."""
+class PrivacyTurns(Protocol):
+    """The privacy controls (bot.privacy.desk): erase, vanishing mode and the safe word."""
 
-    async def send(self, pseudonym: str, text: str, metadata: dict[str, object]) -> list[Reply]:
-        """Answer one turn."""
+    def is_erase(self, text: str) -> bool:
+        """True when the message confirms an erase (counters must be written before it runs)."""
+        ...
+
+    async def turn(self, message: IncomingMessage, locale: str, country: str | None) -> list[Reply] | None:
+        """The replies of a privacy control, or None when the message is not one."""
+        ...
+
+
+class HandoffTurns(Protocol):
+    """The survivor's side of a handoff (bot.handoff.desk): join, write to the counsellor, leave."""
+
+    async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
+        """The person's waiting or claimed ticket, if any."""
+        ...
+
+    async def join(
+        self, message: IncomingMessage, consent: Accepted, locale: str, country: str | None
+    ) -> list[Reply]:
+        """Queue the person, who consented."""
+        ...
+
+    async def forward(self, ticket: Ticket, message: IncomingMessage, key: str) -> None:
+        """Pass what the person wrote to their counsellor."""
+        ...
+
+    async def leave(self, message: IncomingMessage, locale: str) -> list[Reply]:
+        """Take the person out of the queue."""
         ...
 
 
@@ -69,7 +95,11 @@ class ConversationLog(Protocol):
 
 
 class ConversationCore:
-    """Chooses the person's language, routes their message to the engine, returns the replies."""
+    """Chooses the person's language, routes their message, returns the replies.
+
+    The order is the safety order: the privacy controls first (an erase or the safe word must work even
+    in a counsellor's chat), then an open handoff (the counsellor, never the engine), then the engine.
+    """
 
     def __init__(
         self,
@@ -78,8 +108,8 @@ class ConversationCore:
         catalog_dir: Path,
         detector: LanguageDetector | None = None,
         locales: Sequence[str] = SUPPORTED_LOCALES,
-        handoff: HandoffDesk | None = None,
-        privacy: PrivacyDesk | None = None,
+        handoff: HandoffTurns | None = None,
+        privacy: PrivacyTurns | None = None,
     ) -> None:
         self._engine = engine
         self._handoff = handoff

@@ -7,15 +7,12 @@ from typing import Any
 
 import httpx
 
-from bot.conversation.messages import Button, Reply
+from bot.engine.base import EngineUnavailable
+from bot.messages import Button, Reply
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
 # Where Rasa's tracker store (helpline_rasa/tracker_store.py, in Rasa's own environment) keeps each tracker.
 TRACKER_KEY_PREFIX = "helpline:tracker:"
-
-
-class EngineUnavailable(Exception):
-    """Rasa did not answer in time or answered with an error."""
 
 
 def rasa_process_for(pseudonym: str, urls: Sequence[str]) -> str:

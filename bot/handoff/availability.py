@@ -7,12 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from redis.asyncio import Redis
-
+from bot.handoff.presence import Presence
 from bot.handoff.schedule import Staffing
-
-# Counsellors with the console open, scored by when their presence expires (seconds since the epoch).
-ONLINE_KEY = "helpline:console:online"
 
 
 @dataclass(frozen=True)
@@ -30,18 +26,16 @@ class Availability:
 
 
 class CounsellorAvailability:
-    """Reads the staffing schedule and the console's presence set."""
+    """Reads the staffing schedule and who is online (bot.handoff.presence)."""
 
     def __init__(
         self,
-        redis: Redis,
+        presence: Presence,
         staffing: Staffing,
-        online_key: str = ONLINE_KEY,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._redis = redis
+        self._presence = presence
         self._staffing = staffing
-        self._online_key = online_key
         self._clock = clock
 
     @property
@@ -54,7 +48,7 @@ class CounsellorAvailability:
         now = self._clock()
         at = datetime.fromtimestamp(now, timezone.utc)
         try:
-            online = int(await self._redis.zcount(self._online_key, now, "+inf"))
+            online = await self._presence.count_online()
         except Exception:  # no Redis: nobody can be reached through the console anyway
             online = 0
         is_open = self._staffing.is_open(at)

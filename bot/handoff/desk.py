@@ -16,11 +16,12 @@ from typing import Protocol
 
 import structlog
 
-from bot.conversation.messages import Button, IncomingMessage, Reply
 from bot.handoff.queue import HandoffQueue, Priority, Ticket
 from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.handoff.schedule import wait_estimate
 from bot.i18n import Translator, _
+from bot.messages import Button, IncomingMessage, Reply
 from bot.store.handoffs import HandoffStore
 
 log = structlog.get_logger(__name__)
@@ -75,6 +76,7 @@ class HandoffDesk:
         self,
         queue: HandoffQueue,
         relay: Relay,
+        routes: RouteStore,
         store: HandoffStore,
         engine: EnginePause,
         catalog_dir: Path,
@@ -82,6 +84,7 @@ class HandoffDesk:
     ) -> None:
         self._queue = queue
         self._relay = relay
+        self._routes = routes
         self._store = store
         self._engine = engine
         self._catalog_dir = catalog_dir
@@ -100,7 +103,7 @@ class HandoffDesk:
             message.pseudonym, channel, locale, country, consent.priority, consent.topic
         )
         if message.reply_route:  # kept, encrypted, while the handoff is open
-            await self._relay.remember_route(channel, message.pseudonym, message.reply_route, ttl_s=None)
+            await self._routes.remember(channel, message.pseudonym, message.reply_route, ttl_s=None)
         await asyncio.to_thread(
             self._store.record_queued,
             ticket.id,
@@ -123,9 +126,7 @@ class HandoffDesk:
         await self._relay.from_survivor(ticket.id, message.text, key)
         await asyncio.to_thread(self._store.add_message, ticket.id, "survivor", message.text, key)
         if message.reply_route:  # each message keeps the way back alive while the handoff is open
-            await self._relay.remember_route(
-                ticket.channel, message.pseudonym, message.reply_route, ttl_s=None
-            )
+            await self._routes.remember(ticket.channel, message.pseudonym, message.reply_route, ttl_s=None)
         log.info("handoff_relayed", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8], sender="survivor")
 
     async def leave(self, message: IncomingMessage, locale: str) -> list[Reply]:
@@ -133,7 +134,7 @@ class HandoffDesk:
         ticket = await self._queue.cancel(message.channel.value, message.pseudonym)
         if ticket is not None:
             await asyncio.to_thread(self._store.record_cancelled, ticket.id)
-            await self._relay.forget_route(ticket.channel, message.pseudonym)
+            await self._routes.forget(ticket.channel, message.pseudonym)
         await self._tell_engine(self._engine.resume, message.pseudonym)
         log.info("handoff_cancelled", pseudonym=message.pseudonym[:12])
         return [Reply(text=Translator(self._catalog_dir, locale).gettext(LEFT))]

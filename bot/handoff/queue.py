@@ -15,12 +15,15 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from bot.conversation.messages import Channel
+from bot.messages import Channel
+from bot.redis_client import decoded, glob_escape
 
 Priority = Literal["urgent", "normal"]
 RefusalReason = Literal["taken", "gone", "at_capacity", "language"]
@@ -29,192 +32,13 @@ RefusalReason = Literal["taken", "gone", "at_capacity", "language"]
 RANK_SPAN = 10**13
 OPEN = ("waiting", "claimed")
 PSEUDONYM = re.compile(r"[0-9a-f]{64}")
+LUA_DIR = Path(__file__).resolve().parent / "lua"
 
-# Shared by every script. ARGV[1..3] are always prefix, now_ms, ended_ttl_s; a script's own arguments follow.
-_PRELUDE = """
-local prefix = ARGV[1]
-local now = tonumber(ARGV[2])
-local ended_ttl = tonumber(ARGV[3])
-local waiting = prefix .. 'waiting'
-local function ticket_key(id) return prefix .. 'ticket:' .. id end
-local function active_key(cid) return prefix .. 'counsellor:' .. cid .. ':active' end
-local function person_key(channel, pseudonym) return prefix .. 'person:' .. channel .. ':' .. pseudonym end
-local function score(priority, created_ms)
-  local rank = 1
-  if priority == 'urgent' then rank = 0 end
-  return string.format('%.0f', rank * 1e13 + tonumber(created_ms))
-end
--- The console's live view follows this stream; about the last 10,000 changes are plenty to catch up.
-local function event(kind, id)
-  redis.call('XADD', prefix .. 'events', 'MAXLEN', '~', 10000, '*',
-    'type', kind, 'ticket', id, 'at_ms', ARGV[2])
-end
--- The ticket as one JSON string: far cheaper for the client to read than a 26-item array.
-local function answer(id)
-  local flat, ticket = redis.call('HGETALL', ticket_key(id)), {}
-  for i = 1, #flat, 2 do ticket[flat[i]] = flat[i + 1] end
-  return {'ok', cjson.encode(ticket)}
-end
-local function refuse(reason) return {'refused', reason} end
--- Ends an open ticket: out of the waiting order and the counsellor's hands, and the person may ask again.
-local function finish(id, status)
-  local key = ticket_key(id)
-  local t = redis.call('HMGET', key, 'channel', 'pseudonym', 'counsellor')
-  redis.call('ZREM', waiting, id)
-  if t[3] and t[3] ~= '' then redis.call('SREM', active_key(t[3]), id) end
-  local pkey = person_key(t[1], t[2])
-  if redis.call('GET', pkey) == id then redis.call('DEL', pkey) end
-  redis.call('HSET', key, 'status', status)
-  redis.call('EXPIRE', key, ended_ttl)
-  event(status, id)
-end
-"""
 
-# ARGV[4..11]: id, pseudonym, channel, locale, country, priority, topic, nickname.
-_ENQUEUE = """
-local pkey = person_key(ARGV[6], ARGV[5])
-local open = redis.call('GET', pkey)
-if open then
-  local status = redis.call('HGET', ticket_key(open), 'status')
-  if status == 'waiting' or status == 'claimed' then return answer(open) end
-end
-local id = ARGV[4]
-redis.call('HSET', ticket_key(id), 'id', id, 'pseudonym', ARGV[5], 'channel', ARGV[6], 'locale', ARGV[7],
-  'country', ARGV[8], 'priority', ARGV[9], 'topic', ARGV[10], 'nickname', ARGV[11], 'created_ms', ARGV[2],
-  'status', 'waiting', 'counsellor', '', 'claimed_ms', '', 'mismatch', '0')
-redis.call('ZADD', waiting, score(ARGV[9], ARGV[2]), id)
-redis.call('SET', pkey, id)
-event('queued', id)
-return answer(id)
-"""
-
-# ARGV[4..]: counsellor id, capacity, mismatch_after_ms, wanted ticket id ('' = the next eligible), languages.
-_CLAIM = """
-local cid, capacity, patience, wanted = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-local active = active_key(cid)
-local speaks = {}
-for i = 8, #ARGV do speaks[ARGV[i]] = true end
--- The mismatch flag if this counsellor may take the ticket now, nil if it must wait for a speaker.
-local function fit(id)
-  local t = redis.call('HMGET', ticket_key(id), 'locale', 'created_ms')
-  if speaks[t[1]] then return '0' end
-  if now - tonumber(t[2]) >= patience then return '1' end
-  return nil
-end
-local function take(id, mismatch)
-  local key = ticket_key(id)
-  redis.call('ZREM', waiting, id)
-  redis.call('HSET', key, 'status', 'claimed', 'counsellor', cid, 'claimed_ms', ARGV[2], 'mismatch', mismatch)
-  redis.call('SADD', active, id)
-  local t = redis.call('HMGET', key, 'channel', 'pseudonym')
-  redis.call('SET', person_key(t[1], t[2]), id)
-  event('claimed', id)
-  return answer(id)
-end
-if wanted ~= '' then
-  local status = redis.call('HGET', ticket_key(wanted), 'status')
-  if status == 'claimed' then return refuse('taken') end
-  if status ~= 'waiting' then return refuse('gone') end
-  local mismatch = fit(wanted)
-  if not mismatch then return refuse('language') end
-  if redis.call('SCARD', active) >= capacity then return refuse('at_capacity') end
-  return take(wanted, mismatch)
-end
-if redis.call('SCARD', active) >= capacity then return refuse('at_capacity') end
--- In small batches: usually the first waiting ticket fits, so reading the whole order would be waste.
-local start, batch = 0, 20
-while true do
-  local ids = redis.call('ZRANGE', waiting, start, start + batch - 1)
-  if #ids == 0 then return {'none'} end
-  for _, id in ipairs(ids) do
-    local mismatch = fit(id)
-    if mismatch then return take(id, mismatch) end
-  end
-  start = start + batch
-end
-"""
-
-# ARGV[4..]: ticket id, from counsellor, to counsellor, to capacity, to languages.
-_TRANSFER = """
-local id, from, to = ARGV[4], ARGV[5], ARGV[6]
-local key = ticket_key(id)
-local t = redis.call('HMGET', key, 'status', 'counsellor', 'locale')
-if t[1] ~= 'claimed' or t[2] ~= from then return {'not_holding', t[1] or ''} end
-local to_active = active_key(to)
-if redis.call('SCARD', to_active) >= tonumber(ARGV[7]) then return refuse('at_capacity') end
-local mismatch = '1'
-for i = 8, #ARGV do if ARGV[i] == t[3] then mismatch = '0' end end
-redis.call('SREM', active_key(from), id)
-redis.call('SADD', to_active, id)
-redis.call('HSET', key, 'counsellor', to, 'claimed_ms', ARGV[2], 'mismatch', mismatch)
-event('transferred', id)
-return answer(id)
-"""
-
-# ARGV[4..5]: ticket id, counsellor id.
-_REQUEUE = """
-local id, cid = ARGV[4], ARGV[5]
-local key = ticket_key(id)
-local t = redis.call('HMGET', key, 'status', 'counsellor', 'priority', 'created_ms')
-if t[1] ~= 'claimed' or t[2] ~= cid then return {'not_holding', t[1] or ''} end
-redis.call('SREM', active_key(cid), id)
-redis.call('HSET', key, 'status', 'waiting', 'counsellor', '', 'claimed_ms', '', 'mismatch', '0')
-redis.call('ZADD', waiting, score(t[3], t[4]), id)
-event('requeued', id)
-return answer(id)
-"""
-
-# ARGV[4..5]: ticket id, counsellor id.
-_RESOLVE = """
-local id, cid = ARGV[4], ARGV[5]
-local t = redis.call('HMGET', ticket_key(id), 'status', 'counsellor')
-if t[1] ~= 'claimed' or t[2] ~= cid then return {'not_holding', t[1] or ''} end
-finish(id, 'resolved')
-return answer(id)
-"""
-
-# ARGV[4..5]: channel, pseudonym.
-_CANCEL = """
-local pkey = person_key(ARGV[4], ARGV[5])
-local id = redis.call('GET', pkey)
-if not id then return {'none'} end
-local status = redis.call('HGET', ticket_key(id), 'status')
-if status ~= 'waiting' and status ~= 'claimed' then
-  redis.call('DEL', pkey)
-  return {'none'}
-end
-finish(id, 'cancelled')
-return answer(id)
-"""
-
-# ARGV[4..]: channel, pseudonym, ids of ended tickets that may be theirs (checked again here).
-_ERASE = """
-local channel, pseudonym = ARGV[4], ARGV[5]
-local erased = {}
-local open = redis.call('GET', person_key(channel, pseudonym))
-if open then
-  local status = redis.call('HGET', ticket_key(open), 'status')
-  if status == 'waiting' or status == 'claimed' then
-    finish(open, 'erased')
-    -- The ticket goes at once; its counsellor's console still learns why the chat closed.
-    redis.call('SET', prefix .. 'erased:' .. open, '1', 'EX', ended_ttl)
-  end
-end
-local candidates = {}
-if open then table.insert(candidates, open) end
-for i = 6, #ARGV do table.insert(candidates, ARGV[i]) end
-for _, id in ipairs(candidates) do
-  local key = ticket_key(id)
-  local t = redis.call('HMGET', key, 'channel', 'pseudonym')
-  if t[1] == channel and t[2] == pseudonym then
-    redis.call('ZREM', waiting, id)
-    redis.call('DEL', key)
-    table.insert(erased, id)
-  end
-end
-redis.call('DEL', person_key(channel, pseudonym))
-return erased
-"""
+@cache
+def lua_script(name: str) -> str:
+    """A queue script (`lua/<name>.lua`) behind the prelude every script shares; read from disk once."""
+    return (LUA_DIR / "prelude.lua").read_text() + (LUA_DIR / f"{name}.lua").read_text()
 
 
 @dataclass(frozen=True)
@@ -302,13 +126,13 @@ class HandoffQueue:
         self._clock = clock
         # Ended tickets stay a day for the console, then expire: the store keeps the record, not Redis.
         self._ended_ttl_s = ended_ttl_s
-        self._enqueue = redis.register_script(_PRELUDE + _ENQUEUE)
-        self._claim = redis.register_script(_PRELUDE + _CLAIM)
-        self._transfer = redis.register_script(_PRELUDE + _TRANSFER)
-        self._requeue = redis.register_script(_PRELUDE + _REQUEUE)
-        self._resolve = redis.register_script(_PRELUDE + _RESOLVE)
-        self._cancel = redis.register_script(_PRELUDE + _CANCEL)
-        self._erase = redis.register_script(_PRELUDE + _ERASE)
+        self._enqueue = redis.register_script(lua_script("enqueue"))
+        self._claim = redis.register_script(lua_script("claim"))
+        self._transfer = redis.register_script(lua_script("transfer"))
+        self._requeue = redis.register_script(lua_script("requeue"))
+        self._resolve = redis.register_script(lua_script("resolve"))
+        self._cancel = redis.register_script(lua_script("cancel"))
+        self._erase = redis.register_script(lua_script("erase"))
 
     async def enqueue(
         self,
@@ -474,11 +298,6 @@ class HandoffQueue:
         return int(self._clock() * 1000)
 
 
-def decoded(value: bytes | str) -> str:
-    """Redis answers bytes unless the client decodes; the queue works with either."""
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _reason(reason: str) -> RefusalReason:
     if reason not in get_args(RefusalReason):
         raise RuntimeError(f"the claim script answered an unknown refusal {reason!r}")
@@ -508,8 +327,3 @@ def _ticket(raw: Mapping[Any, Any] | bytes | str) -> Ticket:
         claimed_ms=int(fields["claimed_ms"]) if fields["claimed_ms"] else None,
         mismatch=fields["mismatch"] == "1",
     )
-
-
-def glob_escape(text: str) -> str:
-    """The text as a literal in a SCAN MATCH pattern."""
-    return re.sub(r"([*?\[\]\\])", r"\\\1", text)

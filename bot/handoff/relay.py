@@ -9,39 +9,21 @@ redelivered entry never reaches the person twice. Texts are stored only encrypte
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
-import structlog
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
-from bot.handoff.queue import decoded as _text
-from bot.handoff.queue import glob_escape as _glob_escape
-
-log = structlog.get_logger(__name__)
+from bot.cipher import Cipher
+from bot.redis_client import decoded as _text
+from bot.redis_client import stream_fields as _fields
 
 Sender = Literal["survivor", "counsellor", "system"]
 DEFAULT_PREFIX = "helpline:relay:"
-DELIVERED_TTL_S = 7 * 24 * 3600
 CHAT_MAXLEN = 5000  # a chat longer than this is truncated in Redis; the database keeps the transcript
-ROUTE_TTL_S = 24 * 3600
-
-
-class Cipher(Protocol):
-    """Encrypts texts at rest (bot.privacy.crypto.TranscriptCipher)."""
-
-    def encrypt(self, text: str) -> bytes:
-        """A token only the helpline's key opens."""
-        ...
-
-    def decrypt(self, token: bytes) -> str:
-        """The text of a token."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -147,55 +129,6 @@ class Relay:
         """Drop a handoff's chat from Redis (at resolve or erasure; the database keeps the transcript)."""
         await self._redis.delete(self.chat_key(ticket_id))
 
-    async def remember_route(
-        self, channel: str, pseudonym: str, route: str, ttl_s: int | None = ROUTE_TTL_S
-    ) -> None:
-        """Keep, encrypted, what a channel needs to reach a person (a Telegram chat id).
-
-        `ttl_s=None` keeps it while a handoff is open (no expiry); otherwise it expires after `ttl_s` of
-        inactivity, except that a route an open handoff holds keeps no expiry.
-        """
-        key, token = self._route_key(channel, pseudonym), self._cipher.encrypt(route)
-        if ttl_s is None:
-            await self._redis.set(key, token)
-        elif await self._redis.ttl(key) == -1:  # held by an open handoff: keep it so
-            await self._redis.set(key, token, keepttl=True)
-        else:
-            await self._redis.set(key, token, ex=ttl_s)
-
-    async def release_route(self, channel: str, pseudonym: str, ttl_s: int = ROUTE_TTL_S) -> None:
-        """A handoff ended: the route expires after `ttl_s` of inactivity from now on."""
-        await self._redis.expire(self._route_key(channel, pseudonym), ttl_s)
-
-    async def route(self, channel: str, pseudonym: str) -> str | None:
-        """What a channel needs to reach the person, if still kept."""
-        token: Any = await self._redis.get(self._route_key(channel, pseudonym))
-        return self._cipher.decrypt(_bytes(token)) if token else None
-
-    async def forget_route(self, channel: str, pseudonym: str) -> None:
-        """Forget how to reach a person (the handoff ended, or they erased their data)."""
-        await self._redis.delete(self._route_key(channel, pseudonym))
-
-    async def forget_route_unless_held(self, channel: str, pseudonym: str) -> None:
-        """Forget the route now, unless an open handoff holds it (a route without expiry)."""
-        key = self._route_key(channel, pseudonym)
-        if await self._redis.ttl(key) != -1:
-            await self._redis.delete(key)
-
-    async def held_routes(self) -> list[tuple[str, str]]:
-        """(channel, pseudonym) of every route kept without expiry, i.e. held by a handoff."""
-        head = f"{self._prefix}route:"
-        held = []
-        async for raw in self._redis.scan_iter(match=_glob_escape(head) + "*", count=500):
-            key = _text(raw)
-            if await self._redis.ttl(key) == -1:
-                channel, _, pseudonym = key[len(head) :].partition(":")
-                held.append((channel, pseudonym))
-        return held
-
-    def _route_key(self, channel: str, pseudonym: str) -> str:
-        return f"{self._prefix}route:{channel}:{pseudonym}"
-
     async def _append(self, ticket_id: str, sender: Sender, text: str, key: str) -> RelayedMessage:
         at_ms = int(time.time() * 1000)
         fields = {"sender": sender, "text": self._cipher.encrypt(text), "at": at_ms, "key": key}
@@ -217,113 +150,3 @@ class Relay:
             at_ms=int(fields["at"]),
             key=fields["key"].decode(),
         )
-
-
-class OutboundDelivery:
-    """One channel process's loop: deliver outbound messages, acknowledge them, never twice.
-
-    A fixed consumer name per process (`telegram-1`) means a restarted process first re-reads what it had
-    taken but not acknowledged; entries another consumer left pending for longer than `claim_idle_ms` are
-    claimed too. A message whose person cannot be reached now (web chat closed) stays pending and is tried
-    again every `retry_s`.
-    """
-
-    def __init__(
-        self,
-        redis: Redis,
-        cipher: Cipher,
-        channel: str,
-        consumer: str,
-        deliver: Deliver,
-        prefix: str = DEFAULT_PREFIX,
-        retry_s: float = 2.0,
-        claim_idle_ms: int = 30_000,
-    ) -> None:
-        self._redis = redis
-        self._cipher = cipher
-        self._stream = f"{prefix}outbound:{channel}"
-        self._delivered_prefix = f"{prefix}delivered:"
-        self._group = f"{channel}-delivery"
-        self._consumer = consumer
-        self._deliver = deliver
-        self._retry_s = retry_s
-        self._claim_idle_ms = claim_idle_ms
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set; errors are logged and retried, never fatal."""
-        await self._ensure_group()
-        last_retry = 0.0
-        while not stop.is_set():
-            try:
-                if time.monotonic() - last_retry >= self._retry_s:
-                    await self._retry_pending()
-                    last_retry = time.monotonic()
-                entries: Any = await self._redis.xreadgroup(
-                    self._group, self._consumer, {self._stream: ">"}, count=50, block=500
-                )
-                for _stream, items in entries:
-                    for entry_id, fields in items:
-                        await self._handle(entry_id, fields)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # Redis restarting, a bad entry: log, wait, go on
-                log.error("outbound_delivery_failed", error=type(error).__name__)
-                await asyncio.sleep(0.5)
-
-    async def deliver_pending_now(self) -> None:
-        """Try again at once what is pending (a survivor's web chat just reconnected)."""
-        await self._retry_pending()
-
-    async def _ensure_group(self) -> None:
-        try:
-            await self._redis.xgroup_create(self._stream, self._group, id="0", mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
-
-    async def _retry_pending(self) -> None:
-        own: Any = await self._redis.xreadgroup(self._group, self._consumer, {self._stream: "0"}, count=200)
-        for _stream, items in own:
-            for entry_id, fields in items:
-                if fields:
-                    await self._handle(entry_id, fields)
-        claimed: Any = await self._redis.xautoclaim(
-            self._stream, self._group, self._consumer, min_idle_time=self._claim_idle_ms, count=100
-        )
-        for entry_id, fields in claimed[1]:
-            if fields:
-                await self._handle(entry_id, fields)
-
-    async def _handle(self, entry_id: bytes | str, raw: Any) -> None:
-        fields = _fields(raw)
-        key = fields["key"].decode()
-        delivered = f"{self._delivered_prefix}{key}"
-        if await self._redis.exists(delivered):
-            await self._redis.xack(self._stream, self._group, entry_id)
-            return
-        message = OutboundMessage(
-            entry_id=_text(entry_id),
-            ticket_id=fields["ticket"].decode(),
-            pseudonym=fields["pseudonym"].decode(),
-            sender=cast(Sender, fields["sender"].decode()),
-            text=self._cipher.decrypt(fields["text"]),
-            key=key,
-            buttons=tuple(
-                (str(title), str(payload)) for title, payload in json.loads(fields.get("buttons", b"[]"))
-            ),
-        )
-        if not await self._deliver(message):
-            return  # stays pending: tried again later
-        # Marked before the acknowledgement: a crash between the two re-reads the entry and skips it.
-        await self._redis.set(delivered, 1, ex=DELIVERED_TTL_S)
-        await self._redis.xack(self._stream, self._group, entry_id)
-        await self._redis.xdel(self._stream, entry_id)  # nothing of it stays once delivered
-
-
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value
-
-
-def _fields(raw: Any) -> dict[str, bytes]:
-    """A stream entry's fields with text keys and byte values, whether or not the client decodes."""
-    return {_text(name): _bytes(value) for name, value in dict(raw).items()}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
 
+from bot.privacy.secrets import TRANSCRIPT_KEY, secret_from, secret_path
 from bot.settings import Settings
 
 
@@ -58,30 +58,9 @@ class TranscriptCipher:
 
 def transcript_keys(value: SecretStr | None, path: Path) -> str:
     """The configured key(s), or a Fernet key kept in `path` (created with mode 0600 on first use)."""
-    if value is not None and value.get_secret_value().strip():
-        return value.get_secret_value()
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key().decode()
-    # Written whole to a private file, then linked into place: when several processes start together,
-    # exactly one link succeeds and nobody ever reads a half-written key.
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(key)
-    try:
-        os.link(draft, path)
-    except FileExistsError:
-        return path.read_text().strip()
-    finally:
-        draft.unlink()
-    return key
+    return secret_from(value, path, make=lambda: Fernet.generate_key().decode())
 
 
 def transcript_cipher(settings: Settings) -> TranscriptCipher:
     """The cipher for this installation: `HELPLINE_TRANSCRIPT_KEY`, or a key made once in the data dir."""
-    path = settings.data_dir / "secrets" / "transcript.key"
-    return TranscriptCipher(transcript_keys(settings.transcript_key, path))
+    return TranscriptCipher(transcript_keys(settings.transcript_key, secret_path(settings, TRANSCRIPT_KEY)))

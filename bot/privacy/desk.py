@@ -12,9 +12,9 @@ import uuid
 import structlog
 
 from bot.content import ContentLibrary, RenderedReply
-from bot.conversation.messages import Button, IncomingMessage, Reply
 from bot.handoff.desk import HandoffDesk
 from bot.i18n import Translator, _
+from bot.messages import Button, IncomingMessage, Reply
 from bot.privacy.erasure import Eraser
 from bot.privacy.ledger import VANISH_CHOICES_MIN, ChatLedger
 from bot.privacy.safe_word import is_safe_word

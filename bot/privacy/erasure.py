@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.privacy.ledger import ChatLedger
 from bot.store.handoffs import HandoffStore
 
@@ -53,6 +54,7 @@ class Eraser:
         redis: Redis,
         queue: HandoffQueue,
         relay: Relay,
+        routes: RouteStore,
         handoffs: HandoffStore,
         ledger: ChatLedger,
         engine: TrackerEraser,
@@ -61,6 +63,7 @@ class Eraser:
         self._redis = redis
         self._queue = queue
         self._relay = relay
+        self._routes = routes
         self._handoffs = handoffs
         self._ledger = ledger
         self._engine = engine
@@ -75,7 +78,7 @@ class Eraser:
             for ticket_id in erased_tickets:
                 await self._relay.forget(ticket_id)
             await self._relay.drop_outbound(channel, pseudonym)
-            await self._relay.forget_route(channel, pseudonym)
+            await self._routes.forget(channel, pseudonym)
             await self._ledger.forget(channel, pseudonym)
 
         async def database_side() -> None:

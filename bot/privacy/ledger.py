@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.handoff.queue import decoded
+from bot.redis_client import as_bytes, decoded
 
 DEFAULT_PREFIX = "helpline:privacy:"
 DELETABLE_S = 48 * 3600  # Telegram deletes a message for both sides only within 48 hours
@@ -75,7 +75,7 @@ class ChatLedger:
             pipe.zrangebyscore(key, self._clock() - DELETABLE_S, "+inf")
             pipe.delete(key)
             tokens, _deleted = await pipe.execute()
-        ids = [int(self._cipher.decrypt(_bytes(token))) for token in tokens]
+        ids = [int(self._cipher.decrypt(as_bytes(token))) for token in tokens]
         return sorted(set(ids))
 
     async def set_vanishing(self, channel: str, pseudonym: str, minutes: int | None) -> None:
@@ -113,7 +113,3 @@ class ChatLedger:
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
-
-
-def _bytes(value: bytes | str) -> bytes:
-    return value.encode() if isinstance(value, str) else value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from bot.conversation.messages import Channel
+from bot.messages import Channel
 
 
 def pseudonym_for(channel: Channel, account_id: int | str, secret: bytes) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import structlog
 
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.periodic import every
 from bot.store.handoffs import HandoffStore, PurgeCounts
 
@@ -30,11 +30,11 @@ class RetentionSchedule:
         handoffs: HandoffStore,
         retention_days: int,
         every_s: float,
-        routes: tuple[HandoffQueue, Relay, int] | None = None,
+        routes: tuple[HandoffQueue, RouteStore, int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._handoffs = handoffs
-        self._routes = routes  # the queue, the relay and the routes' inactivity expiry
+        self._routes = routes  # the queue, the routes and their inactivity expiry
         self._retention = timedelta(days=retention_days)
         self._every_s = every_s
         self._clock = clock
@@ -64,10 +64,10 @@ class RetentionSchedule:
         """Routes kept for a handoff that is no longer open expire again after the usual inactivity."""
         if self._routes is None:
             return 0
-        queue, relay, ttl_s = self._routes
+        queue, routes, ttl_s = self._routes
         released = 0
-        for channel, pseudonym in await relay.held_routes():
+        for channel, pseudonym in await routes.held():
             if await queue.open_ticket(channel, pseudonym) is None:
-                await relay.release_route(channel, pseudonym, ttl_s)
+                await routes.release(channel, pseudonym, ttl_s)
                 released += 1
         return released

@@ -11,10 +11,10 @@ from typing import Any, Literal, get_args
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.privacy.crypto import TranscriptCipher
+from bot.cipher import Cipher
 from bot.store.counsellors import utc
 from bot.store.database import insert_for
-from bot.store.models import AuditEvent, CannedReply, Conversation, Handoff, TranscriptMessage
+from bot.store.models import AuditEvent, Conversation, Handoff, TranscriptMessage
 
 Sender = Literal["survivor", "counsellor", "bot", "note"]
 SENDERS: tuple[Sender, ...] = get_args(Sender)
@@ -115,7 +115,7 @@ class HandoffStore:
     def __init__(
         self,
         engine: Engine,
-        cipher: TranscriptCipher,
+        cipher: Cipher,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._engine = engine
@@ -344,39 +344,6 @@ class HandoffStore:
         result = connection.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
         if result.rowcount == 0:
             raise UnknownHandoff(handoff_id)
-
-
-class CannedReplyStore:
-    """Replies written by staff, per locale, that counsellors send with one click."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def add(self, locale: str, title: str, body: str, created_by: int | None) -> int:
-        """Keep a new canned reply; its id."""
-        if not title.strip() or not body.strip():
-            raise ValueError("a canned reply has a title and a body")
-        with self._engine.begin() as connection:
-            statement = insert(CannedReply).values(
-                locale=locale, title=title.strip()[:120], body=body.strip(), created_by=created_by
-            )
-            reply_id: int = connection.execute(statement.returning(CannedReply.id)).scalar_one()
-        return reply_id
-
-    def for_locale(self, locale: str) -> list[tuple[int, str, str]]:
-        """(id, title, body) of every canned reply in `locale`, by title."""
-        query = (
-            select(CannedReply.id, CannedReply.title, CannedReply.body)
-            .where(CannedReply.locale == locale)
-            .order_by(CannedReply.title)
-        )
-        with self._engine.connect() as connection:
-            return [(row.id, row.title, row.body) for row in connection.execute(query)]
-
-    def remove(self, reply_id: int) -> None:
-        """Delete a canned reply."""
-        with self._engine.begin() as connection:
-            connection.execute(delete(CannedReply).where(CannedReply.id == reply_id))
 
 
 def _audit(

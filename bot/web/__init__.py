@@ -1,1 +1,1 @@
-"""web."""
+"""Web pages: the chat page and privacy notice for survivors, the console templates; headers, static files."""

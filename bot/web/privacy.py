@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from bot.channels.webchat import PAGE_HEADERS, PRIVACY_PATH, TEMPLATES_DIR, negotiate, page_text
 from bot.content import ContentLibrary
 from bot.i18n import SUPPORTED_LOCALES, language_name, parse_accept_language, text_direction
 from bot.settings import Settings
+from bot.web.chat_page import PRIVACY_PATH, negotiate, page_text
+from bot.web.headers import PAGE_HEADERS
+from bot.web.templates import templates
 
 PRIVACY_ENTRY = "privacy"
 
@@ -30,9 +31,6 @@ class PrivacyPage:
         self._content = content
         self._settings = settings
         self._locales = tuple(locales)
-        self._environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined
-        )
 
     def route(self) -> Route:
         """The page's route, named `privacy_page`."""
@@ -45,14 +43,18 @@ class PrivacyPage:
         header = parse_accept_language(request.headers.get("accept-language"))
         locale = negotiate([*preferred, *header], self._settings, self._locales)
         notice = self._content.reply(PRIVACY_ENTRY, locale)
-        html = self._environment.get_template("privacy.html").render(
-            locale=locale,
-            direction=text_direction(locale),
-            text=page_text(self._settings.catalog_dir, locale),
-            paragraphs=[part.strip() for part in notice.text.split("\n\n") if part.strip()],
-            languages=[(code, language_name(code)) for code in self._locales],
-            page_path=request.url.path,
-            chat_path=request.url_for("webchat_page").path,
-            stylesheet=request.url_for("webchat_static", path="/chat.css").path,
+        html = (
+            templates()
+            .get_template("privacy.html")
+            .render(
+                locale=locale,
+                direction=text_direction(locale),
+                text=page_text(self._settings.catalog_dir, locale),
+                paragraphs=[part.strip() for part in notice.text.split("\n\n") if part.strip()],
+                languages=[(code, language_name(code)) for code in self._locales],
+                page_path=request.url.path,
+                chat_path=request.url_for("webchat_page").path,
+                stylesheet=request.url_for("webchat_static", path="/chat.css").path,
+            )
         )
         return HTMLResponse(html, headers=PAGE_HEADERS)

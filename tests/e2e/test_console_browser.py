@@ -29,10 +29,12 @@ from starlette.routing import Mount
 from bot.console.app import ConsoleDeps, create_console
 from bot.handoff.queue import HandoffQueue, Priority, Ticket
 from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.privacy.crypto import TranscriptCipher
+from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
 from bot.store.database import create_database_engine, upgrade_database
-from bot.store.handoffs import CannedReplyStore, HandoffStore
+from bot.store.handoffs import HandoffStore
 from tests.stack import free_port
 
 pytestmark = pytest.mark.e2e
@@ -118,6 +120,7 @@ def console_deps(
         redis=server_redis,
         queue=HandoffQueue(server_redis, prefix=f"{prefix}handoff:", mismatch_after_s=3600),
         relay=Relay(server_redis, cipher, prefix=f"{prefix}relay:"),
+        routes=RouteStore(server_redis, cipher, prefix=f"{prefix}relay:"),
         handoffs=handoffs,
         counsellors=counsellors,
         canned=CannedReplyStore(database),

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from bot.content import ContentLibrary
-from bot.conversation.messages import Channel
+from bot.messages import Channel
 from bot.privacy.pseudonym import pseudonym_for
 from tests.e2e.console import payloads
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from bot.handoff.queue import CounsellorSeat, HandoffQueue
 from bot.handoff.relay import Relay
 from bot.privacy.crypto import TranscriptCipher, transcript_keys
-from bot.run import embedded_redis_binary
+from bot.wiring.helpline import embedded_redis_binary
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.stack import PSEUDONYM_SECRET, ROOT, Helpline
 

@@ -187,7 +187,7 @@ def test_no_identifier_is_kept_anywhere_and_texts_only_encrypted_until_erased_th
 
 
 def pseudonym_of(helpline: Helpline) -> str:
-    from bot.conversation.messages import Channel
+    from bot.messages import Channel
     from bot.privacy.pseudonym import pseudonym_for
 
     return pseudonym_for(Channel.TELEGRAM, USER_ID, helpline.pseudonym_secret)

@@ -16,8 +16,8 @@ from alembic import command
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from bot.run import embedded_redis_binary
 from bot.store.database import alembic_config, create_database_engine
+from bot.wiring.helpline import embedded_redis_binary
 
 REDIS_URL = os.environ.get("HELPLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get("HELPLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

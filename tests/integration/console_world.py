@@ -20,13 +20,15 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from bot.console.app import ConsoleDeps, create_console
-from bot.console.presence import Presence
+from bot.handoff.presence import Presence
 from bot.handoff.queue import HandoffQueue, Priority, Ticket
 from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.privacy.crypto import TranscriptCipher
+from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore, Role
 from bot.store.database import create_database_engine, upgrade_database
-from bot.store.handoffs import CannedReplyStore, HandoffStore
+from bot.store.handoffs import HandoffStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = ROOT / "content" / "locale"
@@ -197,6 +199,7 @@ def console_world(tmp_path: Path, redis_url: str) -> Iterator[World]:
         redis=connection,
         queue=queue,
         relay=relay,
+        routes=RouteStore(connection, cipher, prefix=f"{prefix}relay:"),
         handoffs=handoffs,
         counsellors=counsellors,
         canned=canned,

@@ -10,9 +10,9 @@ import pytest
 
 from bot.conversation.core import ENGINE_DOWN, ConversationCore
 from bot.conversation.language import LanguageDetector
-from bot.conversation.messages import Channel, IncomingMessage, Reply
 from bot.engine.rasa import RasaClient
 from bot.i18n import Translator
+from bot.messages import Channel, IncomingMessage, Reply
 from bot.store.conversations import ConversationStore, StoredConversation
 from bot.store.database import create_database_engine, upgrade_database
 from tests.stack import ROOT, free_port

@@ -15,9 +15,10 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 from sqlalchemy import Engine, select
 
-from bot.engine.rasa import EngineUnavailable
+from bot.engine.base import EngineUnavailable
 from bot.handoff.queue import CounsellorSeat, HandoffQueue
 from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.privacy.crypto import TranscriptCipher
 from bot.privacy.erasure import Eraser
 from bot.privacy.ledger import ChatLedger
@@ -49,6 +50,7 @@ class FakeEngine:
 class World:
     queue: HandoffQueue
     relay: Relay
+    routes: RouteStore
     ledger: ChatLedger
     handoffs: HandoffStore
     conversations: ConversationStore
@@ -58,7 +60,14 @@ class World:
 
     def eraser(self, engine: FakeEngine) -> Eraser:
         return Eraser(
-            self.client, self.queue, self.relay, self.handoffs, self.ledger, engine, self.prefix + "stats:"
+            self.client,
+            self.queue,
+            self.relay,
+            self.routes,
+            self.handoffs,
+            self.ledger,
+            engine,
+            self.prefix + "stats:",
         )
 
     async def person_in_a_handoff(self, text: str) -> tuple[str, str]:
@@ -68,7 +77,7 @@ class World:
         ticket = await self.queue.enqueue(pseudonym, "telegram", "en", "GB", "normal", "ask_shelter")
         self.handoffs.record_queued(ticket.id, pseudonym, "telegram", "en", "GB", "normal", None, "Visitor 1")
         await self.queue.claim(SEAT, ticket.id)
-        await self.relay.remember_route("telegram", pseudonym, "731942615", ttl_s=None)
+        await self.routes.remember("telegram", pseudonym, "731942615", ttl_s=None)
         await self.relay.from_survivor(ticket.id, text, f"k-{secrets.token_hex(4)}")
         self.handoffs.add_message(ticket.id, "survivor", text, f"k-{secrets.token_hex(4)}")
         await self.relay.to_survivor(ticket.id, "telegram", pseudonym, "Are you safe?", "c-1")
@@ -114,6 +123,7 @@ def world(client: Redis, prefix: str, database: Engine) -> World:
     return World(
         HandoffQueue(client, prefix=prefix + "handoff:"),
         Relay(client, CIPHER, prefix=prefix + "relay:"),
+        RouteStore(client, CIPHER, prefix=prefix + "relay:"),
         ChatLedger(client, CIPHER, prefix=prefix + "privacy:"),
         HandoffStore(database, CIPHER),
         ConversationStore(database),
@@ -161,19 +171,19 @@ async def test_with_the_engine_down_the_rest_is_still_erased_and_the_erase_says_
     assert erasure.complete is False
     assert world.rows_of(maria) == []
     assert await world.queue.open_ticket("telegram", maria) is None
-    assert await world.relay.route("telegram", maria) is None
+    assert await world.routes.get("telegram", maria) is None
 
 
 async def test_an_open_handoff_holds_the_route_and_its_end_gives_the_expiry_back(world: World) -> None:
     maria, ticket = await world.person_in_a_handoff("hello")
     route_key = f"{world.prefix}relay:route:telegram:{maria}"
     assert await world.client.ttl(route_key) == -1  # no expiry while the chat is open
-    await world.relay.remember_route("telegram", maria, "731942615", ttl_s=3600)  # vanishing mode
+    await world.routes.remember("telegram", maria, "731942615", ttl_s=3600)  # vanishing mode
     assert await world.client.ttl(route_key) == -1  # still held
     assert b"731942615" not in await world.client.get(route_key)  # only encrypted
 
     await world.queue.resolve(ticket, SEAT.id)
-    await world.relay.release_route("telegram", maria, 3600)
+    await world.routes.release("telegram", maria, 3600)
     assert 0 < await world.client.ttl(route_key) <= 3600
 
 
@@ -181,7 +191,7 @@ async def test_retention_gives_back_its_expiry_to_a_route_whose_handoff_was_lost
     open_one, _ = await world.person_in_a_handoff("still talking")
     lost_one, _ = await world.person_in_a_handoff("my ticket vanished")
     await world.client.delete(f"{world.prefix}handoff:person:telegram:{lost_one}")  # as a crash would
-    schedule = RetentionSchedule(world.handoffs, 30, 3600, routes=(world.queue, world.relay, 600))
+    schedule = RetentionSchedule(world.handoffs, 30, 3600, routes=(world.queue, world.routes, 600))
     assert await schedule.release_orphaned_routes() >= 1
     assert await world.client.ttl(f"{world.prefix}relay:route:telegram:{open_one}") == -1
     assert 0 < await world.client.ttl(f"{world.prefix}relay:route:telegram:{lost_one}") <= 600

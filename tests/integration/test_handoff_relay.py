@@ -12,9 +12,11 @@ import pytest
 from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
-from bot.handoff.relay import OutboundDelivery, OutboundMessage, Relay
+from bot.handoff.delivery import OutboundDelivery
+from bot.handoff.relay import OutboundMessage, Relay
+from bot.handoff.routes import RouteStore
 from bot.privacy.crypto import TranscriptCipher
-from bot.wiring import open_redis
+from bot.redis_client import open_redis
 
 pytestmark = pytest.mark.integration
 CHANNEL = "telegram"
@@ -120,7 +122,8 @@ async def test_texts_are_kept_in_redis_only_encrypted(
     ticket, pseudonym = secrets.token_hex(16), secrets.token_hex(32)
     await relay.from_survivor(ticket, "my boss is called Distinctive Name", key="s-1")
     await counsellor_writes(relay, ticket, pseudonym, ["Distinctive reply"])
-    await relay.remember_route(CHANNEL, pseudonym, "123456789")
+    routes = RouteStore(client, cipher, prefix=prefix)
+    await routes.remember(CHANNEL, pseudonym, "123456789")
     dumped = b""
     async for key in client.scan_iter(match=prefix + "*"):
         kind = await client.type(key)
@@ -133,7 +136,7 @@ async def test_texts_are_kept_in_redis_only_encrypted(
         "my boss is called Distinctive Name",
         "Distinctive reply",
     ]
-    assert await relay.route(CHANNEL, pseudonym) == "123456789"
+    assert await routes.get(CHANNEL, pseudonym) == "123456789"
 
 
 async def test_a_live_chat_may_wait_longer_than_five_seconds(redis_url: str, prefix: str) -> None:

@@ -16,10 +16,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, inspect, text
 
 from bot.privacy.crypto import TranscriptCipher, UnreadableTranscript
+from bot.store.canned import CannedReplyStore
 from bot.store.conversations import ConversationStore
 from bot.store.counsellors import CounsellorExists, CounsellorStore, LoginRefused
 from bot.store.database import alembic_config, create_database_engine, upgrade_database
-from bot.store.handoffs import CannedReplyStore, HandoffStore, UnknownHandoff
+from bot.store.handoffs import HandoffStore, UnknownHandoff
 from bot.store.models import Base
 
 pytestmark = pytest.mark.integration

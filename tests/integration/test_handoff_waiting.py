@@ -11,9 +11,10 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.content import ContentLibrary
+from bot.handoff.delivery import OutboundDelivery
 from bot.handoff.desk import CANCEL_PAYLOAD
 from bot.handoff.queue import HandoffQueue
-from bot.handoff.relay import OutboundDelivery, OutboundMessage, Relay
+from bot.handoff.relay import OutboundMessage, Relay
 from bot.handoff.watcher import WaitWatcher
 from bot.privacy.crypto import TranscriptCipher
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.content import add_content_commands
 from bot.content import CONTRACT_INTENTS, CORE_ACTIONS, Problem, check_content
 from bot.content.check import months_before
-from bot.content.cli import add_content_commands
 from bot.i18n import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]

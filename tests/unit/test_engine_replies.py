@@ -1,7 +1,7 @@
 """What Rasa's REST channel returns becomes replies; conversations stay on one Rasa process."""
 
-from bot.conversation.messages import Button, Channel, Reply
 from bot.engine.rasa import rasa_process_for, replies_from_rasa
+from bot.messages import Button, Channel, Reply
 from bot.privacy.pseudonym import pseudonym_for
 
 

@@ -1,6 +1,6 @@
 """`helpline nlu predict` reads one `lang<TAB>text` per line."""
 
-from bot.engine.predict import parse_line
+from bot.commands.nlu import parse_line
 
 
 def test_lines_are_read_as_lang_tab_text() -> None:

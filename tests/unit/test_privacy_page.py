@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from bot.channels.webchat import webchat_routes
 from bot.content import ContentLibrary
-from bot.conversation.messages import Channel, IncomingMessage, Reply
 from bot.i18n import SUPPORTED_LOCALES
+from bot.messages import Channel, IncomingMessage, Reply
 from bot.settings import Settings
 from bot.web.privacy import PrivacyPage
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.conversation.messages import Channel
+from bot.messages import Channel
 from bot.privacy.pseudonym import pseudonym_for
 
 SECRET = b"a-test-secret"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram import TelegramAdapter, TelegramConfig
-from bot.conversation.messages import Channel, IncomingMessage, Reply
 from bot.handoff.relay import OutboundMessage
+from bot.messages import Channel, IncomingMessage, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ class RecordingBot:
 
 
 class KnownRoute:
-    async def route(self, channel: str, pseudonym: str) -> str | None:
+    async def get(self, channel: str, pseudonym: str) -> str | None:
         return "731942615"
 
 

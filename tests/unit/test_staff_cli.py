@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.staff_cli import add_staff_commands, read_password
+from bot.commands.staff import add_staff_commands, read_password
 from bot.store.counsellors import CounsellorStore
 from bot.store.database import create_database_engine
 

@@ -13,10 +13,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.testclient import WebSocketTestSession as Socket
 
-from bot.channels.webchat import CONTENT_SECURITY_POLICY, MAX_TEXT_CHARS, parse_frame, webchat_routes
-from bot.conversation.messages import Button, Channel, IncomingMessage, Reply
+from bot.channels.webchat import MAX_TEXT_CHARS, parse_frame, webchat_routes
+from bot.messages import Button, Channel, IncomingMessage, Reply
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import Settings
+from bot.web.headers import CONTENT_SECURITY_POLICY
 
 SECRET = b"test-secret"
 QUICK_EXIT_URL = "https://example.org/weather?city=lisbon&units=c"

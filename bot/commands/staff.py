@@ -81,7 +81,7 @@ def run_counsellor_add(args: argparse.Namespace) -> int:
 def run_canned_add(args: argparse.Namespace) -> int:
     """Keep a canned reply read from stdin (written and reviewed by staff, in the language it is for)."""
     from bot.i18n import SUPPORTED_LOCALES
-    from bot.store.handoffs import CannedReplyStore
+    from bot.store.canned import CannedReplyStore
 
     if args.lang not in SUPPORTED_LOCALES:
         print(f"--lang must be one of {', '.join(SUPPORTED_LOCALES)}", file=sys.stderr)
@@ -101,7 +101,7 @@ def run_canned_add(args: argparse.Namespace) -> int:
 
 def run_canned_list(args: argparse.Namespace) -> int:
     """Print the canned replies of one language."""
-    from bot.store.handoffs import CannedReplyStore
+    from bot.store.canned import CannedReplyStore
 
     engine = _database()
     try:

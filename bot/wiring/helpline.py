@@ -1,4 +1,4 @@
-"""The parts of a local helpline and how `helpline run` starts them on embedded defaults."""
+"""The composition root of `helpline run`: the parts of a local helpline, started on embedded defaults."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import httpx
 import redis
 
 from bot.privacy.crypto import transcript_keys
+from bot.privacy.secrets import TRANSCRIPT_KEY, rasa_token, secret_path
 from bot.settings import PROJECT_ROOT, Settings
 from bot.store.database import upgrade_database
 from bot.supervisor import Part, PartFailed, Supervisor
-from bot.wiring import rasa_token
 
 RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",  # no calls home from a helpline
@@ -124,7 +124,7 @@ def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str,
     tracker_env = {
         "HELPLINE_REDIS_URL": settings.effective_redis_url,
         "HELPLINE_TRANSCRIPT_KEY": transcript_keys(
-            settings.transcript_key, settings.data_dir / "secrets" / "transcript.key"
+            settings.transcript_key, secret_path(settings, TRANSCRIPT_KEY)
         ),
         "HELPLINE_TRACKER_RETENTION_H": str(settings.tracker_retention_h),
     }

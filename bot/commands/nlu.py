@@ -16,8 +16,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from bot.engine.rasa import EngineUnavailable, RasaClient
+from bot.engine.base import EngineUnavailable
+from bot.engine.rasa import RasaClient
+from bot.privacy.secrets import rasa_token
 from bot.settings import PROJECT_ROOT, Settings
+from bot.supervisor import PartFailed, Supervisor
+from bot.wiring.helpline import rasa_part
 
 CONCURRENCY = 8
 
@@ -64,14 +68,9 @@ async def predict(
 def run_predict(args: argparse.Namespace) -> int:
     """The command: use the running Rasa, or start one for the duration of the run."""
     settings = Settings()
-    from bot.wiring import rasa_token
-
     token = rasa_token(settings)
     if asyncio.run(_ready(settings.rasa_urls, token)):
         return _predict_stdin(settings.rasa_urls[:1], token)
-    from bot.run import rasa_part
-    from bot.supervisor import PartFailed, Supervisor
-
     if not any(settings.model_path.glob("*.tar.gz")):
         print(f"No trained model in {settings.model_path}: run `make train`.", file=sys.stderr)
         return 1

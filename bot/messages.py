@@ -1,4 +1,4 @@
-"""The messages that flow through the conversation core, whatever the channel."""
+"""The shared vocabulary of every layer: the messages that flow from a channel to the core and back."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The web app: web chat for survivors, and the delivery of counsellors' messages to them."""
+"""The web process: web chat and privacy page for survivors, the console for staff, delivery of counsellors'
+messages, the wait watcher and the retention purge, over the shared services."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -14,15 +16,16 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from bot.channels.webchat import webchat
 from bot.console.app import ConsoleDeps, create_console
-from bot.conversation.messages import Channel
-from bot.handoff.relay import OutboundDelivery
+from bot.handoff.delivery import OutboundDelivery
 from bot.handoff.schedule import Staffing
 from bot.handoff.watcher import WaitWatcher
+from bot.messages import Channel
 from bot.privacy.retention import RetentionSchedule
+from bot.settings import Settings
+from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
-from bot.store.handoffs import CannedReplyStore
 from bot.web.privacy import PrivacyPage
-from bot.wiring import Services
+from bot.wiring.services import Services, services
 
 
 def console_app(services: Services) -> Starlette:
@@ -38,6 +41,7 @@ def console_app(services: Services) -> Starlette:
             redis=services.redis,
             queue=services.queue,
             relay=services.relay,
+            routes=services.routes,
             handoffs=services.handoffs,
             counsellors=counsellors,
             canned=CannedReplyStore(services.database),
@@ -81,7 +85,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         services.handoffs,
         services.settings.transcript_retention_days,
         services.settings.purge_every_h * 3600,
-        routes=(services.queue, services.relay, services.settings.route_ttl_s),
+        routes=(services.queue, services.routes, services.settings.route_ttl_s),
     )
 
     @asynccontextmanager
@@ -107,3 +111,22 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         *(extra_routes or []),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def serve_web(settings: Settings) -> int:
+    """`helpline web`: open the services, serve the app until stopped, close them."""
+
+    async def serve() -> None:
+        async with services(settings) as opened:
+            config = uvicorn.Config(
+                create_app(opened),
+                host=settings.host,
+                port=settings.port,
+                access_log=False,  # access logs would keep people's IP addresses
+                log_config=None,
+                ws_max_size=64 * 1024,
+            )
+            await uvicorn.Server(config).serve()
+
+    asyncio.run(serve())
+    return 0

@@ -1,4 +1,4 @@
-"""The composition root: builds the shared parts once from Settings and hands them to each process."""
+"""The parts the web and gateway processes share, opened once from Settings and closed on the way out."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from bot.engine.rasa import RasaClient
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
+from bot.handoff.routes import RouteStore
 from bot.privacy.crypto import TranscriptCipher, transcript_cipher
 from bot.privacy.desk import PrivacyDesk
 from bot.privacy.erasure import Eraser
 from bot.privacy.ledger import ChatLedger
-from bot.privacy.secrets import secret_from
+from bot.privacy.secrets import pseudonym_secret, rasa_token
+from bot.redis_client import open_redis
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
 from bot.store.database import create_database_engine
@@ -41,29 +43,10 @@ class Services:
     cipher: TranscriptCipher
     queue: HandoffQueue
     relay: Relay
+    routes: RouteStore
     handoffs: HandoffStore
     content: ContentLibrary
     ledger: ChatLedger
-
-
-# Longer than the longest blocking read: the console's live views wait up to `live_refresh_s` (20 s) on a
-# stream. redis-py's default of 5 s cut those reads, and a counsellor's live chat reconnected every 5 s.
-REDIS_SOCKET_TIMEOUT_S = 60.0
-
-
-def open_redis(url: str) -> Redis:
-    """A Redis client for the helpline's processes (answers bytes; blocking stream reads allowed)."""
-    return Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT_S, health_check_interval=30)
-
-
-def pseudonym_secret(settings: Settings) -> bytes:
-    """The HMAC key for pseudonyms (environment, or made once in the data dir)."""
-    return secret_from(settings.pseudonym_secret, settings.data_dir / "secrets" / "pseudonym.key").encode()
-
-
-def rasa_token(settings: Settings) -> str:
-    """The token of Rasa's HTTP API (environment, or made once in the data dir)."""
-    return secret_from(settings.rasa_token, settings.data_dir / "secrets" / "rasa.token")
 
 
 @asynccontextmanager
@@ -77,13 +60,14 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     cipher = transcript_cipher(settings)
     queue = HandoffQueue(redis, mismatch_after_s=settings.handoff_mismatch_after_s)
     relay = Relay(redis, cipher)
+    routes = RouteStore(redis, cipher)
     handoffs = HandoffStore(database, cipher)
-    desk = HandoffDesk(queue, relay, handoffs, rasa, settings.catalog_dir)
+    desk = HandoffDesk(queue, relay, routes, handoffs, rasa, settings.catalog_dir)
     content = ContentLibrary.load(settings.content_dir)
     ledger = ChatLedger(redis, cipher)
     privacy = PrivacyDesk(
         content,
-        Eraser(redis, queue, relay, handoffs, ledger, rasa),
+        Eraser(redis, queue, relay, routes, handoffs, ledger, rasa),
         ledger,
         settings.safe_word_list,
         settings.erase_notice_s,
@@ -103,6 +87,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             cipher,
             queue,
             relay,
+            routes,
             handoffs,
             content,
             ledger,

@@ -2,7 +2,7 @@
 
 The console's live queue marks its counsellor every `REFRESH_S` while it is open; a closed tab (or a crash)
 is simply not renewed and drops out within `ONLINE_FOR_S`. The bot offers a counsellor only while someone
-is online.
+is online. This module is the one home of that set: the console marks, the bot's offer reads.
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ from collections.abc import Callable
 
 from redis.asyncio import Redis
 
-ONLINE_KEY = "helpline:console:online"
+from bot.redis_client import decoded
+
+CONSOLE_PREFIX = "helpline:console:"  # the console's keys (sessions, presence)
+
+
+def online_key(console_prefix: str = CONSOLE_PREFIX) -> str:
+    """The sorted set of online counsellors under a console prefix (tests isolate themselves by prefix)."""
+    return f"{console_prefix}online"
+
+
+ONLINE_KEY = online_key()
 ONLINE_FOR_S = 60.0
 REFRESH_S = 20.0
 
@@ -48,8 +58,12 @@ class Presence:
     async def online(self) -> list[str]:
         """Ids of the counsellors online now."""
         members = await self._redis.zrangebyscore(self._key, f"({self._clock()}", "+inf")
-        return [member.decode() if isinstance(member, bytes) else str(member) for member in members]
+        return [decoded(member) for member in members]
+
+    async def count_online(self) -> int:
+        """How many counsellors are online now."""
+        return int(await self._redis.zcount(self._key, f"({self._clock()}", "+inf"))
 
     async def anyone_online(self) -> bool:
         """True when at least one counsellor is online (the bot may offer a person)."""
-        return bool(await self._redis.zcount(self._key, f"({self._clock()}", "+inf"))
+        return await self.count_online() > 0

@@ -1,0 +1,19 @@
+"""What the conversation core needs from a dialogue engine, whichever engine it is (today Rasa)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.messages import Reply
+
+
+class EngineUnavailable(Exception):
+    """The engine did not answer in time or answered with an error."""
+
+
+class Engine(Protocol):
+    """The dialogue engine: one survivor turn in, the bot's replies out."""
+
+    async def send(self, pseudonym: str, text: str, metadata: dict[str, object]) -> list[Reply]:
+        """Answer one turn; raises `EngineUnavailable` when the engine cannot."""
+        ...

@@ -1,0 +1,38 @@
+"""The action server process: Rasa's NLG endpoint and custom actions, over content and availability."""
+
+from __future__ import annotations
+
+import asyncio
+
+import uvicorn
+
+from bot.actions.server import create_action_server
+from bot.content import ContentLibrary
+from bot.handoff.availability import CounsellorAvailability
+from bot.handoff.presence import Presence
+from bot.handoff.schedule import Staffing
+from bot.redis_client import open_redis
+from bot.settings import Settings
+
+
+def serve_actions(settings: Settings) -> int:
+    """`helpline actions`: serve until stopped; the Redis client it opened is closed on the way out."""
+
+    async def serve() -> None:
+        redis = open_redis(settings.effective_redis_url)
+        try:
+            availability = CounsellorAvailability(
+                Presence(redis), Staffing.load(settings.effective_staffing_file)
+            )
+            app = create_action_server(
+                ContentLibrary.load(settings.content_dir), settings.catalog_dir, availability
+            )
+            config = uvicorn.Config(
+                app, host=settings.actions_host, port=settings.actions_port, access_log=False, log_config=None
+            )
+            await uvicorn.Server(config).serve()
+        finally:
+            await redis.aclose()
+
+    asyncio.run(serve())
+    return 0
