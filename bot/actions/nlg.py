@@ -14,6 +14,9 @@ from bot.content import ContentLibrary, RenderedReply
 
 log = structlog.get_logger(__name__)
 
+RESPONSE_PREFIX = "utter_"
+ANSWER_RESPONSE = "utter_answer"  # the answer to the turn's intent
+
 
 def rasa_message(reply: RenderedReply) -> dict[str, Any]:
     """A reply in the shape Rasa expects from an NLG server: one message, whatever its paragraphs.
@@ -38,9 +41,16 @@ def utter(dispatcher: CollectingDispatcher, reply: RenderedReply) -> None:
 
 
 def reply_for_request(body: Mapping[str, Any], content: ContentLibrary) -> RenderedReply:
-    """The content reply for one NLG request: the entry answering the turn's intent."""
+    """The content reply for one NLG request.
+
+    `utter_answer` is the entry answering the turn's intent; any other response `utter_<id>` (a rule's
+    answer that does not depend on the intent, such as `utter_not_safe`) is the entry with that id.
+    """
     tracker = body.get("tracker") or {}
     turn = turn_from_message(tracker.get("latest_message"))
+    response = body.get("response")
+    if isinstance(response, str) and response.startswith(RESPONSE_PREFIX) and response != ANSWER_RESPONSE:
+        return content.reply(response.removeprefix(RESPONSE_PREFIX), turn.locale, turn.country)
     return content.reply_for_intent(turn.intent, turn.locale, turn.country)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.content.limits import text_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.schema import (
     BASE_LOCALE,
@@ -42,7 +43,27 @@ def source_problems(
     problems += missing_intent_problems(pack, required_intents)
     problems += unknown_intent_problems(pack, required_intents)
     problems += review_problems(pack, today)
+    problems += length_problems(pack)
     return pack, problems
+
+
+def length_problems(pack: Pack) -> list[Problem]:
+    """A topic too long to read in danger, in any language: over 100 words before the list of services, or
+    a sentence over 20 words (characters for scripts written without spaces; bot/content/limits.py)."""
+    problems: list[Problem] = []
+    for entry_id, entry in pack.entries.items():
+        if entry.kind != "topic":
+            continue
+        for variant in entry.variants:
+            for locale, text in variant.text.items():
+                translated = pack.translations.get((entry_id, locale))
+                file, field = (
+                    (translated[0], f"text.{variant.jurisdiction}")
+                    if translated
+                    else (pack.files[entry_id], f"variants[{variant.jurisdiction}].text.{locale}")
+                )
+                problems += [error(file, field, message) for message in text_problems(text, locale)]
+    return problems
 
 
 def translation_problems(pack: Pack, locales: Sequence[str]) -> list[Problem]:

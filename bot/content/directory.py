@@ -158,6 +158,12 @@ def hours_text(hours: Hours, locale: str, translate: Translate) -> str:
     return "; ".join(parts)
 
 
+def shown_number(contact: Contact, country: str) -> str:
+    """A contact's number as people read it, in the list of services and in every text: as the source
+    writes it (`written`), else as a phone dials it."""
+    return contact.written or dialled_number(contact.number, country)
+
+
 def dialled_number(number: str, country: str) -> str:
     """A number the way a phone dials it: E.164 in international format, a short number as written."""
     if not number.startswith("+"):
@@ -176,9 +182,7 @@ def language_display_name(language: str, locale: str) -> str:
 
 def _contact_line(contact: Contact, country: str, translate: Translate) -> str:
     icon = "📞" if contact.use in ("call", "from_abroad", "tty") else "💬"
-    return f"{icon} " + translate(CONTACT_USES[contact.use]).format(
-        number=dialled_number(contact.number, country)
-    )
+    return f"{icon} " + translate(CONTACT_USES[contact.use]).format(number=shown_number(contact, country))
 
 
 def _day_ranges(days: Sequence[str], locale: Locale) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
+from bot.content.directory import shown_number
 from bot.content.pack import Pack, Problem, error
 from bot.content.schema import EU, EU_MEMBER_STATES, Contact, CountryFile
 from bot.countries import is_country_code
+
+# A phone number as a text may write it: digits in groups, maybe a leading +, spaces or hyphens between.
+_WRITTEN_NUMBER = re.compile(r"(?<![\w+])\+?\d[\d -]{4,16}\d(?![\w])")
 
 
 def country_problems(pack: Pack) -> list[Problem]:
@@ -29,9 +35,59 @@ def country_problems(pack: Pack) -> list[Problem]:
                 message = contact_problem(contact, country.country)
                 if message:
                     problems.append(error(name, f"{field}.contacts[{index}].number", message))
+                elif contact.written is not None and digits(contact.written) not in number_digits(contact):
+                    message = f"'{contact.written}' is not written from the same number as '{contact.number}'"
+                    problems.append(error(name, f"{field}.contacts[{index}].written", message))
             if service.hours and service.hours.open and not service.hours.timezone:
                 message = "opening days need the service's time zone (e.g. Europe/Warsaw)"
                 problems.append(error(name, f"{field}.hours.timezone", message))
+    return problems
+
+
+def digits(text: str) -> str:
+    """Only the digits of a number as written ("+44 800 012 1700" → "448000121700")."""
+    return "".join(char for char in text if char.isdigit())
+
+
+def number_digits(contact: Contact) -> set[str]:
+    """The digits of every way one writes a contact's number: with the country code, or dialled at home."""
+    number = contact.number.replace(" ", "")
+    if not number.startswith("+"):
+        return {digits(number)}
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return {digits(number)}
+    national = str(parsed.national_number)
+    region = phonenumbers.region_code_for_number(parsed) or ""
+    prefix = phonenumbers.ndd_prefix_for_region(region, True) or ""
+    return {digits(number), national, prefix + national}
+
+
+def number_form_problems(pack: Pack) -> list[Problem]:
+    """A number written in a text in another form than the list of services shows it ("116000" in one
+    place, "116 000" in another; "08000 121 700" against "+44 800 012 1700"): one number, one way."""
+    shown: dict[str, str] = {}
+    for _name, country in pack.countries.values():
+        for service in country.services:
+            for contact in service.contacts:
+                form = shown_number(contact, country.country)
+                for written_digits in number_digits(contact):
+                    shown.setdefault(written_digits, form)
+    problems: list[Problem] = []
+    for entry_id, entry in pack.entries.items():
+        for variant in entry.variants:
+            for locale, text in variant.text.items():
+                for written in sorted(set(_WRITTEN_NUMBER.findall(text))):
+                    one_way = shown.get(digits(written))
+                    if one_way is not None and written.strip() != one_way:
+                        message = (
+                            f"'{written.strip()}' is written '{one_way}' in the list of services: write it so"
+                        )
+                        file = pack.files.get(entry_id, entry_id)
+                        problems.append(
+                            error(file, f"variants[{variant.jurisdiction}].text.{locale}", message)
+                        )
     return problems
 
 

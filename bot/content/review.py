@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.check import source_problems
-from bot.content.directory_check import country_problems
+from bot.content.directory_check import country_problems, number_form_problems
 from bot.content.library import ContentLibrary, RenderedReply
 from bot.content.pack import Pack, Problem
 from bot.content.schema import EU, INTERNATIONAL, MAX_CALLBACK_BYTES, MAX_TEXT_CHARS, PARSE_MODE
@@ -24,6 +24,7 @@ def check_content(
     """Every problem in the content pack; when the files are sound, also in every rendered reply."""
     pack, problems = source_problems(content_dir, locales, today, required_intents)
     problems += country_problems(pack)
+    problems += number_form_problems(pack)
     if not any(problem.severity == "error" for problem in problems):
         library = ContentLibrary(pack, content_dir / "locale", locales)
         problems += rendered_problems(pack, library, locales)

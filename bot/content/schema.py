@@ -35,6 +35,9 @@ CONTRACT_INTENTS: tuple[str, ...] = (
     "ask_report_police",
     "ask_return_home",
     "ask_child_protection",
+    "ask_child_labour",
+    "ask_is_trafficking",
+    "ask_identification",
     # Added by this project (the contract allows new intents): "I'm in another country now".
     "change_country",
     "nlu_fallback",
@@ -175,6 +178,9 @@ class Contact(_Strict):
     number: PhoneNumber
     use: Literal["call", "text", "tty", "from_abroad"] = "call"
     unlisted_short_number: bool = False
+    # How the source (and so every text) writes the number, e.g. "08000 121 700": what people read, the
+    # same in the list of services as in the texts. Without it the list shows E.164 in international form.
+    written: str | None = Field(default=None, max_length=24)
 
 
 class OpeningTimes(_Strict):

@@ -189,7 +189,7 @@ def test_check_command_exits_0_when_there_are_only_warnings(
 ) -> None:
     content = shutil.copytree(REAL_CONTENT, tmp_path / "content", ignore=shutil.ignore_patterns("locale"))
     shelter = content / "topics" / "shelter.yml"
-    shelter.write_text(shelter.read_text().replace("reviewed: 2026-11-23", "reviewed: 2025-09-01"))
+    shelter.write_text(shelter.read_text().replace("reviewed: 2026-12-02", "reviewed: 2025-09-01"))
     assert content_command("check", "--content-dir", str(content)) == 0
     assert "warning topics/shelter.yml" in capsys.readouterr().out
 
@@ -200,7 +200,7 @@ def test_content_show_prints_the_topic(capsys: pytest.CaptureFixture[str]) -> No
     output = capsys.readouterr().out
     assert "safe place to stay" in output
     assert "[ Talk to a person ]  /request_human" in output
-    assert "reviewed 2026-11-23" in output
+    assert "reviewed 2026-12-02" in output
 
 
 def test_content_show_picks_the_countrys_variant_by_entry_id(capsys: pytest.CaptureFixture[str]) -> None:
