@@ -9,6 +9,7 @@ from typing import Any
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
 
 FALLBACK_INTENT = "nlu_fallback"
+DANGER_INTENT = "immediate_danger"
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Turn:
     intent: str
     locale: str
     country: str | None
+    danger_score: float = 0.0  # the model's confidence in `immediate_danger`, even when another intent won
 
 
 def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
@@ -31,4 +33,18 @@ def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
     country = metadata.get("country")
     if not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
         country = None
-    return Turn(intent=str(intent), locale=str(locale), country=country.upper() if country else None)
+    return Turn(
+        intent=str(intent),
+        locale=str(locale),
+        country=country.upper() if country else None,
+        danger_score=_score_of(DANGER_INTENT, message.get("intent_ranking")),
+    )
+
+
+def _score_of(intent: str, ranking: Any) -> float:
+    """An intent's confidence in Rasa's intent ranking (0 when it is not ranked)."""
+    for ranked in ranking if isinstance(ranking, list) else ():
+        if isinstance(ranked, Mapping) and ranked.get("name") == intent:
+            confidence = ranked.get("confidence")
+            return float(confidence) if isinstance(confidence, int | float) else 0.0
+    return 0.0

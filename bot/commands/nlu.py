@@ -1,9 +1,10 @@
 """`helpline nlu predict`: run any evaluation set through the live bot's model and routing.
 
 Reads `lang<TAB>text` lines on stdin and prints one JSON line per input, in order:
-`{"lang": "uk", "text": "...", "intent": "ask_shelter", "confidence": 0.97}`. It asks the Rasa server the
-helpline uses (`HELPLINE_RASA_URL`); when none answers, it starts one on the trained model for the run.
-All languages go to the one multilingual model, exactly as live turns do (docs/decisions.md).
+`{"lang": "uk", "text": "...", "intent": "ask_shelter", "confidence": 0.97, "danger": 0.01}` ("danger": the
+model's score for `immediate_danger`). It asks the Rasa server the helpline uses (`HELPLINE_RASA_URL`);
+when none answers, it starts one on the trained model for the run. All languages go to the one
+multilingual model, exactly as live turns do (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -51,8 +52,15 @@ async def predict(
 
     async def flush() -> None:
         results = await asyncio.gather(*(client.parse(text) for _, text in pending))
-        for (lang, text), (intent, confidence) in zip(pending, results, strict=True):
-            line = {"lang": lang, "text": text, "intent": intent, "confidence": round(confidence, 4)}
+        for (lang, text), understood in zip(pending, results, strict=True):
+            line = {
+                "lang": lang,
+                "text": text,
+                "intent": understood.intent,
+                "confidence": round(understood.confidence, 4),
+                # The model's score for danger, even when another intent won (the danger net uses it).
+                "danger": round(understood.ranking.get("immediate_danger", 0.0), 4),
+            }
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
         out.flush()
         pending.clear()

@@ -14,6 +14,9 @@ from bot.content.pack import Pack, Problem
 from bot.content.schema import EU, INTERNATIONAL, MAX_CALLBACK_BYTES, MAX_TEXT_CHARS, PARSE_MODE
 
 DANGER_INTENT = "immediate_danger"
+# Entries that must give the country's emergency number first: the danger reply, and the answer to "No,
+# I am not safe" after the welcome's question.
+EMERGENCY_ENTRIES = ("not_safe",)
 # What Telegram would show literally in a plain-text message: HTML tags and Markdown emphasis or links.
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|\*\*|__|\]\(|```")
 
@@ -52,7 +55,8 @@ def rendered_problems(pack: Pack, library: ContentLibrary, locales: Sequence[str
                 for rule, message in _message_problems(reply):
                     where = f"{locale}, {country or INTERNATIONAL}"
                     problems.setdefault((file, rule), Problem("error", file, f"{message} ({where})"))
-                if DANGER_INTENT in entry.answers and country in library.countries():
+                gives_emergency = DANGER_INTENT in entry.answers or entry_id in EMERGENCY_ENTRIES
+                if gives_emergency and country in library.countries():
                     danger = _danger_number_problem(library, reply, country)
                     if danger:
                         problems.setdefault((file, f"danger {country}"), Problem("error", file, danger))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,6 +14,15 @@ from bot.messages import Button, Reply
 REST_WEBHOOK = "/webhooks/rest/webhook"
 # Where Rasa's tracker store (helpline_rasa/tracker_store.py, in Rasa's own environment) keeps each tracker.
 TRACKER_KEY_PREFIX = "helpline:tracker:"
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What Rasa's NLU makes of a text: the winning intent, its confidence, and every intent's score."""
+
+    intent: str
+    confidence: float
+    ranking: dict[str, float]
 
 
 def rasa_process_for(pseudonym: str, urls: Sequence[str]) -> str:
@@ -69,18 +79,26 @@ class RasaClient:
             raise EngineUnavailable("unexpected answer")
         return replies_from_rasa(body)
 
-    async def parse(self, text: str) -> tuple[str, float]:
-        """The intent Rasa's NLU finds in a text, and its confidence (no conversation is touched)."""
+    async def parse(self, text: str) -> Understood:
+        """What Rasa's NLU finds in a text: intent, confidence, ranking (no conversation is touched)."""
         url = self._urls[0] + "/model/parse"
         try:
             response = await self._http.post(
                 url, json={"text": text}, params={"token": self._token} if self._token else None
             )
             response.raise_for_status()
-            intent = response.json().get("intent") or {}
+            body = response.json()
         except (httpx.HTTPError, ValueError) as error:
             raise EngineUnavailable(type(error).__name__) from error
-        return str(intent.get("name") or "nlu_fallback"), float(intent.get("confidence") or 0.0)
+        intent = body.get("intent") or {}
+        ranking = {
+            str(ranked["name"]): float(ranked.get("confidence") or 0.0)
+            for ranked in body.get("intent_ranking") or ()
+            if isinstance(ranked, dict) and ranked.get("name")
+        }
+        return Understood(
+            str(intent.get("name") or "nlu_fallback"), float(intent.get("confidence") or 0.0), ranking
+        )
 
     async def pause(self, pseudonym: str) -> None:
         """Pause the person's tracker: Rasa answers nothing while a counsellor has the chat."""

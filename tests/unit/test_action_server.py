@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
 from bot.actions.server import create_action_server
@@ -95,7 +96,7 @@ def test_the_emergency_action_gives_the_emergency_number_first_then_offers_a_per
     assert text_of(emergency) == content.reply_for_intent("immediate_danger", "uk", "RO").text
     assert text_of(emergency).startswith("Телефонуйте 112")
     assert offer["text"] == content.reply("danger_next", "uk", "RO").text
-    assert "+40 800 800 678" in offer["text"]
+    assert "0800 800 678" in offer["text"]  # as the source and every text write it
     assert "/request_human" in [button["payload"] for button in offer["buttons"]]
 
 
@@ -107,3 +108,49 @@ def test_an_unknown_action_is_a_404(client: TestClient) -> None:
         "domain": {},
     }
     assert client.post("/webhook", json=action_call).status_code == 404
+
+
+def test_no_after_the_welcome_is_answered_with_the_emergency_number_of_the_persons_country(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    """Rasa's rule answers "No" to "Are you somewhere safe to talk?" with `utter_not_safe`."""
+    request = nlg_request("deny", {"locale": "en", "country": "GB"}, response="utter_not_safe")
+    body = client.post("/nlg", json=request).json()
+    assert text_of(body) == content.reply("not_safe", "en", "GB").text
+    assert text_of(body).index("999") < text_of(body).index("rase")  # the number first, then erasing
+
+
+def test_every_response_the_domain_declares_is_served_by_a_content_entry(content: ContentLibrary) -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for response in domain["responses"]:
+        if response != "utter_answer":
+            assert content.reply(response.removeprefix("utter_"), "en").text, response
+
+
+def test_when_danger_came_close_the_answer_starts_with_the_emergency_number(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    """The model chose "describe the situation", but gave "immediate danger" a real chance."""
+    request = nlg_request("describe_situation", {"locale": "ro", "country": "RO"})
+    request["tracker"]["latest_message"]["intent_ranking"] = [
+        {"name": "describe_situation", "confidence": 0.61},
+        {"name": "immediate_danger", "confidence": 0.33},
+    ]
+    body = client.post("/nlg", json=request).json()
+    danger = content.reply_for_intent("immediate_danger", "ro", "RO").text
+    answer = content.reply_for_intent("describe_situation", "ro", "RO").text
+    assert text_of(body) == f"{danger}\n\n{answer}"
+
+
+def test_a_faint_chance_of_danger_leaves_the_answer_as_it_is(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    request = nlg_request("ask_shelter", {"locale": "en"})
+    request["tracker"]["latest_message"]["intent_ranking"] = [
+        {"name": "ask_shelter", "confidence": 0.95},
+        {"name": "immediate_danger", "confidence": 0.02},
+    ]
+    assert (
+        text_of(client.post("/nlg", json=request).json())
+        == content.reply_for_intent("ask_shelter", "en").text
+    )

@@ -17,18 +17,19 @@ from bot.i18n import SUPPORTED_LOCALES
 ROOT = Path(__file__).resolve().parents[2]
 REAL_CONTENT = ROOT / "content"
 TODAY = date(2026, 12, 2)
-# Every seeded country with its emergency number and one helpline number as a person dials it.
+# Every seeded country with its emergency number and one helpline number as people read it (as its source
+# writes it, the same in every text and in the list of services).
 SEEDED = {
-    "US": ("911", "+1 888-373-7888"),
-    "GB": ("999", "+44 800 012 1700"),
-    "IT": ("112", "+39 800 290 290"),
-    "RO": ("112", "+40 800 800 678"),
+    "US": ("911", "+1 888 373 7888"),
+    "GB": ("999", "08000 121 700"),
+    "IT": ("112", "800 290 290"),
+    "RO": ("112", "0800 800 678"),
     "UA": ("112", "527"),
-    "ES": ("112", "+34 900 105 090"),
+    "ES": ("112", "900 10 50 90"),
     "DE": ("112", "116 016"),
     "FR": ("112", "+33 1 44 52 88 90"),
     "PL": ("112", "+48 22 628 01 20"),
-    "NL": ("112", "+31 33 448 1186"),
+    "NL": ("112", "+31 33 448 11 86"),
     "PT": ("112", None),
     "GR": ("112", None),
 }
@@ -62,8 +63,8 @@ def test_the_directory_is_written_in_the_persons_language(library: ContentLibrar
 
 
 def test_services_of_the_eu_are_listed_in_every_member_state(library: ContentLibrary) -> None:
-    assert "116000" in library.reply_for_intent("ask_child_protection", "en", "IT").text
-    assert "116000" not in library.reply_for_intent("ask_child_protection", "en", "US").text
+    assert "116 000" in library.reply_for_intent("ask_child_protection", "en", "IT").text
+    assert "116 000" not in library.reply_for_intent("ask_child_protection", "en", "US").text
 
 
 def test_without_a_country_the_reply_asks_for_it_with_a_button_per_country(library: ContentLibrary) -> None:
@@ -167,3 +168,36 @@ def test_every_number_in_the_directory_is_a_verified_one() -> None:
             for contact in service["contacts"]
         }
     assert numbers - VERIFIED_DIRECTORY == set()
+
+
+def test_a_number_written_two_ways_fails_the_check(tmp_path: Path) -> None:
+    """The same helpline must not read "08000 121 700" in a text and another form in the list below it."""
+    content = copy_of_the_content(tmp_path)
+    report = content / "topics" / "report_police.yml"
+    report.write_text(report.read_text().replace("08000 121 700", "+44 800 012 1700"))
+    problems = check_content(content, ["en"], TODAY, (*CONTRACT_INTENTS, *CORE_ACTIONS))
+    assert any(
+        problem.file == "topics/report_police.yml"
+        and problem.message
+        == "'+44 800 012 1700' is written '08000 121 700' in the list of services: write it so"
+        for problem in problems
+    ), problems
+
+
+def test_a_written_form_of_another_number_fails_the_check(tmp_path: Path) -> None:
+    content = copy_of_the_content(tmp_path)
+    britain = content / "countries" / "GB.yml"
+    britain.write_text(britain.read_text().replace('written: "08000 121 700"', 'written: "08000 121 799"'))
+    problems = check_content(content, ["en"], TODAY, (*CONTRACT_INTENTS, *CORE_ACTIONS))
+    assert any(
+        problem.file == "countries/GB.yml" and problem.field.endswith(".written") for problem in problems
+    )
+
+
+def test_a_topic_too_long_to_read_in_danger_fails_the_check(tmp_path: Path) -> None:
+    content = copy_of_the_content(tmp_path)
+    shelter = content / "topics" / "shelter.yml"
+    padding = " ".join(["Please read this with care, it may help you."] * 12)
+    shelter.write_text(shelter.read_text().replace("      en: |\n", f"      en: |\n        {padding}\n", 1))
+    problems = check_content(content, ["en"], TODAY, (*CONTRACT_INTENTS, *CORE_ACTIONS))
+    assert any(problem.file == "topics/shelter.yml" and "words" in problem.message for problem in problems)

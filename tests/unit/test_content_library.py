@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot.content import CONTRACT_INTENTS, ContentError, ContentLibrary
+from bot.privacy.ledger import DELETABLE_S
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -257,6 +258,11 @@ def test_the_privacy_notice_says_what_is_kept_for_how_long_and_who_sees_it(libra
     defaults = Settings.model_fields
     assert f"{defaults['tracker_retention_h'].default:g} hours" in text
     assert f"{defaults['transcript_retention_days'].default} days" in text
+    assert (
+        f"chat's ID encrypted, to reply to you. It is deleted {defaults['route_ttl_h'].default:g} hours"
+        in text
+    )
+    assert f"the last {DELETABLE_S // 3600} hours of this chat from your phone" in text  # Telegram's limit
     assert "name, username or phone number" in text
     assert "only the helpline's counsellors" in text
 
