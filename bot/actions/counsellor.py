@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.nlg import log_answer, utter
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
+from bot.content.schema import DANGER_INTENT
 from bot.handoff.availability import Availability
 from bot.i18n import Translator, _
 
@@ -24,7 +25,6 @@ YES = _("✅ Yes, connect me")
 NO = _("No, thanks")
 CLOSED_UNTIL = _("Our counsellors can chat with you here again from {when}. Until then, a helpline can help:")
 NOBODY_FREE = _("No counsellor can chat here right now. A helpline can help:")
-DANGER_INTENT = "immediate_danger"
 
 
 class AvailabilitySource(Protocol):

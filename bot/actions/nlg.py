@@ -10,8 +10,9 @@ from typing import Any
 import structlog
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.turn import DANGER_INTENT, turn_from_message
+from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary, RenderedReply
+from bot.content.schema import DANGER_INTENT
 
 log = structlog.get_logger(__name__)
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.content.schema import DANGER_INTENT
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
 
 FALLBACK_INTENT = "nlu_fallback"
-DANGER_INTENT = "immediate_danger"
 
 
 @dataclass(frozen=True)

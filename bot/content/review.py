@@ -8,12 +8,20 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.check import source_problems
+from bot.content.danger import lexicon_problems
 from bot.content.directory_check import country_problems, number_form_problems
 from bot.content.library import ContentLibrary, RenderedReply
 from bot.content.pack import Pack, Problem
-from bot.content.schema import EU, INTERNATIONAL, MAX_CALLBACK_BYTES, MAX_TEXT_CHARS, PARSE_MODE
+from bot.content.schema import (
+    DANGER_INTENT,
+    EU,
+    INTERNATIONAL,
+    MAX_CALLBACK_BYTES,
+    MAX_TEXT_CHARS,
+    PARSE_MODE,
+)
 
-DANGER_INTENT = "immediate_danger"
+DANGER_DIR = "danger"  # content/danger/<locale>.yml: the danger net's lexicons
 # Entries that must give the country's emergency number first: the danger reply, and the answer to "No,
 # I am not safe" after the welcome's question.
 EMERGENCY_ENTRIES = ("not_safe",)
@@ -28,6 +36,7 @@ def check_content(
     pack, problems = source_problems(content_dir, locales, today, required_intents)
     problems += country_problems(pack)
     problems += number_form_problems(pack)
+    problems += lexicon_problems(content_dir / DANGER_DIR, locales)
     if not any(problem.severity == "error" for problem in problems):
         library = ContentLibrary(pack, content_dir / "locale", locales)
         problems += rendered_problems(pack, library, locales)

@@ -43,6 +43,7 @@ CONTRACT_INTENTS: tuple[str, ...] = (
     "nlu_fallback",
 )
 FALLBACK_INTENT = "nlu_fallback"
+DANGER_INTENT = "immediate_danger"  # answered with the emergency number first, whatever else
 # Buttons the conversation core answers itself, never Rasa (bot/privacy/desk.py): an entry answering one of
 # them gives the button its title and the core its reply.
 CORE_ACTIONS: tuple[str, ...] = (

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import structlog
 
+from bot.content.danger import DangerSignal
+from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
 from bot.countries import country_from_payload, match_country
 from bot.engine.base import Engine, EngineUnavailable
@@ -98,7 +100,8 @@ class ConversationCore:
     """Chooses the person's language, routes their message, returns the replies.
 
     The order is the safety order: the privacy controls first (an erase or the safe word must work even
-    in a counsellor's chat), then an open handoff (the counsellor, never the engine), then the engine.
+    in a counsellor's chat), then an open handoff (the counsellor, never the engine), then the engine;
+    a message that may mean danger gets the emergency number before the handoff's or engine's replies.
     """
 
     def __init__(
@@ -110,8 +113,10 @@ class ConversationCore:
         locales: Sequence[str] = SUPPORTED_LOCALES,
         handoff: HandoffTurns | None = None,
         privacy: PrivacyTurns | None = None,
+        danger: DangerFirst | None = None,
     ) -> None:
         self._engine = engine
+        self._danger = danger
         self._handoff = handoff
         self._privacy = privacy
         self._conversations = conversations
@@ -133,9 +138,7 @@ class ConversationCore:
         text, country = self._understood(message.text, stored)
         replies = await self._privacy_turn(message, choice.locale, country)
         if replies is None:
-            replies = await self._handoff_turn(message, text, choice.locale, country)
-        if replies is None:
-            replies = await self._answer(message, text, choice.locale, country)
+            replies = await self._safety_turn(message, text, choice.locale, country)
         if any(reply.erased for reply in replies):  # nothing about this person may be written again
             log.info("turn", pseudonym=message.pseudonym[:12], channel=message.channel.value, erased=True)
             return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
@@ -167,6 +170,29 @@ class ConversationCore:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
+
+    async def _safety_turn(
+        self, message: IncomingMessage, text: str, locale: str, country: str | None
+    ) -> list[Reply]:
+        """An open handoff's turn, else the engine's; a message that may mean danger gets the emergency
+        number first in either (a counsellor's chat too: the number must not wait for a reply)."""
+        signal = self._assess_danger(message)
+        replies = await self._handoff_turn(message, text, locale, country)
+        if replies is None:
+            replies = await self._answer(message, text, locale, country)
+        if signal is None or self._danger is None:
+            return replies
+        log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)
+        return put_first(self._danger.emergency_reply(locale, country), replies)
+
+    def _assess_danger(self, message: IncomingMessage) -> DangerSignal | None:
+        if self._danger is None:
+            return None
+        try:
+            return self._danger.assess(message.text)
+        except Exception as error:  # never let the net cost the person their answer
+            log.error("danger_net_failed", pseudonym=message.pseudonym[:12], error=type(error).__name__)
+            return None
 
     async def _handoff_turn(
         self, message: IncomingMessage, text: str, locale: str, country: str | None

@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from bot.content import ContentLibrary
+from bot.content.danger import DangerNet
 from bot.conversation.core import ConversationCore
+from bot.conversation.danger_first import DangerFirst
 from bot.conversation.language import LanguageDetector
 from bot.engine.rasa import RasaClient
 from bot.handoff.desk import HandoffDesk
@@ -73,8 +75,15 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         settings.erase_notice_s,
         handoff=desk,
     )
+    danger = DangerFirst(DangerNet.load(settings.content_dir / "danger"), content)
     core = ConversationCore(
-        rasa, ConversationStore(database), settings.catalog_dir, detector, handoff=desk, privacy=privacy
+        rasa,
+        ConversationStore(database),
+        settings.catalog_dir,
+        detector,
+        handoff=desk,
+        privacy=privacy,
+        danger=danger,
     )
     try:
         yield Services(

@@ -10,23 +10,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content import ContentLibrary
+from bot.content.danger import DangerSignal
 from bot.conversation.core import ConversationCore
+from bot.conversation.danger_first import DangerFirst
+from bot.engine.base import EngineUnavailable
 from bot.handoff.desk import Accepted
 from bot.handoff.queue import Ticket
 from bot.messages import Channel, IncomingMessage, Reply
 from bot.store.conversations import StoredConversation
 
-CATALOGS = Path(__file__).resolve().parents[2] / "content" / "locale"
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+CATALOGS = CONTENT / "locale"
 MARIA = "a" * 64
+LIBRARY = ContentLibrary.load(CONTENT)
+DANGER_REPLY = LIBRARY.reply_for_intent("immediate_danger", "en").text
 
 
 @dataclass
 class FakeEngine:
     asked: list[str] = field(default_factory=list)
+    answer: str = "the engine's answer"
+    down: bool = False
 
     async def send(self, pseudonym: str, text: str, metadata: dict[str, object]) -> list[Reply]:
         self.asked.append(text)
-        return [Reply(text="the engine's answer")]
+        if self.down:
+            raise EngineUnavailable("ConnectError")
+        return [Reply(text=self.answer)]
+
+
+class FakeNet:
+    """Sees danger in any message that says "locked"."""
+
+    def assess(self, text: str) -> DangerSignal | None:
+        return DangerSignal("en", "locked_in") if "locked" in text else None
 
 
 @dataclass
@@ -118,7 +136,10 @@ class World:
 
 def world() -> World:
     engine, privacy, handoff = FakeEngine(), FakePrivacy(), FakeHandoff()
-    core = ConversationCore(engine, FakeConversationLog(), CATALOGS, handoff=handoff, privacy=privacy)
+    danger = DangerFirst(FakeNet(), LIBRARY)
+    core = ConversationCore(
+        engine, FakeConversationLog(), CATALOGS, handoff=handoff, privacy=privacy, danger=danger
+    )
     return World(engine, privacy, handoff, core)
 
 
@@ -181,3 +202,38 @@ async def test_after_leaving_the_queue_the_engine_answers_again() -> None:
     await w.core.handle(says("/handoff_cancel"))
     await w.core.handle(says("what are my rights"))
     assert w.engine.asked == ["what are my rights"]
+
+
+async def test_a_message_that_may_mean_danger_gets_the_emergency_number_before_the_answer() -> None:
+    w = world()
+    replies = await w.core.handle(says("they locked me in and i want to know my rights"))
+    assert [reply.text for reply in replies] == [DANGER_REPLY, "the engine's answer"]
+
+
+async def test_the_emergency_number_is_not_given_twice_when_the_engine_already_gave_it() -> None:
+    w = world()
+    w.engine.answer = DANGER_REPLY
+    replies = await w.core.handle(says("they locked me in"))
+    assert [reply.text for reply in replies] == [DANGER_REPLY]
+
+
+async def test_danger_while_the_engine_is_down_still_gets_the_emergency_number_first() -> None:
+    w = world()
+    w.engine.down = True
+    replies = await w.core.handle(says("they locked me in"))
+    assert replies[0].text == DANGER_REPLY
+    assert len(replies) == 2 and replies[1].text != DANGER_REPLY  # then "try again in a minute"
+
+
+async def test_danger_in_a_counsellors_chat_reaches_the_counsellor_and_the_person_gets_the_number() -> None:
+    w = world()
+    w.handoff.open_for.add(MARIA)
+    replies = await w.core.handle(says("he locked the door again"))
+    assert [reply.text for reply in replies] == [DANGER_REPLY]
+    assert w.handoff.forwarded == ["he locked the door again"] and w.engine.asked == []
+
+
+async def test_a_button_is_never_taken_for_danger() -> None:
+    w = world()
+    replies = await w.core.handle(says("/locked_button"))
+    assert [reply.text for reply in replies] == ["the engine's answer"]

@@ -1,0 +1,387 @@
+"""The danger net catches imminent harm in every language, leaves ordinary questions alone, and refuses
+a lexicon it cannot read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content.danger import DangerNet, DangerSignal, LexiconError, lexicon_problems
+from bot.content.danger_patterns import PatternError, compile_pattern, normalise
+from bot.i18n import SUPPORTED_LOCALES
+
+DANGER_DIR = Path(__file__).resolve().parents[2] / "content" / "danger"
+
+# The four messages issue 13 found understood as `describe_situation`, written naturally in each
+# language: locked in without food or water; followed and about to be put in a van; a death threat from
+# someone in the next room; locked in and not let out ("m-au închis în cameră și nu mă lasă să ies").
+ISSUE_EXAMPLES: dict[str, list[str]] = {
+    "en": [
+        "they locked me in the room and there is no food or water",
+        "the man is following me and wants to put me in the van",
+        "the owner threatens to kill me, he is in the next room",
+        "they locked me in the room and won't let me out",
+    ],
+    "es": [
+        "me encerraron en la habitación y no hay comida ni agua",
+        "el hombre me está siguiendo y quiere meterme en la furgoneta",
+        "el dueño amenaza con matarme, está en la habitación de al lado",
+        "me encerraron en el cuarto y no me dejan salir",
+    ],
+    "fr": [
+        "ils m'ont enfermée dans la chambre et il n'y a ni eau ni nourriture",
+        "l'homme me suit et veut me faire monter dans la camionnette",
+        "le patron menace de me tuer, il est dans la pièce à côté",
+        "ils m'ont enfermé dans la chambre et ne me laissent pas sortir",
+    ],
+    "pt": [
+        "fecharam-me no quarto e não há comida nem água",
+        "o homem está a seguir-me e quer meter-me na carrinha",
+        "o patrão ameaça matar-me, está no quarto ao lado",
+        "trancaram-me no quarto e não me deixam sair",
+    ],
+    "ro": [
+        "m-au închis în cameră și nu am nici mâncare, nici apă",
+        "bărbatul mă urmărește și vrea să mă bage în dubă",
+        "patronul amenință că mă omoară, e în camera de alături",
+        "m-au închis în cameră și nu mă lasă să ies",
+    ],
+    "ru": [
+        "меня заперли в комнате, и нет ни еды, ни воды",
+        "мужчина идёт за мной и хочет затащить меня в фургон",
+        "хозяин угрожает убить меня, он в соседней комнате",
+        "меня закрыли в комнате и не выпускают",
+    ],
+    "uk": [
+        "мене замкнули в кімнаті, і немає ні їжі, ні води",
+        "чоловік іде за мною і хоче запхати мене в бус",
+        "хазяїн погрожує мене вбити, він у сусідній кімнаті",
+        "мене зачинили в кімнаті і не випускають",
+    ],
+    "ar": [
+        "حبسوني في الغرفة ولا يوجد طعام ولا ماء",
+        "الرجل يلاحقني ويريد أن يدخلني في الشاحنة",
+        "صاحب العمل يهددني بالقتل، وهو في الغرفة المجاورة",
+        "قفلوا علي باب الغرفة وما بيخلوني اطلع",
+    ],
+}
+
+# The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
+PLAIN_TYPING: dict[str, list[str]] = {
+    "en": [
+        "im locked in the room n theres no food pls help",
+        "some guy is folowing me, wants 2 put me in his van",
+    ],
+    "es": [
+        "me encerraron en la habitacion y no hay comida ni agua",
+        "el dueno amenaza con matarme esta al lado",
+    ],
+    "fr": [
+        "ils m ont enfermee dans la chambre, il n y a ni eau ni nourriture",
+        "le patron menace de me tuer",
+    ],
+    "pt": [
+        "fecharam me no quarto e nao ha comida nem agua",
+        "o patrao ameaca matar me, esta no quarto ao lado",
+    ],
+    "ro": [
+        "m-au inchis in camera si nu ma lasa sa ies",
+        "patronul ameninta ca ma omoara, e in camera de alaturi",
+    ],
+    "ru": ["мужчина идет за мной и хочет затащить меня в фургон", "menya zaperli v komnate, pomogite"],
+    "uk": ["хазяїн погрожує мене вбити він у сусідній кімнаті", "mene zamknuly v kimnati, ratuyte"],
+    "ar": ["الرجل يلاحقني ويريد ان يدخلني في الشاحنه", "حَبَسُوني في الغُرفة ولا يوجَد طعام ولا ماء"],
+}
+
+# Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
+# the boss (describe_situation) and the fear of being deported; a past that is over; a "what if".
+NOT_DANGER: dict[str, list[str]] = {
+    "en": [
+        "what are my rights",
+        "my boss took my passport",
+        "I'm scared of being deported",
+        "can I get a free lawyer",
+        "where can I sleep tonight",
+        "is this chat private",
+        "do I have to go to the police",
+        "they locked me in a flat two years ago, what can I do now?",
+        "how do I get my unpaid wages back",
+        "what if my boss threatens me",
+    ],
+    "es": [
+        "cuáles son mis derechos",
+        "mi jefe me quitó el pasaporte",
+        "tengo miedo de que me deporten",
+        "cómo consigo un abogado gratis",
+        "dónde puedo dormir esta noche",
+        "este chat es privado",
+        "tengo que ir a la policía",
+        "hace dos años me encerraron en un piso, qué puedo hacer ahora",
+        "no me pagan el sueldo",
+        "quiero volver a mi país con mi familia",
+    ],
+    "fr": [
+        "quels sont mes droits",
+        "mon patron a pris mon passeport",
+        "j'ai peur d'être expulsée",
+        "comment avoir un avocat gratuit",
+        "où dormir ce soir",
+        "est-ce que cette conversation est privée",
+        "est-ce que je dois aller à la police",
+        "il y a deux ans ils m'ont enfermée, que puis-je faire maintenant",
+        "on ne me paie pas mon salaire",
+        "je veux rentrer chez moi",
+    ],
+    "pt": [
+        "quais são os meus direitos",
+        "o meu patrão ficou com o meu passaporte",
+        "tenho medo de ser deportada",
+        "como arranjo um advogado gratuito",
+        "onde posso dormir esta noite",
+        "esta conversa é privada?",
+        "tenho de ir à polícia?",
+        "há dois anos fecharam-me num apartamento, o que posso fazer agora",
+        "não me pagam o salário",
+        "encerrar conversa",
+    ],
+    "ro": [
+        "care sunt drepturile mele",
+        "șeful mi-a luat pașaportul",
+        "mi-e frică să nu fiu expulzată",
+        "cum găsesc un avocat gratuit",
+        "unde pot dormi diseară",
+        "conversația asta e privată?",
+        "trebuie să merg la poliție?",
+        "acum doi ani m-au închis într-un apartament, ce pot face acum",
+        "nu mi-au plătit salariul",
+        "e închis magazinul duminica?",
+    ],
+    "ru": [
+        "какие у меня права",
+        "хозяин забрал мой паспорт",
+        "я боюсь, что меня депортируют",
+        "как найти бесплатного адвоката",
+        "где мне переночевать сегодня",
+        "этот чат анонимный?",
+        "мне обязательно идти в полицию",
+        "два года назад меня держали взаперти, что мне делать",
+        "мне не платят зарплату",
+        "магазин закрыт в воскресенье?",
+    ],
+    "uk": [
+        "які в мене права",
+        "хазяїн забрав мій паспорт",
+        "я боюся, що мене депортують",
+        "як знайти безкоштовного адвоката",
+        "де мені переночувати сьогодні",
+        "цей чат анонімний?",
+        "чи треба мені йти в поліцію",
+        "два роки тому мене тримали під замком, що мені робити",
+        "мені не платять зарплату",
+        "хочу повернутися додому",
+    ],
+    "ar": [
+        "ما هي حقوقي",
+        "صاحب العمل أخذ جواز سفري",
+        "أنا خائفة من الترحيل",
+        "كيف أحصل على محامي مجاني",
+        "وين بقدر نام الليلة",
+        "هل هذه المحادثة سرية",
+        "هل لازم أروح على الشرطة",
+        "قبل سنتين حبسوني في شقة، شو بقدر أعمل",
+        "ما بيدفعولي راتبي",
+        "السكينة والهدوء مهمان",
+    ],
+}
+
+
+def cases(by_language: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(lang, text) for lang, texts in by_language.items() for text in texts]
+
+
+@pytest.fixture(scope="module")
+def net() -> DangerNet:
+    return DangerNet.load(DANGER_DIR)
+
+
+def write_lexicon(directory: Path, locale: str = "en", **fields: object) -> Path:
+    data: dict[str, object] = {
+        "locale": locale,
+        "reviewed": "2026-12-02",
+        "sources": [{"title": "Helpline team (conversation design)"}],
+        "cues": {"locked_in": ["locked in"]},
+    }
+    data.update(fields)
+    text = yaml.safe_dump(data, allow_unicode=True).replace("'2026-12-02'", "2026-12-02")
+    (directory / f"{locale}.yml").write_text(text, encoding="utf-8")
+    return directory
+
+
+def net_of(tmp_path: Path, **fields: object) -> DangerNet:
+    return DangerNet.load(write_lexicon(tmp_path, **fields))
+
+
+@pytest.mark.parametrize(("lang", "text"), cases(ISSUE_EXAMPLES))
+def test_the_issues_danger_examples_are_caught_in_every_language(
+    net: DangerNet, lang: str, text: str
+) -> None:
+    assert net.assess(text) is not None
+
+
+@pytest.mark.parametrize(("lang", "text"), cases(PLAIN_TYPING))
+def test_danger_typed_without_diacritics_or_in_sms_style_is_caught(
+    net: DangerNet, lang: str, text: str
+) -> None:
+    assert net.assess(text) is not None
+
+
+@pytest.mark.parametrize(("lang", "text"), cases(NOT_DANGER))
+def test_ordinary_questions_raise_no_alarm(net: DangerNet, lang: str, text: str) -> None:
+    assert net.assess(text) is None
+
+
+def test_every_language_has_examples_of_both_kinds() -> None:
+    for examples in (ISSUE_EXAMPLES, PLAIN_TYPING, NOT_DANGER):
+        assert set(examples) == set(SUPPORTED_LOCALES)
+    assert all(len(texts) >= 8 for texts in NOT_DANGER.values())
+
+
+def test_the_signal_names_the_language_and_the_cue_never_the_text(net: DangerNet) -> None:
+    signal = net.assess("the owner threatens to kill me, he is in the next room")
+    assert signal == DangerSignal(locale="en", cue="death_threat")
+    assert "kill" not in repr(signal)
+
+
+def test_every_language_is_read_on_every_message(net: DangerNet) -> None:
+    # A Spanish speaker whose chat is in English, and Russian typed in Latin letters.
+    assert net.assess("hello, me encerraron en el cuarto") == DangerSignal("es", "locked_in")
+    assert net.assess("pomogite") == DangerSignal("ru", "in_danger")
+
+
+def test_a_harm_that_is_over_is_no_alarm_unless_it_is_happening_again(net: DangerNet) -> None:
+    assert net.assess("he beat me two years ago, can I get compensation") is None
+    assert net.assess("he beat me two years ago and he is outside right now") is not None
+
+
+def test_confinement_that_still_lasts_is_an_alarm(net: DangerNet) -> None:
+    assert net.assess("they have kept me locked in this room for two months") is not None
+    assert net.assess("hace dos meses que estoy encerrada") is not None
+
+
+def test_strange_or_empty_messages_are_assessed_without_error(net: DangerNet) -> None:
+    for text in ("", "   ", "🙂🙂", "?!", "a" * 5000, "x " * 3000):
+        assert net.assess(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("M-au închis în cameră și nu mă lasă să ies", " m au inchis in camera si nu ma lasa sa ies "),
+        ("Ş ş Ţ ţ ș ț", " s s t t s t "),
+        ("Não há água, ça", " nao ha agua ca "),
+        ("Ёлка, йод, їжак, ґанок, б'ють", " елка йод їжак ганок б ють "),
+        ("أَنا مُحْتَجَزَةٌ فـــي الغرفة إلى آخر ٱلله ١١٢", " انا محتجزه في الغرفه الي اخر الله 112 "),
+        ("I'm   LOCKED-in!!", " i m locked in "),
+        ("", " "),
+    ],
+)
+def test_messages_are_normalised_before_matching(text: str, normal: str) -> None:
+    assert normalise(text) == normal
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches", "misses"),
+    [
+        ("lock* (me|us) in", "they locked me in", "they lock the office"),
+        ("fol*ow* me", "he is folowing me", "follow the rules"),
+        ("*قتل*", "راح يقتلني", "قتال"),
+        (
+            "threat* ... kill",
+            "he threatens to come and kill",
+            "he threatens them all day long and does not kill",
+        ),
+        ("(is|s)? outside the door", "outside the door", "outside the house"),
+        ("no water !(in the shelter|at the shelter)", "no water here", "no water in the shelter"),
+        ("^ (sos|help) $", "sos", "sos please"),
+        ("@me locked", "she is locked", "he is locked"),
+    ],
+)
+def test_the_pattern_syntax(tmp_path: Path, pattern: str, matches: str, misses: str) -> None:
+    net = net_of(tmp_path, sets={"me": ["she is", "we are"]}, cues={"test": [pattern]})
+    assert net.assess(matches) == DangerSignal("en", "test")
+    assert net.assess(misses) is None
+
+
+def test_pattern_words_are_normalised_like_the_text(tmp_path: Path) -> None:
+    net = net_of(tmp_path, locale="ro", cues={"locked_in": ["m-au închis"]})
+    assert net.assess("m au inchis") is not None
+    assert net.assess("M-AU ÎNCHIS") is not None
+
+
+@pytest.mark.parametrize("pattern", ["(a|b", "a)", "@nowhere", "re: (unclosed", "x?", "...", "!a"])
+def test_a_pattern_that_cannot_be_compiled_is_refused(pattern: str) -> None:
+    with pytest.raises(PatternError):
+        compile_pattern(pattern, {})
+
+
+def test_a_bad_lexicon_is_refused_with_every_problem_listed(tmp_path: Path) -> None:
+    write_lexicon(
+        tmp_path,
+        locale="fr",
+        reviewed="soon",
+        sources=[],
+        sets={"me": ["moi", True]},
+        cues={"locked_in": ["(enferm*"], "followed": [], "hiding": ["@nobody"]},
+        colour="blue",
+    )
+    with pytest.raises(LexiconError) as refused:
+        DangerNet.load(tmp_path)
+    message = str(refused.value)
+    for words in (
+        "colour: unknown field",
+        "sources: required",
+        "reviewed: must be a date",
+        "sets.me",
+        "cues.locked_in[0]",
+        "cues.followed",
+        "cues.hiding[0]",
+        "no set named '@nobody'",
+    ):
+        assert words in message
+
+
+def test_a_lexicon_named_after_another_language_is_refused(tmp_path: Path) -> None:
+    write_lexicon(tmp_path, locale="en")
+    (tmp_path / "en.yml").rename(tmp_path / "es.yml")
+    with pytest.raises(LexiconError, match="locale"):
+        DangerNet.load(tmp_path)
+
+
+def test_an_empty_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LexiconError, match=r"no \.yml file"):
+        DangerNet.load(tmp_path)
+
+
+def test_the_content_check_sees_a_missing_language(tmp_path: Path) -> None:
+    write_lexicon(tmp_path, locale="en")
+    assert [str(problem) for problem in lexicon_problems(tmp_path, ["en", "uk"])] == [
+        f"{tmp_path.name}/uk.yml: missing: every language needs a danger lexicon"
+    ]
+
+
+def test_the_real_lexicons_have_no_problem_and_cover_every_language(net: DangerNet) -> None:
+    assert lexicon_problems(DANGER_DIR) == []
+    assert sorted(net.locales) == sorted(SUPPORTED_LOCALES)
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_each_lexicon_is_reviewed_sourced_and_marked_when_drafted(locale: str) -> None:
+    data = yaml.safe_load((DANGER_DIR / f"{locale}.yml").read_text(encoding="utf-8"))
+    titles = " ".join(source["title"] for source in data["sources"])
+    assert "Helpline team (conversation design)" in titles
+    assert "rarely" in titles  # people rarely use legal words: content-facts.md
+    assert data["reviewed"]
+    if locale != "en":
+        assert data["drafted_by"] == "project team (LLM-assisted), to be reviewed by a native speaker"
