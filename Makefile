@@ -25,7 +25,7 @@ help:
 	@echo "make run    start the whole helpline locally (web chat at http://127.0.0.1:8000/chat)"
 	@echo "make test   run every test (unit, integration, end-to-end, browser)"
 	@echo "make bench  pipeline vs bare Rasa, eight languages vs English, handoff claims and latency,"
-	@echo "            encrypted tracker store vs in-memory (bench/results.json)"
+	@echo "            encrypted tracker store vs in-memory, danger net and model (bench/results.json)"
 	@echo "make eval   per-language macro-F1 on the held-out split (bench/results.json, bench/nlu-report.md)"
 	@echo "make setup | train | lint | messages | validate | clean"
 
@@ -92,6 +92,8 @@ bench: setup train eval
 	.venv/bin/python bench/handoff_live.py
 	PYTHONPATH=. PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/tracker_store.py
 	.venv/bin/python bench/tracker_pipeline.py
+	.venv/bin/python bench/danger.py
+	.venv/bin/python bench/danger_first.py
 
 eval: setup train
 	.venv/bin/python bench/eval.py

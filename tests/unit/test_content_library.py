@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot.content import CONTRACT_INTENTS, ContentError, ContentLibrary
+from bot.i18n import SUPPORTED_LOCALES
 from bot.privacy.ledger import DELETABLE_S
 from bot.settings import Settings
 
@@ -297,3 +298,24 @@ def test_loading_refuses_a_button_that_no_entry_answers(tmp_path: Path) -> None:
     )
     with pytest.raises(ContentError, match="ask_pizza"):
         ContentLibrary.load(write_pack(tmp_path, shelter, menu=["nlu_fallback"]))
+
+
+@pytest.mark.parametrize("intent", ["ask_child_labour", "ask_is_trafficking", "ask_identification"])
+def test_the_new_topics_answer_in_every_language_and_are_in_the_menu(
+    library: ContentLibrary, intent: str
+) -> None:
+    for locale in SUPPORTED_LOCALES:
+        reply = library.reply_for_intent(intent, locale, "GB")
+        assert not reply.fallback_locale, f"{intent} in {locale}"
+    assert intent in MENU_INTENTS
+
+
+def test_no_safe_is_answered_in_every_language_with_the_emergency_number_first(
+    library: ContentLibrary,
+) -> None:
+    for locale in SUPPORTED_LOCALES:
+        for country, number in (("GB", "999"), ("RO", "112"), ("US", "911"), (None, "112")):
+            reply = library.reply("not_safe", locale, country)
+            assert not reply.fallback_locale, locale
+            first = re.search(r"\d+", reply.text)
+            assert first is not None and first.group() == number, (locale, country, reply.text[:80])
