@@ -6,11 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bot.private_files import keep_files_private
 from bot.settings import PROJECT_ROOT, Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `helpline` command."""
+    # Once, first: every file and folder this process and its children (Redis, Rasa) make is the owner's
+    # alone (0600, 0700), whatever the umask of the shell or service manager that started it.
+    keep_files_private()
     parser = argparse.ArgumentParser(prog="helpline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 

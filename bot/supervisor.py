@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.private_files import private_dir
+
 Probe = Callable[[], bool]
 
 
@@ -61,7 +63,7 @@ class Supervisor:
 
     def spawn(self, part: Part) -> None:
         """Start a part's process, its output going to its own log file."""
-        self._log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self._log_dir)  # logs name parts and errors: the owner's alone
         log_file = self._log_dir / f"{part.name}.log"
         with log_file.open("ab") as log:
             process = subprocess.Popen(

@@ -118,7 +118,6 @@ def _database() -> Engine:
     from bot.store.database import create_database_engine, upgrade_database
 
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade_database(settings.effective_database_url)
     return create_database_engine(settings.effective_database_url)
 

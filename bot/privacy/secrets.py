@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot.private_files import private_dir
 from bot.settings import Settings
 
 PSEUDONYM_KEY = "pseudonym.key"
@@ -33,14 +34,14 @@ def new_token() -> str:
 
 
 def secret_from(value: SecretStr | None, path: Path, make: Callable[[], str] = new_token) -> str:
-    """The configured secret, or one kept in `path` (made by `make`, mode 0600, on first use)."""
+    """The configured secret, or one kept in `path` (made by `make`, 0600 in a 0700 folder, on first use)."""
     if value is not None and value.get_secret_value().strip():
         return value.get_secret_value()
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # 0700: secrets are the owner's alone
     made = make()
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -8,9 +8,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
+
+from bot.private_files import private_dir
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -24,13 +26,14 @@ def normalise_url(url: str) -> str:
 
 
 def create_database_engine(url: str, pooled: bool = True) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it.
+    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it, and its folder.
 
     `pooled=False` opens a connection per use (migrations: nothing stays open afterwards).
     """
     url = normalise_url(url)
     unpooled: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if url.startswith("sqlite"):
+        _make_sqlite_folder(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **unpooled)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
@@ -45,6 +48,13 @@ def insert_for(engine: Engine) -> Callable[..., Any]:
     if dialect not in ("sqlite", "postgresql"):
         raise ValueError(f"unsupported database: {dialect}")
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _make_sqlite_folder(url: str) -> None:
+    # SQLite makes the file but not its folder ("unable to open database file" on a first run).
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_dir(Path(database).parent, tighten=False)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -12,6 +12,7 @@ import redis
 
 from bot.privacy.crypto import transcript_keys
 from bot.privacy.secrets import TRANSCRIPT_KEY, rasa_token, secret_path
+from bot.private_files import private_dir
 from bot.settings import PROJECT_ROOT, Settings
 from bot.store.database import upgrade_database
 from bot.supervisor import Part, PartFailed, Supervisor
@@ -62,7 +63,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
     }
     parts: list[Part] = []
     if settings.redis_url is None:
-        (data_dir / "redis").mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir / "redis")
         parts.append(
             Part(
                 name="redis",
@@ -174,6 +175,7 @@ def run_helpline(settings: Settings, rasa_executable: Path) -> int:
         return 1
     supervisor.say("Starting the helpline…")
     try:
+        private_dir(settings.data_dir)  # before anything is made in it: a first run has none yet
         upgrade_database(settings.effective_database_url)
         supervisor.say("  ✔ database ready")
         parts = helpline_parts(settings, rasa_executable)

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.supervisor",
             "bot.i18n",
             "bot.countries",
+            "bot.private_files",
         ),
     ),
 ]
