@@ -13,7 +13,8 @@ from starlette.responses import Response
 from bot.console.auth import StaffSession
 from bot.console.deps import Console
 from bot.console.render import see_other
-from bot.store.counsellors import ROLES, CounsellorExists
+from bot.console.security import row_id, whole_number
+from bot.store.counsellors import MAX_CAPACITY, ROLES, CounsellorExists
 
 log = structlog.get_logger(__name__)
 
@@ -31,10 +32,10 @@ class AdminPages:
 
     async def add(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
         """Add a counsellor; the store hashes the password (argon2) and audits the addition."""
-        capacity = form.get("capacity", "2")
+        capacity = whole_number(form.get("capacity", "2"), MAX_CAPACITY)
         try:
-            if not capacity.isdigit():
-                raise ValueError("capacity must be a whole number")
+            if capacity is None:
+                raise ValueError(f"capacity is a number from 1 to {MAX_CAPACITY}")
             if form.get("password", "") != form.get("password_again", ""):
                 raise ValueError("the two passwords differ")
             account = await asyncio.to_thread(
@@ -43,7 +44,7 @@ class AdminPages:
                 form.get("password", ""),
                 form.get("role", ""),  # type: ignore[arg-type]  # the store checks it against ROLES
                 form.get("languages", ""),
-                int(capacity),
+                capacity,
                 session.counsellor_id,
             )
         except CounsellorExists:
@@ -57,7 +58,9 @@ class AdminPages:
 
     async def deactivate(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
         """Stop an account from logging in, and end its sessions now."""
-        counsellor_id = int(request.path_params["counsellor_id"])
+        counsellor_id = row_id(request.path_params["counsellor_id"])
+        if counsellor_id is None:
+            return self._no_such_account(request, session)
         if counsellor_id == session.counsellor_id:  # an admin never locks the team out by accident
             return see_other(request, "/admin", "invalid")
         if not await self._change(self._counsellors.set_active, counsellor_id, False):
@@ -69,7 +72,9 @@ class AdminPages:
 
     async def activate(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
         """Let a deactivated account log in again."""
-        counsellor_id = int(request.path_params["counsellor_id"])
+        counsellor_id = row_id(request.path_params["counsellor_id"])
+        if counsellor_id is None:
+            return self._no_such_account(request, session)
         if not await self._change(self._counsellors.set_active, counsellor_id, True):
             return see_other(request, "/admin", "invalid")
         log.info("console_counsellor_activated", counsellor=counsellor_id, by=session.counsellor_id)
@@ -77,11 +82,17 @@ class AdminPages:
 
     async def unlock(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
         """End a lockout early."""
-        counsellor_id = int(request.path_params["counsellor_id"])
+        counsellor_id = row_id(request.path_params["counsellor_id"])
+        if counsellor_id is None:
+            return self._no_such_account(request, session)
         if not await self._change(self._counsellors.unlock, counsellor_id):
             return see_other(request, "/admin", "invalid")
         log.info("console_counsellor_unlocked", counsellor=counsellor_id, by=session.counsellor_id)
         return see_other(request, "/admin", "unlocked")
+
+    def _no_such_account(self, request: Request, session: StaffSession) -> Response:
+        # Not a number, or one no account can have (a 10,000-digit id): a page, never a database error.
+        return self._console.renderer.refusal(request, 404, "No such account.", session)
 
     async def _change(self, change: Callable[..., None], *args: object) -> bool:
         try:

@@ -25,7 +25,7 @@ from bot.web.templates import STATIC_DIR
 __all__ = ["ConsoleDeps", "ConsoleEngine", "console_routes", "create_console"]
 
 TICKET = "{ticket_id:str}"
-COUNSELLOR = "{counsellor_id:int}"
+COUNSELLOR = "{counsellor_id:str}"  # read by row_id: an int convertor fails on a 5,000-digit id
 
 
 def console_routes(console: Console) -> list[BaseRoute]:

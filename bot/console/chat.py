@@ -13,6 +13,7 @@ from starlette.responses import Response
 from bot.console.auth import StaffSession, allows
 from bot.console.deps import Console
 from bot.console.render import see_other
+from bot.console.security import row_id
 from bot.console.survivor import ENDED, clean_text, keep_note, send_as_counsellor, tell_survivor
 from bot.console.tickets import language_label, now_ms, seat_of, ticket_view
 from bot.handoff.queue import ClaimRefused, NotHolding, Ticket
@@ -97,8 +98,8 @@ class ChatPages:
         ticket = await self._held(request, session)
         if isinstance(ticket, Response):
             return ticket
-        to = form.get("to", "")
-        colleague = await asyncio.to_thread(self._deps.counsellors.get, int(to)) if to.isdigit() else None
+        to = row_id(form.get("to"))
+        colleague = await asyncio.to_thread(self._deps.counsellors.get, to) if to is not None else None
         if colleague is None or not colleague.active or colleague.id == session.counsellor_id:
             return see_other(request, f"/chats/{ticket.id}", "invalid")
         try:

@@ -1,5 +1,6 @@
 """The console's defences that do not depend on who is logged in (its headers: bot/web/headers.py):
-CSRF tokens, a bounded form reader, and the same-origin check of WebSocket handshakes."""
+CSRF tokens, a bounded form reader, bounded numbers from paths and forms, and the same-origin check of
+WebSocket handshakes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import secrets
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import HTTPConnection, Request
+
+from bot.store.models import MAX_ROW_ID
 
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 32
@@ -48,6 +51,23 @@ async def read_form(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         return {}
     return dict(pairs)
+
+
+def whole_number(text: str | None, maximum: int) -> int | None:
+    """`text` as a whole number from 1 to `maximum` (ASCII digits only); else None, never an error.
+
+    `int()` alone would take "²" or "١" as digits, and a 5,000-digit number raises; one past what a column
+    holds raised OverflowError in the database (a 500).
+    """
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= maximum else None
+
+
+def row_id(text: str | None) -> int | None:
+    """An id from a URL or a form (a counsellor's), or None when it cannot name a row."""
+    return whole_number(text, MAX_ROW_ID)
 
 
 def same_origin(connection: HTTPConnection) -> bool:

@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.models import AuditEvent, Counsellor
+from bot.store.models import MAX_ROW_ID, AuditEvent, Counsellor
 
 Role = Literal["counsellor", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 12
+MAX_CAPACITY = 20  # chats at once; the admin form says the same
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -100,8 +101,8 @@ class CounsellorStore:
             raise ValueError("a counsellor's name has 1 to 64 characters")
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1")
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise ValueError(f"capacity is a number from 1 to {MAX_CAPACITY}")
         codes = parse_languages(languages)
         password_hash = self._hasher.hash(_checked_password(password))
         now = self._clock()
@@ -133,6 +134,8 @@ class CounsellorStore:
 
     def get(self, counsellor_id: int) -> CounsellorAccount | None:
         """The account with this id, if any."""
+        if not 1 <= counsellor_id <= MAX_ROW_ID:
+            return None
         row = self._find(Counsellor.id == counsellor_id)
         return _account(row) if row else None
 
@@ -218,6 +221,8 @@ class CounsellorStore:
         return LoginRefused("locked")
 
     def _update(self, counsellor_id: int, **values: object) -> None:
+        if not 1 <= counsellor_id <= MAX_ROW_ID:
+            raise KeyError(counsellor_id)
         with self._engine.begin() as connection:
             result = connection.execute(
                 update(Counsellor).where(Counsellor.id == counsellor_id).values(**values)

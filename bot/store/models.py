@@ -18,6 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The largest id an Integer column holds on every database supported (PostgreSQL's integer; SQLite's is
+# 2**63 - 1): a bigger number from a form or a URL names no row, and must not reach the database.
+MAX_ROW_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     """Base of every table."""

@@ -35,7 +35,7 @@ def world(tmp_path: Path, redis_url: str) -> Iterator[World]:
 
 
 def example_path(path: str) -> str:
-    return "/console" + path.replace("{ticket_id:str}", "0" * 32).replace("{counsellor_id:int}", "1")
+    return "/console" + path.replace("{ticket_id:str}", "0" * 32).replace("{counsellor_id:str}", "1")
 
 
 def test_every_console_route_refuses_without_a_session(world: World) -> None:

@@ -366,8 +366,18 @@ def test_a_name_belongs_to_one_counsellor(counsellors: CounsellorStore) -> None:
         (PASSWORD, "counsellor", "", 2),
         (PASSWORD, "counsellor", "english", 2),
         (PASSWORD, "counsellor", "en", 0),
+        (PASSWORD, "counsellor", "en", 21),
+        (PASSWORD, "counsellor", "en", 2**63),
     ],
-    ids=["short password", "unknown role", "no language", "not a language code", "no capacity"],
+    ids=[
+        "short password",
+        "unknown role",
+        "no language",
+        "not a language code",
+        "no capacity",
+        "more than twenty chats",
+        "a capacity no column holds",
+    ],
 )
 def test_a_bad_account_is_refused(
     counsellors: CounsellorStore, password: str, role: str, languages: str, capacity: int
@@ -375,6 +385,16 @@ def test_a_bad_account_is_refused(
     with pytest.raises(ValueError):
         counsellors.add("Amira", password, role, languages, capacity)  # type: ignore[arg-type]
     assert counsellors.list() == []
+
+
+def test_an_id_no_account_can_have_finds_nothing_and_changes_nothing(counsellors: CounsellorStore) -> None:
+    counsellors.add("Amira", PASSWORD, "counsellor", "en")
+    for impossible in (0, -1, 2**31, 2**63, 10**30):
+        assert counsellors.get(impossible) is None
+        for change in (counsellors.unlock, lambda id_: counsellors.set_active(id_, False)):
+            with pytest.raises(KeyError):
+                change(impossible)
+    assert [account.active for account in counsellors.list()] == [True]
 
 
 def test_a_new_password_ends_a_lockout(counsellors: CounsellorStore) -> None:
