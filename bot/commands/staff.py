@@ -20,7 +20,11 @@ def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     counsellor = subparsers.add_parser("counsellor", help="counsellor accounts for the console")
     accounts = counsellor.add_subparsers(dest="counsellor_command", required=True)
     add = accounts.add_parser(
-        "add", help="create an account; the password is asked twice, or read from stdin when piped"
+        "add",
+        help=(
+            "create an account; the password (12+ characters, not a common or trivial one) is asked twice, "
+            "or read from stdin when piped"
+        ),
     )
     add.add_argument("name", help="the name the counsellor logs in with (not a survivor's name)")
     add.add_argument("--languages", required=True, help="comma-separated locales they speak, e.g. en,es")
@@ -51,9 +55,11 @@ def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 def run_counsellor_add(args: argparse.Namespace) -> int:
     """Create a counsellor account; 1 if the name is taken or a value is refused."""
     from bot.store.counsellors import CounsellorExists, CounsellorStore
+    from bot.store.passwords import check_password
 
     try:
-        password = read_password(sys.stdin)
+        # Checked before the database is opened; the store checks again whatever adds an account.
+        password = check_password(read_password(sys.stdin), args.name)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1

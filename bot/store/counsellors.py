@@ -1,4 +1,5 @@
-"""Counsellor accounts: argon2 passwords, roles, languages, and a lockout after repeated wrong passwords."""
+"""Counsellor accounts: argon2 passwords (never trivial ones: `passwords.py`), roles, languages, and a lockout
+after repeated wrong passwords."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.models import MAX_ROW_ID, AuditEvent, Counsellor
+from bot.store.passwords import check_password
 
 Role = Literal["counsellor", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
-MIN_PASSWORD_LENGTH = 12
 MAX_CAPACITY = 20  # chats at once; the admin form says the same
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -104,7 +105,7 @@ class CounsellorStore:
         if not 1 <= capacity <= MAX_CAPACITY:
             raise ValueError(f"capacity is a number from 1 to {MAX_CAPACITY}")
         codes = parse_languages(languages)
-        password_hash = self._hasher.hash(_checked_password(password))
+        password_hash = self._hasher.hash(check_password(password, name))
         now = self._clock()
         try:
             with self._engine.begin() as connection:
@@ -178,8 +179,11 @@ class CounsellorStore:
         return replace(_account(row), locked_until=None)
 
     def set_password(self, counsellor_id: int, password: str) -> None:
-        """Give an account a new password (and clear any lockout)."""
-        password_hash = self._hasher.hash(_checked_password(password))
+        """Give an account a new password (and clear any lockout); KeyError if there is no such account."""
+        account = self.get(counsellor_id)
+        if account is None:
+            raise KeyError(counsellor_id)
+        password_hash = self._hasher.hash(check_password(password, account.name))
         self._update(counsellor_id, password_hash=password_hash, failed_logins=0, locked_until=None)
 
     def set_active(self, counsellor_id: int, active: bool) -> None:
@@ -229,12 +233,6 @@ class CounsellorStore:
             )
         if result.rowcount == 0:
             raise KeyError(counsellor_id)
-
-
-def _checked_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
-    return password
 
 
 def _account(row: Counsellor) -> CounsellorAccount:

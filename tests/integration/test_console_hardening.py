@@ -51,3 +51,15 @@ def test_an_account_with_an_impossible_capacity_is_refused_kindly(world: World, 
     )
     assert refused.status_code == 400 and "capacity is a number from 1 to 20" in refused.text
     assert world.counsellors.by_name("dan") is None
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "Password2024!", "dan123456789"])
+def test_an_admin_cannot_give_a_counsellor_a_trivial_password(world: World, password: str) -> None:
+    root = world.counsellor("root", role="admin")
+    form = {"name": "dan", "languages": "en", "role": "counsellor", "capacity": "2"}
+    refused = root.post(
+        "/console/admin/counsellors", {**form, "password": password, "password_again": password}
+    )
+    assert refused.status_code == 400 and "Not added:" in refused.text
+    assert f'value="{password}"' not in refused.text
+    assert world.counsellors.by_name("dan") is None

@@ -387,6 +387,18 @@ def test_a_bad_account_is_refused(
     assert counsellors.list() == []
 
 
+def test_a_trivial_password_is_refused_when_an_account_is_made_or_its_password_set(
+    counsellors: CounsellorStore,
+) -> None:
+    with pytest.raises(ValueError, match="easy to guess"):
+        counsellors.add("Amira", "aaaaaaaaaaaa", "counsellor", "en")
+    amira = counsellors.add("Amira", PASSWORD, "counsellor", "en")
+    for trivial in ("aaaaaaaaaaaa", "Password2024!", "amira1234567"):
+        with pytest.raises(ValueError):
+            counsellors.set_password(amira.id, trivial)
+    assert counsellors.verify_password("Amira", PASSWORD).id == amira.id
+
+
 def test_an_id_no_account_can_have_finds_nothing_and_changes_nothing(counsellors: CounsellorStore) -> None:
     counsellors.add("Amira", PASSWORD, "counsellor", "en")
     for impossible in (0, -1, 2**31, 2**63, 10**30):

@@ -114,3 +114,15 @@ def test_a_canned_reply_in_an_unsupported_language_is_refused(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert _helpline(["canned", "add", "--lang", "xx", "--title", "Hi"], "Hello", monkeypatch) == 1
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "password2024!", "123456789012", "oksana123456"])
+def test_a_trivial_password_is_refused_before_anything_is_written(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], password: str
+) -> None:
+    status = _helpline(["counsellor", "add", "Oksana", "--languages", "uk"], password + "\n", monkeypatch)
+    errors = capsys.readouterr().err
+    assert status == 1
+    assert "easy to guess" in errors or "built on the account's name" in errors
+    assert password not in errors
+    assert not Path(database_url.removeprefix("sqlite:///")).exists()
