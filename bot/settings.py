@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     )
     console_secure_cookies: bool | None = Field(
         default=None,
-        description="Console cookie over HTTPS only. Unset: yes, unless the web app is on loopback.",
+        description=(
+            "Console cookies over HTTPS only, and HSTS. Unset: yes, except for plain HTTP straight to a web "
+            "app on loopback (no proxy header saying https). false: only for plain-HTTP local use."
+        ),
     )
     handoff_timeout_s: float = Field(
         default=300.0,
@@ -180,11 +183,13 @@ class Settings(BaseSettings):
         return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
 
     @property
-    def effective_console_secure_cookies(self) -> bool:
-        """Secure cookies everywhere but a local, plain-HTTP run."""
+    def effective_console_secure_cookies(self) -> bool | None:
+        """Secure cookies (and HSTS): the setting; unset, True unless the web app is on loopback, where it is
+        None: decided per request, Secure unless plain HTTP straight from this machine (an HTTPS proxy in
+        front, saying so with X-Forwarded-Proto, gets Secure cookies)."""
         if self.console_secure_cookies is not None:
             return self.console_secure_cookies
-        return self.host not in ("127.0.0.1", "localhost", "::1")
+        return True if self.host not in ("127.0.0.1", "localhost", "::1") else None
 
     @property
     def effective_staffing_file(self) -> Path:

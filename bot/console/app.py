@@ -91,6 +91,8 @@ def create_console(deps: ConsoleDeps) -> Starlette:
     console = Console.build(deps)
     return Starlette(
         routes=console_routes(console),
-        middleware=[Middleware(SecurityHeaders, headers=CONSOLE_HEADERS)],
+        middleware=[
+            Middleware(SecurityHeaders, headers=CONSOLE_HEADERS, strict_transport=deps.secure_cookies)
+        ],
         max_body_size=MAX_FORM_BYTES,
     )

@@ -19,6 +19,7 @@ from bot.console.security import FormTooLarge, new_token, read_form, tokens_matc
 from bot.handoff.presence import Presence
 from bot.redis_client import decoded
 from bot.store.counsellors import ROLES, CounsellorAccount, CounsellorStore, LoginRefused, Role
+from bot.web.headers import https_only
 
 log = structlog.get_logger(__name__)
 
@@ -158,7 +159,7 @@ class LoginPages:
         counsellors: CounsellorStore,
         presence: Presence,
         renderer: Renderer,
-        secure_cookies: bool,
+        secure_cookies: bool | None,
         session_ttl_s: int,
     ) -> None:
         self._sessions = sessions
@@ -228,7 +229,7 @@ class LoginPages:
             value,
             max_age=max_age,
             path=cookie_path(request),
-            secure=self._secure,
+            secure=https_only(request.scope, self._secure),
             httponly=True,
             samesite="strict",
         )

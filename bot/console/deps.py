@@ -54,7 +54,9 @@ class ConsoleDeps:
     engine: ConsoleEngine
     catalog_dir: Path  # the survivor-facing system lines are translated from these catalogs
     database: Engine  # for the supervisor's counts of today's handoffs
-    secure_cookies: bool
+    # Secure cookies and HSTS: True, False (plain-HTTP local use only), or None: on, but for plain HTTP
+    # straight to this machine (bot.web.headers.https_only).
+    secure_cookies: bool | None
     session_ttl_s: int = DEFAULT_SESSION_TTL_S
     queue_prefix: str = "helpline:handoff:"  # the HandoffQueue's prefix: its `events` stream is followed
     console_prefix: str = CONSOLE_PREFIX  # sessions and presence

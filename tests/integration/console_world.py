@@ -183,7 +183,9 @@ def login_attempt(client: TestClient, name: str, password: str) -> httpx.Respons
 
 
 @contextmanager
-def console_world(tmp_path: Path, redis_url: str) -> Iterator[World]:
+def console_world(
+    tmp_path: Path, redis_url: str, secure_cookies: bool | None = True, base_url: str = "https://testserver"
+) -> Iterator[World]:
     """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
     url = f"sqlite:///{tmp_path / 'helpline.db'}"
     upgrade_database(url)
@@ -206,7 +208,7 @@ def console_world(tmp_path: Path, redis_url: str) -> Iterator[World]:
         engine=engine,
         catalog_dir=CATALOG_DIR,
         database=database,
-        secure_cookies=True,
+        secure_cookies=secure_cookies,
         queue_prefix=f"{prefix}handoff:",
         console_prefix=f"{prefix}console:",
         live_refresh_s=0.2,
@@ -214,7 +216,7 @@ def console_world(tmp_path: Path, redis_url: str) -> Iterator[World]:
     console = create_console(deps)
     app = Starlette(routes=[Mount("/console", app=console)])
     presence = Presence(connection, key=f"{prefix}console:online")
-    with TestClient(app, base_url="https://testserver") as client:
+    with TestClient(app, base_url=base_url) as client:
         found = World(
             client, console, connection, queue, relay, handoffs, counsellors, canned, engine, cipher, presence
         )

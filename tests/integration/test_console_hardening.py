@@ -3,12 +3,15 @@ cookies that stay on HTTPS (with HSTS) unless the console is used over plain HTT
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.integration.console_world import PASSWORD, World, console_world
+from tests.integration.console_world import CSRF_IN_FORM, PASSWORD, World, console_world
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +66,89 @@ def test_an_admin_cannot_give_a_counsellor_a_trivial_password(world: World, pass
     assert refused.status_code == 400 and "Not added:" in refused.text
     assert f'value="{password}"' not in refused.text
     assert world.counsellors.by_name("dan") is None
+
+
+# Secure cookies and HSTS
+
+
+def log_in_by_hand(world: World, headers: dict[str, str]) -> tuple[httpx.Response, httpx.Response]:
+    """The login form and its POST, cookies sent by hand: a client drops Secure cookies over plain HTTP."""
+    world.counsellors.add("ana", PASSWORD, "counsellor", "en")
+    form = world.client.get("/console/login", headers=headers)
+    token = CSRF_IN_FORM.search(form.text)
+    cookie = re.search(r"helpline_console_login=([^;]+)", form.headers["set-cookie"])
+    assert token and cookie
+    world.client.cookies.clear()
+    posted = world.client.post(
+        "/console/login",
+        data={"csrf": token.group(1), "name": "ana", "password": PASSWORD},
+        headers={**headers, "cookie": f"helpline_console_login={cookie.group(1)}"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text
+    return form, posted
+
+
+def session_cookie_is_secure(response: httpx.Response) -> bool:
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith("helpline_console=")
+    )
+    return "secure" in {part.strip().lower() for part in cookie.split(";")[1:]}
+
+
+@contextmanager
+def local_console(tmp_path: Path, redis_url: str, secure_cookies: bool | None) -> Iterator[World]:
+    """The console of a web app on loopback, reached over plain HTTP at http://127.0.0.1:8000."""
+    with console_world(tmp_path, redis_url, secure_cookies, base_url="http://127.0.0.1:8000") as found:
+        yield found
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        {"x-forwarded-proto": "https"},
+        {"forwarded": "for=203.0.113.7;proto=https"},
+        {"host": "helpline.example.org"},  # a proxy that names the site but not the scheme
+    ],
+    ids=["x-forwarded-proto", "forwarded", "public host"],
+)
+def test_behind_an_https_proxy_on_loopback_the_cookie_is_secure_and_hsts_is_sent(
+    tmp_path: Path, redis_url: str, proxy: dict[str, str]
+) -> None:
+    with local_console(tmp_path, redis_url, None) as world:
+        form, posted = log_in_by_hand(world, proxy)
+    assert "secure" in form.headers["set-cookie"].lower()
+    assert session_cookie_is_secure(posted)
+    assert form.headers["strict-transport-security"] == "max-age=31536000"
+    assert posted.headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_plain_http_straight_to_loopback_keeps_a_cookie_the_browser_sends_back(
+    tmp_path: Path, redis_url: str
+) -> None:
+    with local_console(tmp_path, redis_url, None) as world:
+        _form, posted = log_in_by_hand(world, {})
+    assert not session_cookie_is_secure(posted)
+    assert "strict-transport-security" not in posted.headers
+
+
+def test_secure_cookies_turned_off_are_off_even_behind_a_proxy(tmp_path: Path, redis_url: str) -> None:
+    with local_console(tmp_path, redis_url, False) as world:
+        _form, posted = log_in_by_hand(world, {"x-forwarded-proto": "https"})
+    assert not session_cookie_is_secure(posted)
+    assert "strict-transport-security" not in posted.headers
+
+
+def test_every_console_response_carries_hsts_when_cookies_are_secure(world: World) -> None:
+    ana = world.counsellor("ana")
+    responses = [
+        world.client.get("/console/login"),
+        ana.get("/console/"),
+        ana.get("/console/chats/" + "0" * 32),
+        ana.get("/console/admin"),
+        ana.post("/console/logout"),
+        world.client.get("/console/static/console.css"),
+    ]
+    assert [response.headers.get("strict-transport-security") for response in responses] == [
+        "max-age=31536000"
+    ] * len(responses)
