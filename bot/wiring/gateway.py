@@ -7,6 +7,8 @@ import signal
 import sys
 from typing import Any
 
+from tornado.httpserver import HTTPServer
+
 from bot.channels.telegram import TelegramAdapter, TelegramConfig
 from bot.channels.telegram_cleanup import ChatCleaner
 from bot.handoff.delivery import OutboundDelivery
@@ -16,6 +18,18 @@ from bot.settings import Settings
 from bot.wiring.services import services
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# An update is a few kilobytes. python-telegram-bot's webhook server (tornado) reads up to 100 MB of a body
+# before it looks at the secret token; a bigger one is now refused (400) from its headers, unread.
+WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+
+
+def limit_webhook_bodies() -> None:
+    """Every tornado server this process makes refuses bodies over WEBHOOK_MAX_BODY_BYTES.
+
+    PTB builds its webhook server with tornado's defaults and offers no setting for this; tornado's own
+    `Configurable.configure` sets defaults for the servers made afterwards (the gateway makes only that one).
+    """
+    HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY_BYTES)
 
 
 def serve_gateway(settings: Settings) -> int:
@@ -52,6 +66,7 @@ async def _serve(settings: Settings, token: str) -> None:
             await application.start()
             assert application.updater is not None
             if settings.telegram_webhook_url:
+                limit_webhook_bodies()
                 await application.updater.start_webhook(
                     listen=settings.telegram_webhook_listen,
                     port=settings.telegram_webhook_port,
