@@ -61,8 +61,10 @@ def test_once_the_country_is_known_the_first_message_is_its_emergency_number(
     telegram: FakeTelegramAPI, content: ContentLibrary
 ) -> None:
     user = next(user_ids)
-    telegram.send_text(user, "/country_RO", language_code="ro")
-    seen = len(telegram.wait_for_messages(user, 1))
+    telegram.send_text(user, "am nevoie de un loc sigur unde sa dorm", language_code="ro")
+    [question] = telegram.wait_for_messages(user, 1)
+    telegram.press_button(user, question, "/country_ro_ask_shelter", language_code="ro")
+    seen = len(telegram.wait_for_messages(user, 2))
     telegram.send_text(user, "m-au închis în cameră și nu mă lasă să ies", language_code="ro")
     first = telegram.wait_for_messages(user, seen + 1)[seen]
     assert first["text"] == content.reply_for_intent("immediate_danger", "ro", "RO").text
