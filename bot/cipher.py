@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Protocol
 
 
+class UnreadableText(Exception):
+    """A token that no configured key opens (its key was dropped, or it was altered)."""
+
+
 class Cipher(Protocol):
     """Encrypts texts at rest with the helpline's key."""
 
@@ -13,5 +17,5 @@ class Cipher(Protocol):
         ...
 
     def decrypt(self, token: bytes) -> str:
-        """The text of a token."""
+        """The text of a token; raises `UnreadableText` (or a subclass) if no key opens it."""
         ...

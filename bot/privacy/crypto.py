@@ -7,11 +7,12 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
 
+from bot.cipher import UnreadableText
 from bot.privacy.secrets import TRANSCRIPT_KEY, secret_from, secret_path
 from bot.settings import Settings
 
 
-class UnreadableTranscript(Exception):
+class UnreadableTranscript(UnreadableText):
     """A transcript token that no configured key opens (its key was dropped, or it was altered)."""
 
 
