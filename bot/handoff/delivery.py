@@ -2,7 +2,10 @@
 
 A fixed consumer name per process means a restarted process first re-reads what it had taken but not
 acknowledged; an idempotency key per message, set after delivery, makes sure a redelivered entry never
-reaches the person twice.
+reaches the person twice, and a short claim per message keeps two retries at once (one per web chat
+hello) from both delivering it. A message older than `max_age_s` (the route's lifetime: the person can no
+longer be reached, or has long left) and a message no key opens are dropped, each with a log event, so
+neither piles up nor blocks the messages after it.
 """
 
 from __future__ import annotations
@@ -10,20 +13,24 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.cipher import Cipher
+from bot.cipher import Cipher, UnreadableText
 from bot.handoff.relay import DEFAULT_PREFIX, Deliver, OutboundMessage, Sender
+from bot.handoff.routes import ROUTE_TTL_S
 from bot.redis_client import decoded as _text
 from bot.redis_client import stream_fields as _fields
 
 log = structlog.get_logger(__name__)
 
 DELIVERED_TTL_S = 7 * 24 * 3600
+CLAIM_TTL_MS = 30_000  # longer than any one delivery; a crashed deliverer's claim lapses by itself
+PAGE = 200
 
 
 class OutboundDelivery:
@@ -32,7 +39,7 @@ class OutboundDelivery:
     A fixed consumer name per process (`telegram-1`) means a restarted process first re-reads what it had
     taken but not acknowledged; entries another consumer left pending for longer than `claim_idle_ms` are
     claimed too. A message whose person cannot be reached now (web chat closed) stays pending and is tried
-    again every `retry_s`.
+    again every `retry_s`, until it is older than `max_age_s`.
     """
 
     def __init__(
@@ -45,16 +52,21 @@ class OutboundDelivery:
         prefix: str = DEFAULT_PREFIX,
         retry_s: float = 2.0,
         claim_idle_ms: int = 30_000,
+        max_age_s: float = ROUTE_TTL_S,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = redis
         self._cipher = cipher
         self._stream = f"{prefix}outbound:{channel}"
         self._delivered_prefix = f"{prefix}delivered:"
+        self._delivering_prefix = f"{prefix}delivering:"
         self._group = f"{channel}-delivery"
         self._consumer = consumer
         self._deliver = deliver
         self._retry_s = retry_s
         self._claim_idle_ms = claim_idle_ms
+        self._max_age_ms = int(max_age_s * 1000)
+        self._clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; errors are logged and retried, never fatal."""
@@ -73,7 +85,7 @@ class OutboundDelivery:
                         await self._handle(entry_id, fields)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # Redis restarting, a bad entry: log, wait, go on
+            except Exception as error:  # Redis restarting: log, wait, go on
                 log.error("outbound_delivery_failed", error=type(error).__name__)
                 await asyncio.sleep(0.5)
 
@@ -89,39 +101,85 @@ class OutboundDelivery:
                 raise
 
     async def _retry_pending(self) -> None:
-        own: Any = await self._redis.xreadgroup(self._group, self._consumer, {self._stream: "0"}, count=200)
-        for _stream, items in own:
+        """Every entry this consumer holds, page after page, then those others left idle too long."""
+        after = "0"
+        while True:
+            own: Any = await self._redis.xreadgroup(
+                self._group, self._consumer, {self._stream: after}, count=PAGE
+            )
+            items = [item for _stream, stream_items in own for item in stream_items]
             for entry_id, fields in items:
-                if fields:
-                    await self._handle(entry_id, fields)
-        claimed: Any = await self._redis.xautoclaim(
-            self._stream, self._group, self._consumer, min_idle_time=self._claim_idle_ms, count=100
-        )
-        for entry_id, fields in claimed[1]:
-            if fields:
                 await self._handle(entry_id, fields)
+            if len(items) < PAGE:
+                break
+            after = _text(items[-1][0])
+        cursor = "0-0"
+        while True:
+            claimed: Any = await self._redis.xautoclaim(
+                self._stream,
+                self._group,
+                self._consumer,
+                min_idle_time=self._claim_idle_ms,
+                start_id=cursor,
+                count=PAGE,
+            )
+            for entry_id, fields in claimed[1]:
+                await self._handle(entry_id, fields)
+            cursor = _text(claimed[0])
+            if cursor == "0-0":
+                break
 
     async def _handle(self, entry_id: bytes | str, raw: Any) -> None:
-        fields = _fields(raw)
-        key = fields["key"].decode()
-        delivered = f"{self._delivered_prefix}{key}"
-        if await self._redis.exists(delivered):
+        if not raw:  # deleted while pending (the person erased their data): nothing left to deliver
             await self._redis.xack(self._stream, self._group, entry_id)
             return
-        message = OutboundMessage(
+        if self._expired(entry_id):
+            await self._finish(entry_id)
+            log.info("outbound_expired", stream=self._stream, entry=_text(entry_id))
+            return
+        try:
+            message = self._read(entry_id, raw)
+        except (UnreadableText, KeyError, ValueError) as error:  # a dropped key, a damaged entry
+            await self._finish(entry_id)
+            log.error(
+                "outbound_unreadable", stream=self._stream, entry=_text(entry_id), error=type(error).__name__
+            )
+            return
+        delivered = f"{self._delivered_prefix}{message.key}"
+        claim = f"{self._delivering_prefix}{message.key}"
+        if not await self._redis.set(claim, 1, nx=True, px=CLAIM_TTL_MS):
+            return  # another retry is delivering it right now
+        try:
+            if await self._redis.exists(delivered):
+                await self._finish(entry_id)
+                return
+            if not await self._deliver(message):
+                return  # stays pending: tried again later
+            # Marked before the acknowledgement: a crash between the two re-reads the entry and skips it.
+            await self._redis.set(delivered, 1, ex=DELIVERED_TTL_S)
+            await self._finish(entry_id)
+        finally:
+            await self._redis.delete(claim)
+
+    def _expired(self, entry_id: bytes | str) -> bool:
+        written_ms = int(_text(entry_id).partition("-")[0])
+        return self._clock() * 1000 - written_ms > self._max_age_ms
+
+    def _read(self, entry_id: bytes | str, raw: Any) -> OutboundMessage:
+        fields = _fields(raw)
+        return OutboundMessage(
             entry_id=_text(entry_id),
             ticket_id=fields["ticket"].decode(),
             pseudonym=fields["pseudonym"].decode(),
             sender=cast(Sender, fields["sender"].decode()),
             text=self._cipher.decrypt(fields["text"]),
-            key=key,
+            key=fields["key"].decode(),
             buttons=tuple(
                 (str(title), str(payload)) for title, payload in json.loads(fields.get("buttons", b"[]"))
             ),
         )
-        if not await self._deliver(message):
-            return  # stays pending: tried again later
-        # Marked before the acknowledgement: a crash between the two re-reads the entry and skips it.
-        await self._redis.set(delivered, 1, ex=DELIVERED_TTL_S)
+
+    async def _finish(self, entry_id: bytes | str) -> None:
+        """Acknowledge and delete an entry (delivered, or never to be): the log says which, never what."""
         await self._redis.xack(self._stream, self._group, entry_id)
-        await self._redis.xdel(self._stream, entry_id)  # nothing of it stays once delivered
+        await self._redis.xdel(self._stream, entry_id)  # nothing of it stays once delivered or dropped

@@ -83,6 +83,7 @@ async def _serve(settings: Settings, token: str) -> None:
                 Channel.TELEGRAM.value,
                 consumer="telegram-1",  # fixed: after a restart it re-reads what it had not delivered
                 deliver=lambda message: adapter.deliver(application.bot, opened.routes, message),
+                max_age_s=settings.route_ttl_s,  # the person cannot be reached for longer than this
             )
             delivering = asyncio.create_task(delivery.run(stop))
             sweeping = asyncio.create_task(cleaner.sweep(application.bot, stop))  # vanishing chats

@@ -64,6 +64,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         Channel.WEBCHAT.value,
         consumer="webchat-1",  # fixed: after a restart it re-reads what it had not delivered
         deliver=socket.deliver,
+        max_age_s=services.settings.route_ttl_s,  # the person cannot be reached for longer than this
     )
     socket.on_connect = delivery.deliver_pending_now
     watcher = WaitWatcher(
