@@ -139,6 +139,8 @@ class ChatPages:
             return see_other(request, "/", "not_holding")
         await self._recorded(self._deps.handoffs.record_resolved, ticket.id, session.counsellor_id, outcome)
         await tell_survivor(self._deps, ticket, ENDED)
+        # The chat goes from Redis with its ended ticket; the database keeps the transcript.
+        await self._deps.relay.expire(ticket.id, self._deps.queue.ended_ttl_s)
         # Kept without expiry while the chat was open; now it goes after the usual inactivity.
         await self._deps.routes.release(ticket.channel, ticket.pseudonym, self._deps.route_ttl_s)
         try:
