@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
 from bot.console.auth import StaffSession
-from bot.console.chat import holds, may_read
+from bot.console.chat import holds, is_open, may_read
 from bot.console.deps import Console
 from bot.console.security import same_origin, tokens_match
 from bot.console.survivor import MAX_TEXT_CHARS, clean_text, keep_note, send_as_counsellor
@@ -225,7 +225,7 @@ class ChatLive:
             return
         ticket = await self._console.deps.queue.get(ticket_id)
         allowed = ticket is not None and (
-            holds(ticket, session) if kind == "send" else may_read(ticket, session)
+            holds(ticket, session) if kind == "send" else may_read(ticket, session) and is_open(ticket)
         )
         text = clean_text(frame.get("text"))
         if ticket is None or not allowed:
