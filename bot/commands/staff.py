@@ -130,6 +130,7 @@ def _database() -> Engine:
 
 def run_purge(args: argparse.Namespace) -> int:
     """Delete (or, with --dry-run, count) what is older than the retention periods."""
+    from bot.handoff.queue import ENDED_TTL_S
     from bot.privacy.crypto import transcript_cipher
     from bot.store.handoffs import HandoffStore
 
@@ -158,7 +159,8 @@ def run_purge(args: argparse.Namespace) -> int:
     print(
         f"in Redis ({kept}): each tracker (encrypted) expires {settings.tracker_retention_h:g} h after its "
         f"last message, routes to people after {settings.route_ttl_h:g} h without messages, message ids "
-        "after 48 h; they need no purge"
+        f"after 48 h, a handoff's chat {ENDED_TTL_S // 3600} h after it ends; the web app's retention "
+        "purge (every HELPLINE_PURGE_EVERY_H) gives that expiry to a chat or route left without one"
     )
     return 0
 

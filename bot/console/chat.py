@@ -29,6 +29,11 @@ def may_read(ticket: Ticket, session: StaffSession) -> bool:
     return ticket.counsellor == session.seat_id or allows(session.role, "supervisor")
 
 
+def is_open(ticket: Ticket) -> bool:
+    """Waiting or claimed; an ended chat (resolved, cancelled) is read only: no notes, no messages."""
+    return ticket.status in ("waiting", "claimed")
+
+
 def holds(ticket: Ticket, session: StaffSession) -> bool:
     """True when this counsellor is the ticket's assignee and it is still open."""
     return ticket.status == "claimed" and ticket.counsellor == session.seat_id
@@ -83,9 +88,9 @@ class ChatPages:
         return see_other(request, f"/chats/{ticket.id}", "sent")
 
     async def note(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
-        """POST /chats/{id}/notes: a private note (the assignee or a supervisor); never sent."""
+        """POST /chats/{id}/notes: a private note (the assignee or a supervisor) while the chat is open."""
         ticket = await self._deps.queue.get(request.path_params["ticket_id"])
-        if ticket is None or not may_read(ticket, session):
+        if ticket is None or not may_read(ticket, session) or not is_open(ticket):
             return see_other(request, "/", "not_holding")
         text = clean_text(form.get("text"))
         if text is None:
@@ -139,6 +144,8 @@ class ChatPages:
             return see_other(request, "/", "not_holding")
         await self._recorded(self._deps.handoffs.record_resolved, ticket.id, session.counsellor_id, outcome)
         await tell_survivor(self._deps, ticket, ENDED)
+        # The chat goes from Redis with its ended ticket; the database keeps the transcript.
+        await self._deps.relay.expire(ticket.id, self._deps.queue.ended_ttl_s)
         # Kept without expiry while the chat was open; now it goes after the usual inactivity.
         await self._deps.routes.release(ticket.channel, ticket.pseudonym, self._deps.route_ttl_s)
         try:
@@ -185,6 +192,7 @@ class ChatPages:
             "ticket": ticket_view(ticket, now_ms()),
             "language": language_label(ticket.locale),
             "holder": holds(ticket, session),
+            "open": is_open(ticket),
             "bot_part": bot_part,
             "chat": [{"sender": item.sender, "text": item.text, "at_ms": item.at_ms} for item in chat],
             "after": chat[-1].entry_id if chat else "0-0",
@@ -196,9 +204,12 @@ class ChatPages:
 
 
 async def _bot_part(console: Console, ticket: Ticket) -> list[dict[str, str]] | None:
-    """What the survivor and the bot said before the handoff; None when the engine cannot tell now."""
+    """What the survivor and the bot said before the handoff; None when the engine cannot tell now.
+
+    Cut at the ticket's creation: the bot is paused from then until the chat ends, so this is all there was
+    when the chat was claimed, and never what the person writes to the bot after it ended."""
     try:
-        said = await console.deps.engine.conversation(ticket.pseudonym)
+        said = await console.deps.engine.conversation(ticket.pseudonym, before_ms=ticket.created_ms)
     except Exception as error:  # the counsellor can still help without the history
         log.warning("console_bot_part_unavailable", ticket=ticket.id[:8], error=type(error).__name__)
         return None

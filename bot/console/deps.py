@@ -35,8 +35,8 @@ class ConsoleEngine(Protocol):
         """The bot answers again."""
         ...
 
-    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
-        """What the person and the bot said so far, as ("survivor" | "bot", text)."""
+    async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
+        """What the person and the bot said before `before_ms` (epoch ms), as ("survivor" | "bot", text)."""
         ...
 
 

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
 from bot.console.auth import StaffSession
-from bot.console.chat import holds, may_read
+from bot.console.chat import holds, is_open, may_read
 from bot.console.deps import Console
 from bot.console.security import same_origin, tokens_match
 from bot.console.survivor import MAX_TEXT_CHARS, clean_text, keep_note, send_as_counsellor
@@ -182,8 +182,12 @@ class ChatLive:
         # An erased chat is followed once more, so that the page is told why it closed.
         erased = ticket is None and await self._console.deps.queue.was_erased(ticket_id)
         if not erased and (ticket is None or not may_read(ticket, session)):
+            if ticket is not None:
+                await self._audit_read(session, ticket_id, "live refused")
             await websocket.close(code=REFUSED)
             return
+        if ticket is not None:  # every reading is audited: who, which chat, never its text
+            await self._audit_read(session, ticket_id, "live")
         after = hello.get("after")
         start = after if isinstance(after, str) and _ENTRY_ID.fullmatch(after) else "0-0"
         send = Sender(websocket)
@@ -217,6 +221,11 @@ class ChatLive:
                 frame = {"sender": message.sender, "text": message.text, "at_ms": message.at_ms}
                 await send({"type": "message", "entry_id": message.entry_id, **frame})
 
+    async def _audit_read(self, session: StaffSession, ticket_id: str, detail: str) -> None:
+        """One "read" line in the audit trail: who read which chat, never its text."""
+        handoffs = self._console.deps.handoffs
+        await asyncio.to_thread(handoffs.audit, "read", session.counsellor_id, ticket_id, detail)
+
     async def _act(self, session: StaffSession, ticket_id: str, frame: dict[str, Any], send: Sender) -> None:
         """A `send` (to the survivor; assignee only) or a `note` (assignee or supervisor) from the page."""
         kind = frame.get("type")
@@ -225,7 +234,7 @@ class ChatLive:
             return
         ticket = await self._console.deps.queue.get(ticket_id)
         allowed = ticket is not None and (
-            holds(ticket, session) if kind == "send" else may_read(ticket, session)
+            holds(ticket, session) if kind == "send" else may_read(ticket, session) and is_open(ticket)
         )
         text = clean_text(frame.get("text"))
         if ticket is None or not allowed:

@@ -56,6 +56,24 @@ def _event_text(event: dict[str, Any]) -> str:
     return str(text or "")
 
 
+def conversation_lines(
+    events: Sequence[dict[str, Any]], before_ms: int | None = None
+) -> list[tuple[str, str]]:
+    """What the person and the bot said in tracker events, as ("survivor" | "bot", text); with `before_ms`,
+    only what was said before then (an event without a time is left out: it could be from after)."""
+    said = {"user": "survivor", "bot": "bot"}
+    lines = []
+    for event in events:
+        if event.get("event") not in said:
+            continue
+        if before_ms is not None:
+            at = event.get("timestamp")
+            if not isinstance(at, (int, float)) or at * 1000 >= before_ms:
+                continue
+        lines.append((said[event["event"]], _event_text(event)))
+    return [(who, text) for who, text in lines if text]
+
+
 class RasaClient:
     """Talks to one or more Rasa processes over HTTP; create once, `aclose()` at shutdown."""
 
@@ -117,8 +135,9 @@ class RasaClient:
         except httpx.HTTPError as error:
             raise EngineUnavailable(type(error).__name__) from error
 
-    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
-        """What the person and the bot said so far, as ("survivor" | "bot", text), for their counsellor."""
+    async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
+        """What the person and the bot said (before `before_ms`, if given), as ("survivor" | "bot", text),
+        for their counsellor."""
         url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker"
         try:
             response = await self._http.get(url, params=self._auth())
@@ -126,9 +145,7 @@ class RasaClient:
             events = response.json().get("events") or []
         except (httpx.HTTPError, ValueError) as error:
             raise EngineUnavailable(type(error).__name__) from error
-        said = {"user": "survivor", "bot": "bot"}
-        lines = [(said[event["event"]], _event_text(event)) for event in events if event.get("event") in said]
-        return [(who, text) for who, text in lines if text]
+        return conversation_lines(events, before_ms)
 
     async def _append_event(self, pseudonym: str, event: dict[str, Any]) -> None:
         url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"

@@ -134,6 +134,8 @@ class HandoffDesk:
         ticket = await self._queue.cancel(message.channel.value, message.pseudonym)
         if ticket is not None:
             await asyncio.to_thread(self._store.record_cancelled, ticket.id)
+            # The chat goes from Redis with its ended ticket; the database keeps the transcript.
+            await self._relay.expire(ticket.id, self._queue.ended_ttl_s)
             await self._routes.forget(ticket.channel, message.pseudonym)
         await self._tell_engine(self._engine.resume, message.pseudonym)
         log.info("handoff_cancelled", pseudonym=message.pseudonym[:12])

@@ -41,6 +41,10 @@ def lua_script(name: str) -> str:
     return (LUA_DIR / "prelude.lua").read_text() + (LUA_DIR / f"{name}.lua").read_text()
 
 
+# Ended tickets, and their chats, stay a day for the console, then expire: the store keeps the record.
+ENDED_TTL_S = 24 * 3600
+
+
 @dataclass(frozen=True)
 class Ticket:
     """One person's request for a counsellor, as the console sees it."""
@@ -118,13 +122,12 @@ class HandoffQueue:
         prefix: str = "helpline:handoff:",
         mismatch_after_s: float = 120.0,
         clock: Callable[[], float] = time.time,
-        ended_ttl_s: int = 24 * 3600,
+        ended_ttl_s: int = ENDED_TTL_S,
     ) -> None:
         self._redis = redis
         self._prefix = prefix
         self._mismatch_after_ms = round(mismatch_after_s * 1000)
         self._clock = clock
-        # Ended tickets stay a day for the console, then expire: the store keeps the record, not Redis.
         self._ended_ttl_s = ended_ttl_s
         self._enqueue = redis.register_script(lua_script("enqueue"))
         self._claim = redis.register_script(lua_script("claim"))
@@ -203,6 +206,11 @@ class HandoffQueue:
     async def requeue(self, ticket_id: str, counsellor_id: str) -> Ticket:
         """Put a claimed ticket back in the waiting order, at its original place."""
         return self._held(ticket_id, await self._run(self._requeue, ticket_id, counsellor_id))
+
+    @property
+    def ended_ttl_s(self) -> int:
+        """How long an ended ticket (and its chat) stays in Redis for the console."""
+        return self._ended_ttl_s
 
     async def resolve(self, ticket_id: str, counsellor_id: str) -> Ticket:
         """End a claimed ticket as resolved; the person may ask for a counsellor again."""

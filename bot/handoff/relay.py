@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from bot.cipher import Cipher
 from bot.redis_client import decoded as _text
+from bot.redis_client import glob_escape
 from bot.redis_client import stream_fields as _fields
 
 Sender = Literal["survivor", "counsellor", "system"]
@@ -126,8 +127,22 @@ class Relay:
         ]
 
     async def forget(self, ticket_id: str) -> None:
-        """Drop a handoff's chat from Redis (at resolve or erasure; the database keeps the transcript)."""
+        """Drop a handoff's chat from Redis now (at erasure, or once its ticket is gone; the database keeps
+        the transcript)."""
         await self._redis.delete(self.chat_key(ticket_id))
+
+    async def expire(self, ticket_id: str, ttl_s: int) -> None:
+        """The chat leaves Redis `ttl_s` from now: its handoff ended (lines added later keep this expiry)."""
+        await self._redis.expire(self.chat_key(ticket_id), ttl_s)
+
+    async def chats_without_expiry(self) -> list[str]:
+        """The ids of the chats Redis keeps with no expiry: open handoffs, and any whose ending was missed."""
+        head = self.chat_key("")
+        found: list[str] = []
+        async for key in self._redis.scan_iter(match=glob_escape(head) + "*", count=500):
+            if await self._redis.ttl(key) == -1:
+                found.append(_text(key)[len(head) :])
+        return found
 
     async def _append(self, ticket_id: str, sender: Sender, text: str, key: str) -> RelayedMessage:
         at_ms = int(time.time() * 1000)

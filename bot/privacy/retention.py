@@ -1,8 +1,9 @@
 """Retention: what is past its keeping period goes on a schedule, not only when someone runs a command.
 
 The database is purged here (handoffs, transcripts, conversation rows, old audit lines); Rasa's trackers,
-routes and message ids expire by themselves in Redis (each key carries its own expiry). A route held
-without expiry for a handoff whose ticket is gone (a crash lost it) gets its expiry back here.
+routes, message ids and ended chats expire by themselves in Redis (each key carries its own expiry). A
+route held without expiry for a handoff whose ticket is gone (a crash lost it) gets its expiry back here,
+and so does a chat stream left without one after its handoff ended (a line added after the ending, a crash).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import structlog
 
 from bot.handoff.queue import HandoffQueue
+from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.periodic import every
 from bot.store.handoffs import HandoffStore, PurgeCounts
@@ -31,10 +33,12 @@ class RetentionSchedule:
         retention_days: int,
         every_s: float,
         routes: tuple[HandoffQueue, RouteStore, int] | None = None,
+        chats: tuple[HandoffQueue, Relay] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._handoffs = handoffs
         self._routes = routes  # the queue, the routes and their inactivity expiry
+        self._chats = chats  # the queue, and the relay that keeps each handoff's chat
         self._retention = timedelta(days=retention_days)
         self._every_s = every_s
         self._clock = clock
@@ -49,9 +53,11 @@ class RetentionSchedule:
         cutoff = self._clock() - self._retention
         counts = await asyncio.to_thread(self._handoffs.purge, cutoff, False)
         released = await self.release_orphaned_routes()
+        expired = await self.expire_ended_chats()
         log.info(
             "retention_purged",
             routes_released=released,
+            chats_expired=expired,
             handoffs=counts.handoffs,
             transcript_messages=counts.transcript_messages,
             conversations=counts.conversations,
@@ -71,3 +77,16 @@ class RetentionSchedule:
                 await routes.release(channel, pseudonym, ttl_s)
                 released += 1
         return released
+
+    async def expire_ended_chats(self) -> int:
+        """Chats kept without expiry whose handoff is no longer open go with their ended ticket."""
+        if self._chats is None:
+            return 0
+        queue, relay = self._chats
+        expired = 0
+        for ticket_id in await relay.chats_without_expiry():
+            ticket = await queue.get(ticket_id)
+            if ticket is None or ticket.status not in ("waiting", "claimed"):
+                await relay.expire(ticket_id, queue.ended_ttl_s)
+                expired += 1
+        return expired

@@ -58,7 +58,7 @@ class QuietEngine:
     async def resume(self, pseudonym: str) -> None:
         self.resumed.append(pseudonym)
 
-    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
+    async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
         return []
 
 

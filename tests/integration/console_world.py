@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import httpx
 from argon2 import PasswordHasher
@@ -20,6 +21,7 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from bot.console.app import ConsoleDeps, create_console
+from bot.engine.rasa import conversation_lines
 from bot.handoff.presence import Presence
 from bot.handoff.queue import HandoffQueue, Priority, Ticket
 from bot.handoff.relay import Relay
@@ -40,11 +42,20 @@ T = TypeVar("T")
 
 
 class RecordingEngine:
-    """A test double for the dialogue engine: remembers pauses and resumes, tells a short bot conversation."""
+    """A test double for the dialogue engine: remembers pauses and resumes, tells a short bot conversation
+    from tracker events as Rasa keeps them (times in seconds), read as the real client reads them."""
 
     def __init__(self) -> None:
         self.paused: list[str] = []
         self.resumed: list[str] = []
+        self.events: list[dict[str, Any]] = [
+            {"event": "user", "text": "I need a safe place", "timestamp": 1.0},
+            {"event": "bot", "text": "Would you like to talk with a counsellor?", "timestamp": 2.0},
+        ]
+
+    def survivor_writes_to_the_bot(self, text: str) -> None:
+        """The person writes to the bot now (the chat with a counsellor has ended)."""
+        self.events.append({"event": "user", "text": text, "timestamp": time.time()})
 
     async def pause(self, pseudonym: str) -> None:
         self.paused.append(pseudonym)
@@ -52,8 +63,8 @@ class RecordingEngine:
     async def resume(self, pseudonym: str) -> None:
         self.resumed.append(pseudonym)
 
-    async def conversation(self, pseudonym: str) -> list[tuple[str, str]]:
-        return [("survivor", "I need a safe place"), ("bot", "Would you like to talk with a counsellor?")]
+    async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
+        return conversation_lines(self.events, before_ms)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What Rasa's REST channel returns becomes replies; conversations stay on one Rasa process."""
 
-from bot.engine.rasa import rasa_process_for, replies_from_rasa
+from bot.engine.rasa import conversation_lines, rasa_process_for, replies_from_rasa
 from bot.messages import Button, Channel, Reply
 from bot.privacy.pseudonym import pseudonym_for
 
@@ -37,3 +37,18 @@ def test_a_reply_sent_whole_as_custom_is_one_reply() -> None:
         [{"recipient_id": "x", "custom": {"text": "Call 911 now.\n\nIf you can't speak…"}}]
     )
     assert [reply.text for reply in replies] == ["Call 911 now.\n\nIf you can't speak…"]
+
+
+def test_the_bot_conversation_cut_at_a_moment_leaves_out_everything_said_after() -> None:
+    events = [
+        {"event": "user", "text": "I need a safe place", "timestamp": 100.0},
+        {"event": "bot", "data": {"custom": {"text": "Would you like a counsellor?"}}, "timestamp": 100.5},
+        {"event": "pause", "timestamp": 101.0},
+        {"event": "user", "text": "I moved to my cousin's flat", "timestamp": 200.0},
+        {"event": "user", "text": "no time on this one"},
+    ]
+    assert conversation_lines(events, before_ms=101_000) == [
+        ("survivor", "I need a safe place"),
+        ("bot", "Would you like a counsellor?"),
+    ]
+    assert len(conversation_lines(events)) == 4  # uncut: every line with text

@@ -126,3 +126,12 @@ def test_a_trivial_password_is_refused_before_anything_is_written(
     assert "easy to guess" in errors or "built on the account's name" in errors
     assert password not in errors
     assert not Path(database_url.removeprefix("sqlite:///")).exists()
+
+
+def test_purge_tells_operators_when_handoff_chats_leave_redis(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _helpline(["purge", "--dry-run"], "", monkeypatch) == 0
+    redis_line = capsys.readouterr().out.splitlines()[1]
+    assert "a handoff's chat 24 h after it ends" in redis_line
+    assert "need no purge" not in redis_line

@@ -210,9 +210,11 @@
         logList.appendChild(note);
         scrollToEnd();
       }
-      if (composer) {
-        composer.querySelectorAll("textarea, button").forEach(function (control) { control.disabled = true; });
-      }
+      // An ended chat is read only: no messages, no notes.
+      [composer, noteForm].forEach(function (form) {
+        if (!form) return;
+        form.querySelectorAll("textarea, button").forEach(function (control) { control.disabled = true; });
+      });
     }
 
     var socket = live(logList.getAttribute("data-live-path"), function () {
