@@ -14,7 +14,7 @@ from tests.fakes.telegram_api import FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-user_ids = count(720_000_001)
+user_ids = count(740_000_001)
 
 # Danger described as a situation, never with the word "danger" (issue 13's examples, in several languages).
 DANGER: dict[str, list[str]] = {
@@ -37,7 +37,7 @@ DANGER: dict[str, list[str]] = {
     "fr": ["ils m'ont enfermée dans la chambre sans eau ni nourriture"],
     "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
 }
-NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no, no estoy segura"}
+NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no"}
 
 
 @pytest.fixture(scope="module")
