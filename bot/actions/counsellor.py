@@ -18,6 +18,8 @@ from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
 from bot.content.schema import DANGER_INTENT
 from bot.handoff.availability import Availability
+from bot.handoff.offers import accept_payload
+from bot.handoff.queue import Priority
 from bot.i18n import Translator, _
 
 OFFER_ENTRY = "handoff_offer"
@@ -40,19 +42,33 @@ class AvailabilitySource(Protocol):
         ...
 
 
+class OfferIssuer(Protocol):
+    """Where an offer's one-time token comes from (bot.handoff.offers.OfferBook)."""
+
+    async def issue(self, pseudonym: str, priority: Priority, topic: str | None) -> str:
+        """A new token for an offer made to this person."""
+        ...
+
+
 class ActionOfferCounsellor(Action):
     """request_human: ask for consent to hand the chat to a counsellor, or give the helplines.
 
     A person is offered a counsellor only when the helpline is staffed and someone has the console open;
-    the consent button carries the priority (urgent after a danger message) and the topic asked before.
+    the consent button carries only a one-time token; the priority (urgent after a danger message) and
+    the topic asked before are kept with it on the server.
     """
 
     def __init__(
-        self, content: ContentLibrary, availability: AvailabilitySource | None, catalog_dir: Path
+        self,
+        content: ContentLibrary,
+        availability: AvailabilitySource | None,
+        catalog_dir: Path,
+        offers: OfferIssuer | None = None,
     ) -> None:
         self._content = content
         self._availability = availability
         self._catalog_dir = catalog_dir
+        self._offers = offers
 
     def name(self) -> str:
         """Rasa's name for this action."""
@@ -66,14 +82,14 @@ class ActionOfferCounsellor(Action):
         turn = turn_from_message(tracker.latest_message)
         translate = Translator(self._catalog_dir, turn.locale).gettext
         state = await self._availability.now() if self._availability else None
-        if state is not None and state.can_offer:
+        if state is not None and state.can_offer and self._offers is not None:
             offer = self._content.reply(OFFER_ENTRY, turn.locale, turn.country)
             intents = _user_intents(tracker.events)
-            priority = "urgent" if DANGER_INTENT in intents else "normal"
+            priority: Priority = "urgent" if DANGER_INTENT in intents else "normal"
             topic = next((intent for intent in reversed(intents) if intent.startswith("ask_")), None)
-            payload = f"/handoff_accept_{priority}" + (f"_{topic}" if topic else "")
+            token = await self._offers.issue(tracker.sender_id, priority, topic)  # the pseudonym
             buttons = [
-                {"title": translate(YES), "payload": payload},
+                {"title": translate(YES), "payload": accept_payload(token)},
                 {"title": translate(NO), "payload": "/deny"},
             ]
             dispatcher.utter_message(text=offer.text, buttons=buttons)

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.actions.counsellor import ActionOfferCounsellor, AvailabilitySource
+from bot.actions.counsellor import ActionOfferCounsellor, AvailabilitySource, OfferIssuer
 from bot.actions.emergency import ActionEmergency
 from bot.actions.nlg import log_answer, rasa_message, reply_for_request
 from bot.content import ContentLibrary
@@ -33,15 +33,18 @@ log = structlog.get_logger(__name__)
 
 
 def create_action_server(
-    content: ContentLibrary, catalog_dir: Path, availability: AvailabilitySource | None = None
+    content: ContentLibrary,
+    catalog_dir: Path,
+    availability: AvailabilitySource | None = None,
+    offers: OfferIssuer | None = None,
 ) -> Starlette:
     """The ASGI app Rasa calls at /nlg and /webhook; every action gets the one content library.
 
-    Without `availability` (no Redis), asking for a person always gives the helplines.
+    Without `availability` and `offers` (no Redis), asking for a person always gives the helplines.
     """
     executor = ActionExecutor()
     executor.register_action(ActionEmergency(content))
-    executor.register_action(ActionOfferCounsellor(content, availability, catalog_dir))
+    executor.register_action(ActionOfferCounsellor(content, availability, catalog_dir, offers))
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -17,7 +17,8 @@ from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
 from bot.countries import country_from_payload, match_country
 from bot.engine.base import Engine, EngineUnavailable
-from bot.handoff.desk import CANCEL_PAYLOAD, Accepted, accepted
+from bot.handoff.desk import CANCEL_PAYLOAD
+from bot.handoff.offers import offered_token
 from bot.handoff.queue import Ticket
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
 from bot.messages import Channel, IncomingMessage, Reply
@@ -35,6 +36,9 @@ AFTER_LANGUAGE_CHOICE = "/bot_capabilities"
 # After a country picked from the country list alone (not under a question), the same.
 AFTER_COUNTRY_CHOICE = "bot_capabilities"
 ASK_COUNTRY_AGAIN = "/change_country"
+# A consent button that queues nobody (not this person's offer, or nobody free now) is a request for a
+# person again: the action server offers afresh or gives the helplines, whichever is true now.
+ASK_FOR_A_PERSON_AGAIN = "/request_human"
 PRIVACY_DOWN = _("Sorry, something went wrong on our side. Please try again in a moment.")
 HANDOFF_DOWN = _(
     "Sorry, your message could not be passed on to the counsellor right now. Please send it again in a "
@@ -62,9 +66,9 @@ class HandoffTurns(Protocol):
         ...
 
     async def join(
-        self, message: IncomingMessage, consent: Accepted, locale: str, country: str | None
-    ) -> list[Reply]:
-        """Queue the person, who consented."""
+        self, message: IncomingMessage, token: str, locale: str, country: str | None
+    ) -> list[Reply] | None:
+        """Queue the person, who consented to the offer of this token; None when that queues nobody."""
         ...
 
     async def forward(self, ticket: Ticket, message: IncomingMessage, key: str) -> None:
@@ -179,7 +183,8 @@ class ConversationCore:
         signal = self._assess_danger(message)
         replies = await self._handoff_turn(message, text, locale, country)
         if replies is None:
-            replies = await self._answer(message, text, locale, country)
+            asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
+            replies = await self._answer(message, asked, locale, country)
         if signal is None or self._danger is None:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)
@@ -212,14 +217,14 @@ class ConversationCore:
                 key = message.message_key or f"s-{uuid.uuid4().hex}"
                 await desk.forward(open_ticket, message, key)  # as written: no button or country reading
                 return []
-            consent = accepted(text)
-            if consent is not None:
-                return await desk.join(message, consent, locale, country)
+            token = offered_token(text)
+            if token is not None:
+                return await desk.join(message, token, locale, country)
             if text == CANCEL_PAYLOAD:  # an old "stop waiting" button: nothing to stop
                 return await desk.leave(message, locale)
         except Exception as error:  # Redis or the store is down: say so, never drop the message silently
             log.error("handoff_unavailable", pseudonym=message.pseudonym[:12], error=type(error).__name__)
-            if open_ticket is not None or accepted(text) is not None:
+            if open_ticket is not None or offered_token(text) is not None:
                 return [Reply(text=Translator(self._catalog_dir, locale).gettext(HANDOFF_DOWN))]
         return None
 

@@ -1,5 +1,8 @@
 """The survivor's side of a handoff: joining the queue after consenting, writing to the counsellor, leaving.
 
+A person joins only with the one-time token of an offer the action server made them (bot.handoff.offers),
+and only while a counsellor can still answer; the priority and topic are the server's, never the button's.
+
 The conversation core asks the desk first on every message: while a person has an open ticket, what they
 write goes to their counsellor (through the relay), not to Rasa, whose tracker is paused meanwhile.
 """
@@ -7,16 +10,16 @@ write goes to their counsellor (through the relay), not to Rasa, whose tracker i
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
 import structlog
 
-from bot.handoff.queue import HandoffQueue, Priority, Ticket
+from bot.handoff.availability import CounsellorAvailability
+from bot.handoff.offers import OfferBook
+from bot.handoff.queue import HandoffQueue, Ticket
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.handoff.schedule import wait_estimate
@@ -31,8 +34,6 @@ ESTIMATE = _("It may take about {minutes} minutes.")
 WRITE_NOW = _("You can already write here: the counsellor will read it when they join.")
 CANCEL = _("Stop waiting")
 LEFT = _("You have left the queue. You are talking with the helpline bot again.")
-# Payloads of the consent and cancel buttons (`/handoff_accept_urgent_ask_shelter`): priority, then topic.
-ACCEPT = re.compile(r"^/handoff_accept_(urgent|normal)(?:_([a-z][a-z_]{0,40}))?$")
 CANCEL_PAYLOAD = "/handoff_cancel"
 # For the counsellor's eyes only (the console is in English): the survivor never reads it.
 SAFE_WORD_NOTE = (
@@ -53,22 +54,6 @@ class EnginePause(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Accepted:
-    """What a consent button carries: how urgent, and what the person had asked about."""
-
-    priority: Priority
-    topic: str | None
-
-
-def accepted(text: str) -> Accepted | None:
-    """The consent in a payload, or None if the text is not a consent button."""
-    found = ACCEPT.match(text)
-    if found is None:
-        return None
-    return Accepted("urgent" if found.group(1) == "urgent" else "normal", found.group(2))
-
-
 class HandoffDesk:
     """Queue a consenting person, relay what they write while their ticket is open, let them leave."""
 
@@ -79,10 +64,14 @@ class HandoffDesk:
         routes: RouteStore,
         store: HandoffStore,
         engine: EnginePause,
+        offers: OfferBook,
+        availability: CounsellorAvailability,
         catalog_dir: Path,
         recent_handle_s: tuple[float, ...] = (),
     ) -> None:
         self._queue = queue
+        self._offers = offers
+        self._availability = availability
         self._relay = relay
         self._routes = routes
         self._store = store
@@ -95,12 +84,23 @@ class HandoffDesk:
         return await self._queue.open_ticket(message.channel.value, message.pseudonym)
 
     async def join(
-        self, message: IncomingMessage, consent: Accepted, locale: str, country: str | None
-    ) -> list[Reply]:
-        """Queue the person (they consented), keep the route to reply, pause the bot, say where they stand."""
+        self, message: IncomingMessage, token: str, locale: str, country: str | None
+    ) -> list[Reply] | None:
+        """Queue the person (they consented), keep the route to reply, pause the bot, say where they stand.
+
+        None, and no ticket, when the token is not an offer made to this person (forged, replayed,
+        expired, someone else's) or nobody can answer now: the bot then answers the request for a person.
+        """
+        offer = await self._offers.redeem(token, message.pseudonym)
+        if offer is None:
+            log.warning("handoff_offer_unknown", pseudonym=message.pseudonym[:12])
+            return None
+        if not (await self._availability.now()).can_offer:
+            log.info("handoff_offer_lapsed", pseudonym=message.pseudonym[:12])
+            return None
         channel = message.channel.value
         ticket = await self._queue.enqueue(
-            message.pseudonym, channel, locale, country, consent.priority, consent.topic
+            message.pseudonym, channel, locale, country, offer.priority, offer.topic
         )
         if message.reply_route:  # kept, encrypted, while the handoff is open
             await self._routes.remember(channel, message.pseudonym, message.reply_route, ttl_s=None)

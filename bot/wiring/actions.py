@@ -9,6 +9,7 @@ import uvicorn
 from bot.actions.server import create_action_server
 from bot.content import ContentLibrary
 from bot.handoff.availability import CounsellorAvailability
+from bot.handoff.offers import OfferBook
 from bot.handoff.presence import Presence
 from bot.handoff.schedule import Staffing
 from bot.redis_client import open_redis
@@ -25,7 +26,10 @@ def serve_actions(settings: Settings) -> int:
                 Presence(redis), Staffing.load(settings.effective_staffing_file)
             )
             app = create_action_server(
-                ContentLibrary.load(settings.content_dir), settings.catalog_dir, availability
+                ContentLibrary.load(settings.content_dir),
+                settings.catalog_dir,
+                availability,
+                OfferBook(redis),
             )
             config = uvicorn.Config(
                 app, host=settings.actions_host, port=settings.actions_port, access_log=False, log_config=None

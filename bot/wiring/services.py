@@ -16,10 +16,14 @@ from bot.conversation.core import ConversationCore
 from bot.conversation.danger_first import DangerFirst
 from bot.conversation.language import LanguageDetector
 from bot.engine.rasa import RasaClient
+from bot.handoff.availability import CounsellorAvailability
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.offers import OfferBook
+from bot.handoff.presence import Presence
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
+from bot.handoff.schedule import Staffing
 from bot.privacy.crypto import TranscriptCipher, transcript_cipher
 from bot.privacy.desk import PrivacyDesk
 from bot.privacy.erasure import Eraser
@@ -64,7 +68,11 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     relay = Relay(redis, cipher)
     routes = RouteStore(redis, cipher)
     handoffs = HandoffStore(database, cipher)
-    desk = HandoffDesk(queue, relay, routes, handoffs, rasa, settings.catalog_dir)
+    # Staffing and presence are checked again when a person accepts an offer (the action server made it).
+    availability = CounsellorAvailability(Presence(redis), Staffing.load(settings.effective_staffing_file))
+    desk = HandoffDesk(
+        queue, relay, routes, handoffs, rasa, OfferBook(redis), availability, settings.catalog_dir
+    )
     content = ContentLibrary.load(settings.content_dir)
     ledger = ChatLedger(redis, cipher)
     privacy = PrivacyDesk(

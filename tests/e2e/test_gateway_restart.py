@@ -20,10 +20,15 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from bot.handoff.offers import OfferBook, accept_payload
+from bot.handoff.presence import Presence
 from bot.handoff.queue import CounsellorSeat, HandoffQueue
 from bot.handoff.relay import Relay
+from bot.messages import Channel
 from bot.privacy.crypto import TranscriptCipher, transcript_keys
+from bot.privacy.pseudonym import pseudonym_for
 from bot.wiring.helpline import embedded_redis_binary
+from tests.conftest import STAFFING_ALWAYS_OPEN
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.stack import PSEUDONYM_SECRET, ROOT, Helpline
 
@@ -74,6 +79,7 @@ class Gateway:
             DATABASE_URL=f"sqlite:///{data_dir / 'helpline.db'}",
             TELEGRAM_BOT_TOKEN=telegram.token,
             TELEGRAM_API_BASE_URL=telegram.base_url,
+            HELPLINE_STAFFING_FILE=str(STAFFING_ALWAYS_OPEN),  # the consent is checked against it
         )
         self.data_dir = data_dir
         self.log = data_dir / "gateway.log"
@@ -120,9 +126,13 @@ async def chat_across_a_restart(
 ) -> None:
     telegram.send_text(SURVIVOR, "hello", language_code="en")
     [welcome] = await telegram.await_messages(SURVIVOR, 1, timeout=60)
-    telegram.press_button(SURVIVOR, welcome, "/handoff_accept_normal", language_code="en")  # consent
-    await telegram.await_messages(SURVIVOR, 2)
     client = Redis.from_url(redis_url)
+    # The offer the action server would make (it writes to the running helpline's Redis, not this one).
+    await Presence(client).mark_online(SEAT.id)
+    pseudonym = pseudonym_for(Channel.TELEGRAM, SURVIVOR, PSEUDONYM_SECRET.encode())
+    token = await OfferBook(client).issue(pseudonym, "normal", None)
+    telegram.press_button(SURVIVOR, welcome, accept_payload(token), language_code="en")  # consent
+    await telegram.await_messages(SURVIVOR, 2)
     cipher = TranscriptCipher(transcript_keys(None, data_dir / "secrets" / "transcript.key"))
     queue, relay = HandoffQueue(client), Relay(client, cipher)
     ticket = await queue.claim_next(SEAT)

@@ -8,14 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.handoff.availability import CounsellorAvailability
 from bot.handoff.desk import CANCEL_PAYLOAD, HandoffDesk
+from bot.handoff.offers import OfferBook
 from bot.handoff.queue import CounsellorSeat
 from bot.handoff.routes import RouteStore
+from bot.handoff.schedule import WEEKDAYS, Staffing
 from bot.messages import Channel, IncomingMessage
 from bot.privacy.retention import RetentionSchedule
 from tests.integration.console_world import CATALOG_DIR, World, console_world
 
 pytestmark = pytest.mark.integration
+ALWAYS_OPEN = {"time_zone": "UTC", "hours": {day: ["00:00-24:00"] for day in WEEKDAYS}}
 
 
 @pytest.fixture
@@ -48,7 +52,11 @@ def test_a_survivor_who_leaves_gives_the_chat_stream_an_expiry(world: World) -> 
     ana.claim(ticket)
     relay_prefix = world.relay.chat_key("")[: -len("ticket:")]
     routes = RouteStore(world.redis, world.cipher, prefix=relay_prefix)
-    desk = HandoffDesk(world.queue, world.relay, routes, world.handoffs, world.engine, CATALOG_DIR)
+    offers = OfferBook(world.redis, prefix=relay_prefix + "offer:")
+    availability = CounsellorAvailability(world.presence, Staffing.from_mapping(ALWAYS_OPEN))
+    desk = HandoffDesk(
+        world.queue, world.relay, routes, world.handoffs, world.engine, offers, availability, CATALOG_DIR
+    )
     leaving = IncomingMessage(world.pseudonyms[0], Channel.WEBCHAT, CANCEL_PAYLOAD, locale="es")
     world.run(lambda: desk.forward(ticket, leaving, "t-1"))
     world.run(lambda: desk.leave(leaving, "es"))

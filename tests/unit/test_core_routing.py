@@ -15,7 +15,6 @@ from bot.content.danger import DangerSignal
 from bot.conversation.core import ConversationCore
 from bot.conversation.danger_first import DangerFirst
 from bot.engine.base import EngineUnavailable
-from bot.handoff.desk import Accepted
 from bot.handoff.queue import Ticket
 from bot.messages import Channel, IncomingMessage, Reply
 from bot.store.conversations import StoredConversation
@@ -91,7 +90,8 @@ class FakeHandoff:
 
     open_for: set[str] = field(default_factory=set)
     forwarded: list[str] = field(default_factory=list)
-    joined: list[Accepted] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)
+    offered: set[str] = field(default_factory=set)  # tokens that queue the person
 
     async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
         if message.pseudonym not in self.open_for:
@@ -113,9 +113,11 @@ class FakeHandoff:
         )
 
     async def join(
-        self, message: IncomingMessage, consent: Accepted, locale: str, country: str | None
-    ) -> list[Reply]:
-        self.joined.append(consent)
+        self, message: IncomingMessage, token: str, locale: str, country: str | None
+    ) -> list[Reply] | None:
+        if token not in self.offered:
+            return None
+        self.joined.append(token)
         return [Reply(text="You are in the queue.")]
 
     async def forward(self, ticket: Ticket, message: IncomingMessage, key: str) -> None:
@@ -190,10 +192,19 @@ async def test_during_an_open_handoff_the_counsellor_gets_the_message_and_the_en
 
 async def test_a_consent_button_joins_the_queue_instead_of_asking_the_engine() -> None:
     w = world()
-    replies = await w.core.handle(says("/handoff_accept_urgent_ask_shelter"))
+    w.handoff.offered.add("Zq3x9TQ0bH_Vt2-kLm8PwRn4")
+    replies = await w.core.handle(says("/handoff_accept_Zq3x9TQ0bH_Vt2-kLm8PwRn4"))
     assert [reply.text for reply in replies] == ["You are in the queue."]
-    assert w.handoff.joined == [Accepted("urgent", "ask_shelter")]
+    assert w.handoff.joined == ["Zq3x9TQ0bH_Vt2-kLm8PwRn4"]
     assert w.engine.asked == []
+
+
+async def test_a_consent_button_that_queues_nobody_is_a_request_for_a_person_again() -> None:
+    w = world()
+    replies = await w.core.handle(says("/handoff_accept_urgent_ask_shelter"))  # forged: no such offer
+    assert [reply.text for reply in replies] == ["the engine's answer"]
+    assert w.handoff.joined == []
+    assert w.engine.asked == ["/request_human"]  # the action server offers afresh or gives the helplines
 
 
 async def test_after_leaving_the_queue_the_engine_answers_again() -> None:
