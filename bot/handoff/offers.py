@@ -20,8 +20,10 @@ from bot.redis_client import decoded
 OFFERS_PREFIX = "helpline:offer:"
 OFFER_TTL_S = 15 * 60  # long enough to read the offer and decide; a later press asks again
 # The consent button's payload (`/handoff_accept_<token>`): 40 bytes, within Telegram's 64 for a button.
-ACCEPT = re.compile(r"^/handoff_accept_([A-Za-z0-9_-]{1,48})$")
-TOKEN_BYTES = 18  # 24 URL-safe characters, 144 random bits
+ACCEPT = re.compile(r"^/handoff_accept_([a-z0-9_]{1,48})$")
+# 24 hex characters, 96 random bits: lower case and digits only, as every channel's buttons allow
+# (Telegram's gateway refuses any other callback data: bot/channels/telegram.py, BUTTON_PAYLOAD).
+TOKEN_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class OfferBook:
 
     async def issue(self, pseudonym: str, priority: Priority, topic: str | None) -> str:
         """A new token for an offer made to this person."""
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token = secrets.token_hex(TOKEN_BYTES)
         value = json.dumps({"priority": priority, "topic": topic})
         await self._redis.set(self._key(pseudonym, token), value, ex=self._ttl_s)
         return token

@@ -192,10 +192,10 @@ async def test_during_an_open_handoff_the_counsellor_gets_the_message_and_the_en
 
 async def test_a_consent_button_joins_the_queue_instead_of_asking_the_engine() -> None:
     w = world()
-    w.handoff.offered.add("Zq3x9TQ0bH_Vt2-kLm8PwRn4")
-    replies = await w.core.handle(says("/handoff_accept_Zq3x9TQ0bH_Vt2-kLm8PwRn4"))
+    w.handoff.offered.add("3f9a0c5e7b2d4e6f8a1c3b5d")
+    replies = await w.core.handle(says("/handoff_accept_3f9a0c5e7b2d4e6f8a1c3b5d"))
     assert [reply.text for reply in replies] == ["You are in the queue."]
-    assert w.handoff.joined == ["Zq3x9TQ0bH_Vt2-kLm8PwRn4"]
+    assert w.handoff.joined == ["3f9a0c5e7b2d4e6f8a1c3b5d"]
     assert w.engine.asked == []
 
 
