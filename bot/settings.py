@@ -92,6 +92,23 @@ class Settings(BaseSettings):
         description="After this wait, a ticket is offered to counsellors who do not speak its language too.",
     )
     default_locale: str = Field(default="en", description="Locale when nothing else is known.")
+    webchat_hello_timeout_s: float = Field(
+        default=10.0, gt=0, description="Seconds a new web chat socket has to say hello before it is closed."
+    )
+    webchat_max_sockets_per_source: int = Field(
+        default=20, ge=1, description="Web chat sockets one address may hold open; more are refused (1013)."
+    )
+    webchat_max_sockets: int = Field(
+        default=2000, ge=1, description="Web chat sockets open in all; more are refused (1013)."
+    )
+    webchat_messages_per_s: float = Field(
+        default=1.0, gt=0, description="Messages per second one web chat socket may send, sustained."
+    )
+    webchat_message_burst: int = Field(
+        default=5,
+        ge=1,
+        description="Messages one web chat socket may send at once; beyond, the person is told to slow down.",
+    )
     quick_exit_url: str = Field(
         default="https://www.bbc.com/weather", description="Neutral page the quick exit button opens."
     )

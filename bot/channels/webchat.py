@@ -6,9 +6,12 @@ and never logs or stores the token itself; closing the tab (or the quick exit) f
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
+from bot.channels.webchat_limits import SocketLimits, TokenBucket
 from bot.handoff.relay import OutboundMessage
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, parse_accept_language, text_direction
 from bot.messages import Channel, ConversationHandler, IncomingMessage, Reply
@@ -32,6 +36,11 @@ log = structlog.get_logger(__name__)
 TOO_LONG = _("That message is too long. Please send it in shorter parts.")
 NOT_UNDERSTOOD = _("Sorry, I could not read that message. Please try again.")
 SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try again in a moment.")
+SLOW_DOWN = _("You are sending messages very fast. Please wait a moment and send it again.")
+# WebSocket close codes (RFC 6455): over a socket cap, "try again later" (the page reconnects with backoff);
+# no hello in time, "policy violation".
+TRY_AGAIN_LATER = 1013
+NO_HELLO = 1008
 MAX_TEXT_CHARS = 4096
 # A frame may escape every character of the longest message (`\uXXXX`); anything bigger is not a message.
 MAX_FRAME_CHARS = 6 * MAX_TEXT_CHARS + 1024
@@ -194,6 +203,7 @@ class ChatSocket:
         self._locales = locales
         # Open sockets by pseudonym, so a counsellor's message reaches every tab the person has open.
         self._connected: dict[str, set[WebSocket]] = {}
+        self._limits = SocketLimits(settings.webchat_max_sockets_per_source, settings.webchat_max_sockets)
         self.on_connect: Callable[[], Awaitable[None]] | None = None
 
     async def deliver(self, message: OutboundMessage) -> bool:
@@ -225,37 +235,76 @@ class ChatSocket:
 
     async def serve(self, websocket: WebSocket) -> None:
         """WS /chat/ws: frames are handled strictly in order, so replies keep the conversation's order."""
-        await websocket.accept()
+        # The client address is the proxy's X-Forwarded-For when uvicorn trusts the proxy (loopback).
+        source = websocket.client.host if websocket.client else "unknown"
+        await websocket.accept()  # accepted first: only an open socket can carry a close code
+        if not self._limits.admit(source):
+            log.info("webchat_socket_refused", open_sockets=self._limits.open_sockets)
+            await _close(websocket, TRY_AGAIN_LATER)
+            return
         header_languages = parse_accept_language(websocket.headers.get("accept-language"))
         locale = negotiate(header_languages, self._settings, self._locales)
         try:
             await self._serve(websocket, header_languages, locale)
+        except (WebSocketDisconnect, WebSocketDisconnected):
+            pass
         finally:
+            self._limits.release(source)
             for pseudonym in [name for name, sockets in self._connected.items() if websocket in sockets]:
                 self._forget(pseudonym, websocket)
 
     async def _serve(self, websocket: WebSocket, header_languages: list[str], locale: str) -> None:
         conversation: Conversation | None = None
-        try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
+        bucket = TokenBucket(self._settings.webchat_messages_per_s, self._settings.webchat_message_burst)
+        hello_by = time.monotonic() + self._settings.webchat_hello_timeout_s
+        while True:
+            message = await _receive(websocket, None if conversation else hello_by)
+            if message is None:
+                log.info("webchat_hello_timeout")
+                await _close(websocket, NO_HELLO)
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            frame = parse_frame(_text_of(message))
+            if conversation is not None:
+                locale = conversation.locale
+            if isinstance(frame, Hello) and conversation is None:
+                conversation = await self._hello(websocket, frame, header_languages)
+                if conversation is None:
                     return
-                frame = parse_frame(_text_of(message))
-                if isinstance(frame, Hello):
-                    conversation = await self._start(websocket, frame, header_languages)
-                    locale = conversation.locale
-                    self._connected.setdefault(conversation.pseudonym, set()).add(websocket)
-                    if self.on_connect is not None:  # messages that waited for this page
-                        await self.on_connect()
-                elif isinstance(frame, Rejected):
-                    await self._reject(websocket, frame, locale)
-                elif conversation is None:
-                    await self._reject(websocket, Rejected(frame.id, "no_hello", NOT_UNDERSTOOD), locale)
-                elif frame.text:
-                    await self._converse(websocket, conversation, frame)
+            elif not bucket.take():  # over the rate: said so, and not handled
+                await self._reject(websocket, Rejected(_reply_to(frame), "too_fast", SLOW_DOWN), locale)
+            elif isinstance(frame, Hello):  # one conversation per socket: a second hello changes nothing
+                await self._reject(websocket, Rejected(None, "second_hello", NOT_UNDERSTOOD), locale)
+            elif isinstance(frame, Rejected):
+                await self._reject(websocket, frame, locale)
+            elif conversation is None:
+                await self._reject(websocket, Rejected(frame.id, "no_hello", NOT_UNDERSTOOD), locale)
+            elif frame.text:
+                await self._converse(websocket, conversation, frame)
+
+    async def _hello(
+        self, websocket: WebSocket, hello: Hello, header_languages: list[str]
+    ) -> Conversation | None:
+        """Start the socket's one conversation; None (the socket closed) when the services fail."""
+        try:
+            conversation = await self._start(websocket, hello, header_languages)
         except (WebSocketDisconnect, WebSocketDisconnected):
-            return
+            raise
+        except Exception as error:  # Redis or the store overloaded: a kind error, the page tries again later
+            log.error("webchat_hello_failed", error=type(error).__name__)
+            locale = negotiate(header_languages, self._settings, self._locales)
+            with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, RuntimeError):
+                await websocket.send_json(error_frame(None, self._translate(locale, SOMETHING_WENT_WRONG)))
+            await _close(websocket, TRY_AGAIN_LATER)
+            return None
+        self._connected.setdefault(conversation.pseudonym, set()).add(websocket)
+        if self.on_connect is not None:  # messages that waited for this page
+            try:
+                await self.on_connect()
+            except Exception as error:  # the delivery loop tries again on its own
+                log.error("webchat_pending_delivery_failed", error=type(error).__name__)
+        return conversation
 
     async def _start(self, websocket: WebSocket, hello: Hello, header_languages: list[str]) -> Conversation:
         session = hello.session
@@ -297,6 +346,28 @@ class ChatSocket:
 
     def _translate(self, locale: str, message: str) -> str:
         return Translator(self._settings.catalog_dir, locale).gettext(message)
+
+
+async def _receive(websocket: WebSocket, deadline: float | None) -> Message | None:
+    """The next ASGI message; None when `deadline` (a `time.monotonic()` time) passes first."""
+    if deadline is None:
+        return await websocket.receive()
+    try:
+        return await asyncio.wait_for(websocket.receive(), max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        return None
+
+
+async def _close(websocket: WebSocket, code: int) -> None:
+    """Close with `code`; the client may be gone already."""
+    with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, RuntimeError):
+        await websocket.close(code=code)
+
+
+def _reply_to(frame: Frame) -> str | None:
+    if isinstance(frame, Rejected):
+        return frame.reply_to
+    return frame.id if isinstance(frame, ChatMessage) else None
 
 
 def _text_of(message: Message) -> str | None:
