@@ -35,6 +35,7 @@ from bot.i18n import (
     long_date,
     text_direction,
 )
+from bot.messages import Button, Reply
 
 # Said above a text shown in English because it is not translated yet; below each topic, its review date.
 NOT_TRANSLATED = _("This part is not yet written in your language, so here it is in English.")
@@ -73,6 +74,10 @@ class RenderedReply:
     fallback_locale: bool
     reviewed: date
     country: str | None = None
+
+    def as_reply(self) -> Reply:
+        """The reply a channel sends: this text and these buttons."""
+        return Reply(self.text, tuple(Button(button.title, button.payload) for button in self.buttons))
 
 
 class ContentError(Exception):

@@ -11,10 +11,10 @@ import uuid
 
 import structlog
 
-from bot.content import ContentLibrary, RenderedReply
+from bot.content import ContentLibrary
 from bot.handoff.desk import HandoffDesk
 from bot.i18n import Translator, _
-from bot.messages import Button, IncomingMessage, Reply
+from bot.messages import IncomingMessage, Reply
 from bot.privacy.erasure import Eraser
 from bot.privacy.ledger import VANISH_CHOICES_MIN, ChatLedger
 from bot.privacy.safe_word import is_safe_word
@@ -82,7 +82,7 @@ class PrivacyDesk:
                 key = message.message_key or f"s-{uuid.uuid4().hex}"
                 await self._handoff.note_safe_word(ticket, key)
         log.info("safe_word", pseudonym=message.pseudonym[:12], channel=message.channel.value)
-        neutral = _as_reply(self._content.reply(NEUTRAL_ENTRY, locale, country))
+        neutral = self._content.reply(NEUTRAL_ENTRY, locale, country).as_reply()
         return [Reply(neutral.text, clear_chat=True)]
 
     async def _erase(self, message: IncomingMessage, locale: str, country: str | None) -> Reply:
@@ -90,7 +90,7 @@ class PrivacyDesk:
         if not erasure.complete:
             text = Translator(self._content.catalog_dir, locale).gettext(ERASE_INCOMPLETE)
             return Reply(text, erased=True, disappear_after_s=max(60, self._erase_notice_s))
-        done = _as_reply(self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country))
+        done = self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country).as_reply()
         return Reply(done.text, erased=True, disappear_after_s=self._erase_notice_s)
 
     async def _vanish(self, message: IncomingMessage, choice: str, locale: str, country: str | None) -> Reply:
@@ -101,9 +101,4 @@ class PrivacyDesk:
         return Reply(reply.text, reply.buttons, vanish_after_s=(minutes or 0) * 60)
 
     def _reply(self, entry_id: str, locale: str, country: str | None) -> Reply:
-        return _as_reply(self._content.reply(entry_id, locale, country))
-
-
-def _as_reply(rendered: RenderedReply) -> Reply:
-    buttons = tuple(Button(button.title, button.payload) for button in rendered.buttons)
-    return Reply(rendered.text, buttons)
+        return self._content.reply(entry_id, locale, country).as_reply()
