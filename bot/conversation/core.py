@@ -14,6 +14,7 @@ import structlog
 
 from bot.content.danger import DangerSignal
 from bot.conversation.danger_first import DangerFirst, put_first
+from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
 from bot.countries import country_from_payload, match_country
 from bot.engine.base import Engine, EngineUnavailable
@@ -118,8 +119,10 @@ class ConversationCore:
         handoff: HandoffTurns | None = None,
         privacy: PrivacyTurns | None = None,
         danger: DangerFirst | None = None,
+        without_engine: ContentOnlyAnswers | None = None,
     ) -> None:
         self._engine = engine
+        self._without_engine = without_engine
         self._danger = danger
         self._handoff = handoff
         self._privacy = privacy
@@ -280,6 +283,11 @@ class ConversationCore:
             replies = await self._engine.send(message.pseudonym, text, metadata)
         except EngineUnavailable as error:
             log.error("engine_unavailable", pseudonym=message.pseudonym[:12], error=str(error))
+            if self._without_engine is not None:
+                try:
+                    return self._without_engine.replies(text, locale, country)
+                except Exception as failure:  # the apology below is still better than nothing
+                    log.error("content_only_failed", error=type(failure).__name__)
             return [Reply(text=translate(ENGINE_DOWN))]
         if not replies:
             log.warning("engine_said_nothing", pseudonym=message.pseudonym[:12])

@@ -8,7 +8,15 @@ from bot.messages import Reply
 
 
 class EngineUnavailable(Exception):
-    """The engine did not answer in time or answered with an error."""
+    """The engine did not answer in time or answered with an error.
+
+    `not_reached` says the message never reached the engine (nothing listened: it is starting or
+    restarting), so sending it again cannot answer it twice.
+    """
+
+    def __init__(self, reason: str, not_reached: bool = False) -> None:
+        super().__init__(reason)
+        self.not_reached = not_reached
 
 
 class Engine(Protocol):

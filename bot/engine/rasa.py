@@ -91,6 +91,8 @@ class RasaClient:
             response = await self._http.post(url, json=payload)
             response.raise_for_status()
             body = response.json()
+        except httpx.ConnectError as error:  # nobody listens: Rasa is starting or restarting
+            raise EngineUnavailable(type(error).__name__, not_reached=True) from error
         except (httpx.HTTPError, ValueError) as error:
             raise EngineUnavailable(type(error).__name__) from error
         if not isinstance(body, list):

@@ -14,8 +14,10 @@ from bot.content import ContentLibrary
 from bot.content.danger import DangerNet
 from bot.conversation.core import ConversationCore
 from bot.conversation.danger_first import DangerFirst
+from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector
 from bot.engine.rasa import RasaClient
+from bot.engine.waiting import WaitingEngine
 from bot.handoff.availability import CounsellorAvailability
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.offers import OfferBook
@@ -85,13 +87,14 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     )
     danger = DangerFirst(DangerNet.load(settings.content_dir / "danger"), content)
     core = ConversationCore(
-        rasa,
+        WaitingEngine(rasa),  # waits (≤ 20 s) for a Rasa that is starting; then answers from content/
         ConversationStore(database),
         settings.catalog_dir,
         detector,
         handoff=desk,
         privacy=privacy,
         danger=danger,
+        without_engine=ContentOnlyAnswers(content),
     )
     try:
         yield Services(
