@@ -67,10 +67,36 @@ class Settings(BaseSettings):
         default=10, ge=1, le=600, description="Seconds the one-line confirmation of an erase stays visible."
     )
     login_max_failures: int = Field(
-        default=5, ge=1, description="Wrong passwords in a row that lock a counsellor's account."
+        default=10,
+        ge=1,
+        description=(
+            "Failed console logins (wrong passwords or codes) from one client address within "
+            "HELPLINE_LOGIN_WINDOW_S before that address is refused (429) for HELPLINE_LOGIN_THROTTLE_S. "
+            "No number of failures locks an account."
+        ),
     )
-    login_lockout_s: int = Field(
-        default=900, ge=1, description="Seconds a locked counsellor account refuses every login."
+    login_window_s: int = Field(
+        default=900, ge=1, description="Seconds over which failed logins from one address are counted."
+    )
+    login_throttle_s: int = Field(
+        default=900, ge=1, description="Seconds a throttled address is refused, even with the right password."
+    )
+    login_alert_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins for one account, from any addresses, that alert the admins (admin page).",
+    )
+    login_alert_window_s: int = Field(
+        default=3600, ge=1, description="Seconds over which failed logins for one account are counted."
+    )
+    login_pending_s: int = Field(
+        default=300,
+        ge=30,
+        le=3600,
+        description="Seconds to give the second-factor code (or to enroll) after the password.",
+    )
+    login_code_tries: int = Field(
+        default=5, ge=1, le=20, description="Wrong codes before the password is asked again."
     )
     staffing_file: Path | None = Field(
         default=None,

@@ -1,8 +1,10 @@
-"""`helpline counsellor add`, `canned add|list` and `purge`: staff tools for accounts, replies, retention."""
+"""`helpline counsellor add|password|reset-second-factor`, `canned add|list` and `purge`: staff tools for
+accounts, replies, retention."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from datetime import datetime, timedelta, timezone
@@ -14,7 +16,7 @@ from bot.settings import Settings
 
 
 def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `counsellor add` and `purge` to the `helpline` command's subparsers."""
+    """Add `counsellor`, `canned` and `purge` to the `helpline` command's subparsers."""
     from bot.store.counsellors import ROLES
 
     counsellor = subparsers.add_parser("counsellor", help="counsellor accounts for the console")
@@ -31,6 +33,21 @@ def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     add.add_argument("--role", choices=ROLES, default="counsellor", help="what the account may do")
     add.add_argument("--capacity", type=int, default=2, help="how many people they talk with at once")
     add.set_defaults(func=run_counsellor_add)
+    password = accounts.add_parser(
+        "password",
+        help="give an account a new password (asked twice, or read from stdin when piped); ends its sessions",
+    )
+    password.add_argument("name", help="the account's login name")
+    password.set_defaults(func=run_counsellor_password)
+    reset = accounts.add_parser(
+        "reset-second-factor",
+        help=(
+            "forget an account's second factor (a lost phone) and end its sessions; it sets one up again "
+            "at its next login (supervisors and admins must)"
+        ),
+    )
+    reset.add_argument("name", help="the account's login name")
+    reset.set_defaults(func=run_counsellor_reset_second_factor)
 
     canned = subparsers.add_parser("canned", help="canned replies counsellors send in one click")
     replies = canned.add_subparsers(dest="canned_command", required=True)
@@ -81,7 +98,81 @@ def run_counsellor_add(args: argparse.Namespace) -> int:
         f"counsellor {account.name!r} added: id {account.id}, role {account.role}, "
         f"languages {languages}, capacity {account.capacity}"
     )
+    if account.needs_second_factor:
+        print("at the first login, after the password, they set up a second factor (an authenticator app)")
     return 0
+
+
+def run_counsellor_password(args: argparse.Namespace) -> int:
+    """Set a new password for an account (after a possible loss), and end its sessions."""
+    from bot.store.counsellors import CounsellorStore
+
+    try:
+        new_password = read_password(sys.stdin)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    engine = _database()
+    try:
+        store = CounsellorStore(engine)
+        account = store.by_name(args.name)
+        if account is None:
+            print(f"no counsellor called {args.name!r}", file=sys.stderr)
+            return 1
+        store.set_password(account.id, new_password)
+    except ValueError as error:  # a trivial password: the message says why, never the password
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"new password set for {account.name!r}; {_end_sessions(account.id)}")
+    return 0
+
+
+def run_counsellor_reset_second_factor(args: argparse.Namespace) -> int:
+    """Forget an account's second factor (audited, by the command line) and end its sessions."""
+    from bot.privacy.crypto import transcript_cipher
+    from bot.store.counsellors import CounsellorStore
+    from bot.store.second_factor import SecondFactorStore
+
+    settings = Settings()
+    engine = _database()
+    try:
+        account = CounsellorStore(engine).by_name(args.name)
+        if account is None:
+            print(f"no counsellor called {args.name!r}", file=sys.stderr)
+            return 1
+        SecondFactorStore(engine, transcript_cipher(settings)).reset(account.id, by=None)
+    finally:
+        engine.dispose()
+    print(
+        f"second factor of {account.name!r} reset; {_end_sessions(account.id)}; at the next login, after the "
+        "password, they set up a new one: tell them to log in soon"
+    )
+    return 0
+
+
+def _end_sessions(counsellor_id: int) -> str:
+    """End an account's console sessions in Redis; what happened, in a few words."""
+    import redis
+
+    from bot.console.auth import SessionStore
+    from bot.console.deps import DEFAULT_SESSION_TTL_S
+    from bot.handoff.presence import CONSOLE_PREFIX
+    from bot.redis_client import open_redis
+
+    async def end() -> None:
+        client = open_redis(Settings().effective_redis_url)
+        try:
+            await SessionStore(client, CONSOLE_PREFIX, DEFAULT_SESSION_TTL_S).end_all(counsellor_id)
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(end())
+    except (redis.RedisError, OSError):
+        return "Redis not reachable: their open sessions end when they expire (8 h at most)"
+    return "their open sessions have ended"
 
 
 def run_canned_add(args: argparse.Namespace) -> int:

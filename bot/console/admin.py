@@ -1,10 +1,10 @@
-"""The admin page: the team's accounts; add a counsellor, deactivate or reactivate one, end a lockout."""
+"""The admin page: the team's accounts; add a counsellor, deactivate or reactivate one, reset someone's second
+factor, and the alerts raised by many failed logins for one account, until an admin acknowledges them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 import structlog
 from starlette.requests import Request
@@ -14,13 +14,14 @@ from bot.console.auth import StaffSession
 from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.security import row_id, whole_number
-from bot.store.counsellors import MAX_CAPACITY, ROLES, CounsellorExists
+from bot.store.counsellors import MAX_CAPACITY, ROLES, SECOND_FACTOR_ROLES, CounsellorExists
 
 log = structlog.get_logger(__name__)
 
 
 class AdminPages:
-    """GET /admin, POST /admin/counsellors and /admin/counsellors/{id}/(deactivate|activate|unlock)."""
+    """GET /admin, POST /admin/counsellors and
+    /admin/counsellors/{id}/(deactivate|activate|reset-second-factor|acknowledge-alert)."""
 
     def __init__(self, console: Console) -> None:
         self._console = console
@@ -80,15 +81,35 @@ class AdminPages:
         log.info("console_counsellor_activated", counsellor=counsellor_id, by=session.counsellor_id)
         return see_other(request, "/admin", "activated")
 
-    async def unlock(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
-        """End a lockout early."""
+    async def reset_second_factor(
+        self, request: Request, session: StaffSession, _form: dict[str, str]
+    ) -> Response:
+        """Forget someone's second factor (a lost phone): their sessions end; they enroll at next login."""
         counsellor_id = row_id(request.path_params["counsellor_id"])
         if counsellor_id is None:
             return self._no_such_account(request, session)
-        if not await self._change(self._counsellors.unlock, counsellor_id):
+        if counsellor_id == session.counsellor_id:  # not one's own: that would end this session
             return see_other(request, "/admin", "invalid")
-        log.info("console_counsellor_unlocked", counsellor=counsellor_id, by=session.counsellor_id)
-        return see_other(request, "/admin", "unlocked")
+        second_factor = self._console.deps.second_factor
+        if not await self._change(second_factor.reset, counsellor_id, session.counsellor_id):
+            return see_other(request, "/admin", "invalid")
+        await self._console.sessions.end_all(counsellor_id)
+        await self._console.presence.mark_offline(str(counsellor_id))
+        log.info("console_second_factor_reset", counsellor=counsellor_id, by=session.counsellor_id)
+        return see_other(request, "/admin", "second_factor_reset")
+
+    async def acknowledge_alert(
+        self, request: Request, session: StaffSession, _form: dict[str, str]
+    ) -> Response:
+        """An admin has seen an alert of many failed logins (and acted on it): it leaves the page."""
+        counsellor_id = row_id(request.path_params["counsellor_id"])
+        if counsellor_id is None:
+            return self._no_such_account(request, session)
+        acknowledge = self._counsellors.acknowledge_login_alert
+        if not await self._change(acknowledge, counsellor_id, session.counsellor_id):
+            return see_other(request, "/admin", "invalid")
+        log.info("console_login_alert_acknowledged", counsellor=counsellor_id, by=session.counsellor_id)
+        return see_other(request, "/admin", "alert_acknowledged")
 
     def _no_such_account(self, request: Request, session: StaffSession) -> Response:
         # Not a number, or one no account can have (a 10,000-digit id): a page, never a database error.
@@ -110,7 +131,6 @@ class AdminPages:
         status_code: int,
     ) -> Response:
         accounts = await asyncio.to_thread(self._counsellors.list)
-        now = datetime.now(timezone.utc)
         rows = [
             {
                 "id": account.id,
@@ -119,12 +139,30 @@ class AdminPages:
                 "languages": ", ".join(sorted(account.languages)),
                 "capacity": account.capacity,
                 "active": account.active,
-                "locked": account.locked_until is not None and account.locked_until > now,
+                "second_factor": account.second_factor,
+                "needs_second_factor": account.role in SECOND_FACTOR_ROLES,
                 "me": account.id == session.counsellor_id,
             }
             for account in accounts
         ]
+        alerts = [
+            {
+                "id": account.id,
+                "name": account.name,
+                "at": account.login_alert_at.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+            for account in accounts
+            if account.login_alert_at is not None
+        ]
         # The form comes back filled after an error, but never with the passwords.
         kept = {name: form.get(name, "") for name in ("name", "languages", "role", "capacity")}
-        context = {"staff": session, "csrf": session.csrf, "accounts": rows, "roles": ROLES, "error": error}
+        context = {
+            "staff": session,
+            "csrf": session.csrf,
+            "accounts": rows,
+            "alerts": alerts,
+            "alert_policy": self._console.deps.login,
+            "roles": ROLES,
+            "error": error,
+        }
         return self._console.renderer.page(request, "admin.html", {**context, "form": kept}, status_code)

@@ -1,6 +1,7 @@
 """The counsellor console: a Starlette app the web app mounts at /console.
 
-Every page and form but the login needs a session (pages and forms: 303 to the login; WebSockets: 401),
+Every page and form but the login (password, then the second factor) needs a session (pages and forms:
+303 to the login; WebSockets: 401),
 every form and the first frame of every WebSocket carry the session's CSRF token, and every response
 carries the security headers (a strict CSP: no inline script, nothing from another site).
 """
@@ -13,10 +14,11 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from bot.console.admin import AdminPages
-from bot.console.auth import LoginPages
 from bot.console.chat import ChatPages
 from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
 from bot.console.live import ChatLive, QueueLive
+from bot.console.login import LoginFlow, LoginPages
+from bot.console.second_factor import SecondFactorPages
 from bot.console.security import MAX_FORM_BYTES
 from bot.console.views import QueuePages
 from bot.web.headers import CONSOLE_HEADERS, SecurityHeaders
@@ -31,20 +33,10 @@ COUNSELLOR = "{counsellor_id:str}"  # read by row_id: an int convertor fails on 
 def console_routes(console: Console) -> list[BaseRoute]:
     """Every route of the console, in one readable table."""
     guard = console.guard
-    login = LoginPages(
-        console.sessions,
-        console.deps.counsellors,
-        console.presence,
-        console.renderer,
-        console.deps.secure_cookies,
-        console.deps.session_ttl_s,
-    )
     queue, chat = QueuePages(console), ChatPages(console)
     post = ["POST"]
     return [
-        Route("/login", login.form, methods=["GET"], name="console_login"),
-        Route("/login", login.submit, methods=post, name="console_login_submit"),
-        Route("/logout", login.logout, methods=post, name="console_logout"),
+        *login_routes(console),
         Route("/", guard(queue.queue), methods=["GET"], name="console_queue"),
         Route(f"/tickets/{TICKET}/claim", guard(queue.claim), methods=post, name="console_claim"),
         Route(f"/chats/{TICKET}", guard(chat.page), methods=["GET"], name="console_chat"),
@@ -61,6 +53,22 @@ def console_routes(console: Console) -> list[BaseRoute]:
         WebSocketRoute("/live", QueueLive(console).serve, name="console_live"),
         WebSocketRoute(f"/chats/{TICKET}/live", ChatLive(console).serve, name="console_chat_live"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="console_static"),
+    ]
+
+
+def login_routes(console: Console) -> list[BaseRoute]:
+    """The password, then the second factor (a code, or enrolling one), and logging out."""
+    flow = LoginFlow(console)
+    login, second = LoginPages(flow), SecondFactorPages(flow)
+    get, post = ["GET"], ["POST"]
+    return [
+        Route("/login", login.form, methods=get, name="console_login"),
+        Route("/login", login.submit, methods=post, name="console_login_submit"),
+        Route("/login/code", second.code_form, methods=get, name="console_login_code"),
+        Route("/login/code", second.code_submit, methods=post, name="console_login_code_submit"),
+        Route("/login/enroll", second.enroll_form, methods=get, name="console_login_enroll"),
+        Route("/login/enroll", second.enroll_submit, methods=post, name="console_login_enroll_submit"),
+        Route("/logout", login.logout, methods=post, name="console_logout"),
     ]
 
 
@@ -82,7 +90,18 @@ def admin_routes(console: Console) -> list[BaseRoute]:
         Route(
             f"{account}/activate", guard(admin.activate, "admin"), methods=["POST"], name="console_activate"
         ),
-        Route(f"{account}/unlock", guard(admin.unlock, "admin"), methods=["POST"], name="console_unlock"),
+        Route(
+            f"{account}/reset-second-factor",
+            guard(admin.reset_second_factor, "admin"),
+            methods=["POST"],
+            name="console_reset_second_factor",
+        ),
+        Route(
+            f"{account}/acknowledge-alert",
+            guard(admin.acknowledge_alert, "admin"),
+            methods=["POST"],
+            name="console_acknowledge_alert",
+        ),
     ]
 
 

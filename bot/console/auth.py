@@ -1,10 +1,8 @@
-"""Who is using the console: argon2 logins (through CounsellorStore), server-side sessions in Redis, roles,
-and the guard every staff page and form goes through (session, role, CSRF)."""
+"""Who is using the console: server-side sessions in Redis, roles, and the guard every staff page and form
+goes through (session, role, CSRF). The login itself (password, then a second factor) is `login.py`."""
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,20 +13,14 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from bot.console.render import ROLE_RANK, Renderer, base_path, see_other
-from bot.console.security import FormTooLarge, new_token, read_form, tokens_match
-from bot.handoff.presence import Presence
+from bot.console.security import FormTooLarge, is_token, new_token, read_form, tokens_match
 from bot.redis_client import decoded
-from bot.store.counsellors import ROLES, CounsellorAccount, CounsellorStore, LoginRefused, Role
-from bot.web.headers import https_only
+from bot.store.counsellors import ROLES, SECOND_FACTOR_ROLES, CounsellorAccount, Role
 
 log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "helpline_console"
-LOGIN_COOKIE = "helpline_console_login"  # the CSRF token of the login form, before there is a session
-LOGIN_FORM_TTL_S = 3600
-# One sentence for every refusal: a wrong name, a wrong password, a locked or inactive account look alike.
-LOGIN_REFUSED = "That name and password did not work. Try again, or ask an administrator."
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+FORM_EXPIRED = "The form had expired. Go back and try again."
 
 
 def allows(role: str, needed: Role) -> bool:
@@ -61,14 +53,15 @@ class SessionStore:
         self._prefix = prefix
         self._ttl_s = ttl_s
 
-    async def start(self, account: CounsellorAccount) -> StaffSession:
-        """A new session for a counsellor who just logged in."""
+    async def start(self, account: CounsellorAccount, second_factor: bool) -> StaffSession:
+        """A new session for a counsellor who just logged in (with a second factor, or not)."""
         session = StaffSession(new_token(), account.id, account.name, account.role, new_token())
         fields: dict[EncodableT, EncodableT] = {
             "counsellor": account.id,
             "name": account.name,
             "role": account.role,
             "csrf": session.csrf,
+            "factors": 2 if second_factor else 1,
         }
         mine = self._of(account.id)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -81,13 +74,15 @@ class SessionStore:
 
     async def get(self, token: str | None) -> StaffSession | None:
         """The session behind a cookie value, if it exists and has not expired."""
-        if not token or not _TOKEN.fullmatch(token):
+        if not is_token(token):
             return None
         raw = await self._redis.hgetall(self._key(token))
         fields = {decoded(name): decoded(value) for name, value in raw.items()}
         role = fields.get("role", "")
         if not fields.get("csrf") or role not in ROLES:
             return None
+        if role in SECOND_FACTOR_ROLES and fields.get("factors") != "2":
+            return None  # never a supervisor's or admin's session on a password alone
         return StaffSession(token, int(fields["counsellor"]), fields["name"], role, fields["csrf"])
 
     async def end(self, session: StaffSession) -> None:
@@ -141,98 +136,11 @@ class Guard:
                     return self._renderer.refusal(request, 413, "That form is too large.", session)
                 if not tokens_match(session.csrf, form.get("csrf")):
                     log.warning("console_csrf_refused", counsellor=session.counsellor_id)
-                    return self._renderer.refusal(
-                        request, 403, "The form had expired. Go back and try again.", session
-                    )
+                    return self._renderer.refusal(request, 403, FORM_EXPIRED, session)
             return await handler(request, session, form)
 
         endpoint.__name__ = getattr(handler, "__name__", "endpoint")
         return endpoint
-
-
-class LoginPages:
-    """GET and POST /login, POST /logout."""
-
-    def __init__(
-        self,
-        sessions: SessionStore,
-        counsellors: CounsellorStore,
-        presence: Presence,
-        renderer: Renderer,
-        secure_cookies: bool | None,
-        session_ttl_s: int,
-    ) -> None:
-        self._sessions = sessions
-        self._counsellors = counsellors
-        self._presence = presence
-        self._renderer = renderer
-        self._secure = secure_cookies
-        self._ttl_s = session_ttl_s
-
-    async def form(self, request: Request) -> Response:
-        """GET /login: the form, with a CSRF token also kept in a short-lived cookie (double submit)."""
-        if await self._sessions.of_connection(request) is not None:
-            return see_other(request, "/")
-        return self._login_page(request, None, 200)
-
-    async def submit(self, request: Request) -> Response:
-        """POST /login: check the CSRF token, then the password; a new session on success."""
-        try:
-            form = await read_form(request)
-        except FormTooLarge:
-            return self._login_page(request, LOGIN_REFUSED, 413)
-        if not tokens_match(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
-            return self._login_page(request, "The form had expired. Try again.", 403)
-        name, password = form.get("name", "")[:64], form.get("password", "")[:1024]
-        try:
-            account = await asyncio.to_thread(self._counsellors.verify_password, name, password)
-        except LoginRefused as refusal:
-            log.info("console_login_refused", reason=refusal.reason)  # the store audits who and why
-            return self._login_page(request, LOGIN_REFUSED, 401)
-        stale = await self._sessions.of_connection(request)
-        if stale is not None:  # never carry an old session over a new login
-            await self._sessions.end(stale)
-        session = await self._sessions.start(account)
-        log.info("console_login", counsellor=account.id)
-        response = see_other(request, "/")
-        self._set_cookie(request, response, SESSION_COOKIE, session.token, self._ttl_s)
-        response.delete_cookie(LOGIN_COOKIE, path=cookie_path(request))
-        return response
-
-    async def logout(self, request: Request) -> Response:
-        """POST /logout (with the session's CSRF token): the session ends, the counsellor is offline."""
-        session = await self._sessions.of_connection(request)
-        if session is None:
-            return see_other(request, "/login")
-        form = await read_form(request)
-        if not tokens_match(session.csrf, form.get("csrf")):
-            return self._renderer.refusal(
-                request, 403, "The form had expired. Go back and try again.", session
-            )
-        await self._sessions.end(session)
-        await self._presence.mark_offline(session.seat_id)
-        response = see_other(request, "/login")
-        response.delete_cookie(SESSION_COOKIE, path=cookie_path(request))
-        return response
-
-    def _login_page(self, request: Request, error: str | None, status_code: int) -> Response:
-        token = request.cookies.get(LOGIN_COOKIE)
-        if not token or not _TOKEN.fullmatch(token):
-            token = new_token()
-        response = self._renderer.page(request, "login.html", {"csrf": token, "error": error}, status_code)
-        self._set_cookie(request, response, LOGIN_COOKIE, token, LOGIN_FORM_TTL_S)
-        return response
-
-    def _set_cookie(self, request: Request, response: Response, name: str, value: str, max_age: int) -> None:
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path=cookie_path(request),
-            secure=https_only(request.scope, self._secure),
-            httponly=True,
-            samesite="strict",
-        )
 
 
 def cookie_path(connection: HTTPConnection) -> str:

@@ -12,7 +12,9 @@ from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from bot.console.auth import Guard, SessionStore, StaffSession
+from bot.console.pending import PendingLogins
 from bot.console.render import Renderer
+from bot.console.throttle import LoginPolicy, LoginThrottle
 from bot.handoff.presence import CONSOLE_PREFIX, Presence, online_key
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
@@ -20,6 +22,7 @@ from bot.handoff.routes import ROUTE_TTL_S, RouteStore
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore
 from bot.store.handoffs import HandoffStore
+from bot.store.second_factor import SecondFactorStore
 
 DEFAULT_SESSION_TTL_S = 8 * 3600  # a shift
 
@@ -50,6 +53,7 @@ class ConsoleDeps:
     routes: RouteStore
     handoffs: HandoffStore
     counsellors: CounsellorStore
+    second_factor: SecondFactorStore
     canned: CannedReplyStore
     engine: ConsoleEngine
     catalog_dir: Path  # the survivor-facing system lines are translated from these catalogs
@@ -57,6 +61,10 @@ class ConsoleDeps:
     # Secure cookies and HSTS: True, False (plain-HTTP local use only), or None: on, but for plain HTTP
     # straight to this machine (bot.web.headers.https_only).
     secure_cookies: bool | None
+    # Client addresses are kept only as keyed hashes (throttling failed logins): the pseudonym secret, from
+    # which the console derives a key of its own.
+    source_secret: bytes
+    login: LoginPolicy = field(default_factory=LoginPolicy)
     session_ttl_s: int = DEFAULT_SESSION_TTL_S
     queue_prefix: str = "helpline:handoff:"  # the HandoffQueue's prefix: its `events` stream is followed
     console_prefix: str = CONSOLE_PREFIX  # sessions and presence
@@ -67,13 +75,16 @@ class ConsoleDeps:
 
 @dataclass(frozen=True)
 class Console:
-    """The console's parts, built once: the deps, sessions, presence, pages and the staff guard."""
+    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, and what logins
+    go through (the throttle of failed logins, the logins waiting for a second factor)."""
 
     deps: ConsoleDeps
     sessions: SessionStore
     presence: Presence
     renderer: Renderer
     guard: Guard
+    throttle: LoginThrottle
+    pending: PendingLogins
 
     @classmethod
     def build(cls, deps: ConsoleDeps) -> Console:
@@ -81,7 +92,9 @@ class Console:
         sessions = SessionStore(deps.redis, deps.console_prefix, deps.session_ttl_s)
         presence = Presence(deps.redis, key=online_key(deps.console_prefix))
         renderer = Renderer()
-        return cls(deps, sessions, presence, renderer, Guard(sessions, renderer))
+        throttle = LoginThrottle(deps.redis, deps.console_prefix, deps.source_secret, deps.login)
+        pending = PendingLogins(deps.redis, deps.console_prefix, deps.login.pending_s, deps.login.code_tries)
+        return cls(deps, sessions, presence, renderer, Guard(sessions, renderer), throttle, pending)
 
     @property
     def events_key(self) -> str:

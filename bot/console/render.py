@@ -30,7 +30,10 @@ NOTICES = {
     "invalid": "Some fields were not valid. Nothing was changed.",
     "deactivated": "Account deactivated; its sessions have ended.",
     "activated": "Account active again.",
-    "unlocked": "Account unlocked.",
+    "second_factor_reset": "Second factor reset; the account's sessions have ended. It sets one up again at "
+    "its next login: tell the person to log in soon.",
+    "alert_acknowledged": "Alert acknowledged.",
+    "login_again": "That step expired or had too many wrong codes. Log in again.",
 }
 
 

@@ -5,7 +5,9 @@ WebSocket handshakes."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
+from typing import TypeGuard
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import HTTPConnection, Request
@@ -15,11 +17,17 @@ from bot.store.models import MAX_ROW_ID
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 32
 FORM_TYPE = "application/x-www-form-urlencoded"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def new_token() -> str:
     """A random token for a session id or a CSRF token (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+def is_token(text: str | None) -> TypeGuard[str]:
+    """True when `text` has the form of a token made by `new_token` (a cookie value worth looking up)."""
+    return text is not None and _TOKEN.fullmatch(text) is not None
 
 
 def tokens_match(expected: str | None, given: object) -> bool:

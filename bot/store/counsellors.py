@@ -1,13 +1,18 @@
-"""Counsellor accounts: argon2 passwords (never trivial ones: `passwords.py`), roles, languages, and a lockout
-after repeated wrong passwords."""
+"""Counsellor accounts: argon2 passwords (never trivial ones: `passwords.py`), roles, languages, and the alert
+an admin sees when an account gets many failed logins.
+
+No number of wrong passwords locks an account: anyone could send them, and lock a counsellor out (issue 14).
+The console throttles the source of failed logins instead (`bot/console/throttle.py`); supervisors and admins
+also need a second factor (`second_factor.py`); an admin deactivates an account that may be lost.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Literal, get_args
 
 from argon2 import PasswordHasher
@@ -21,6 +26,8 @@ from bot.store.passwords import check_password
 
 Role = Literal["counsellor", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
+# Who must give a second factor (a TOTP code) after the password: those who see every chat and the team.
+SECOND_FACTOR_ROLES: tuple[Role, ...] = ("supervisor", "admin")
 MAX_CAPACITY = 20  # chats at once; the admin form says the same
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -35,7 +42,13 @@ class CounsellorAccount:
     languages: frozenset[str]
     capacity: int
     active: bool
-    locked_until: datetime | None
+    second_factor: bool = False  # enrolled: a TOTP code is asked after the password
+    login_alert_at: datetime | None = None  # many failed logins, not yet acknowledged by an admin
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """True when a password alone does not log this account in (its role, or it enrolled anyway)."""
+        return self.second_factor or self.role in SECOND_FACTOR_ROLES
 
 
 class CounsellorExists(Exception):
@@ -45,9 +58,10 @@ class CounsellorExists(Exception):
 class LoginRefused(Exception):
     """A login that did not succeed, and why (for the audit trail; show people one message for all)."""
 
-    def __init__(self, reason: Literal["wrong", "locked", "inactive"]) -> None:
+    def __init__(self, reason: Literal["wrong", "inactive"], counsellor_id: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.counsellor_id = counsellor_id  # the account tried, if the name is one (never shown to anyone)
 
 
 def utc(moment: datetime) -> datetime:
@@ -75,14 +89,10 @@ class CounsellorStore:
         engine: Engine,
         *,
         hasher: PasswordHasher | None = None,
-        max_failures: int = 5,
-        lockout: timedelta = timedelta(minutes=15),
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._engine = engine
         self._hasher = hasher or PasswordHasher()
-        self._max_failures = max_failures
-        self._lockout = lockout
         self._clock = clock
         # Checked when a name is unknown, so that a wrong name costs as long as a wrong password.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
@@ -118,15 +128,14 @@ class CounsellorStore:
                         languages=",".join(codes),
                         capacity=capacity,
                         active=True,
-                        failed_logins=0,
                         created_at=now,
                     )
                     .returning(Counsellor.id)
                 ).scalar_one()
-                _audit(connection, now, added_by, "counsellor_added", f"id {counsellor_id} role {role}")
+                audit(connection, now, added_by, "counsellor_added", f"id {counsellor_id} role {role}")
         except IntegrityError:
             raise CounsellorExists(name) from None
-        return CounsellorAccount(counsellor_id, name, role, frozenset(codes), capacity, True, None)
+        return CounsellorAccount(counsellor_id, name, role, frozenset(codes), capacity, True)
 
     def by_name(self, name: str) -> CounsellorAccount | None:
         """The account called `name`, if any."""
@@ -148,51 +157,67 @@ class CounsellorStore:
     def verify_password(self, name: str, password: str) -> CounsellorAccount:
         """The account if `password` is right and it may log in; raises LoginRefused otherwise.
 
-        Every attempt is audited. After `max_failures` wrong passwords in a row the account is locked for
-        `lockout`, during which even the right password is refused; a successful login resets the count.
+        Every attempt is audited: "login" when the password alone logs the account in, "password_accepted"
+        when a second factor comes next (the console audits that step), "login_failed" with the reason.
         """
         row = self._find(Counsellor.name == name.strip())
         right = self._check(row.password_hash if row else self._dummy_hash, password)
         now = self._clock()
         if row is None:
             with self._engine.begin() as connection:
-                _audit(connection, now, None, "login_failed", "unknown name")
+                audit(connection, now, None, "login_failed", "unknown name")
             raise LoginRefused("wrong")
-        with self._engine.begin() as connection:
-            if row.locked_until is not None and utc(row.locked_until) > now:
-                _audit(connection, now, row.id, "locked", "refused while locked")
-                refusal: LoginRefused | None = LoginRefused("locked")
-            elif not right:
-                refusal = self._count_failure(connection, row.id, now)
+        account = _account(row)
+        refusal: LoginRefused | None = None
+        with self._engine.begin() as connection:  # the refusal is raised after the audit line is kept
+            if not right:
+                audit(connection, now, row.id, "login_failed", "wrong password")
+                refusal = LoginRefused("wrong", row.id)
             elif not row.active:
-                _audit(connection, now, row.id, "login_failed", "inactive")
-                refusal = LoginRefused("inactive")
+                audit(connection, now, row.id, "login_failed", "inactive")
+                refusal = LoginRefused("inactive", row.id)
+            elif account.needs_second_factor:
+                step = "code next" if account.second_factor else "enrollment next"
+                audit(connection, now, row.id, "password_accepted", f"second factor: {step}")
             else:
-                changes: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-                if self._hasher.check_needs_rehash(row.password_hash):
-                    changes["password_hash"] = self._hasher.hash(password)
-                connection.execute(update(Counsellor).where(Counsellor.id == row.id).values(**changes))
-                _audit(connection, now, row.id, "login", "")
-                refusal = None
+                audit(connection, now, row.id, "login", "")
+            if refusal is None and self._hasher.check_needs_rehash(row.password_hash):
+                new_hash = self._hasher.hash(password)
+                connection.execute(
+                    update(Counsellor).where(Counsellor.id == row.id).values(password_hash=new_hash)
+                )
         if refusal is not None:
             raise refusal
-        return replace(_account(row), locked_until=None)
+        return account
 
     def set_password(self, counsellor_id: int, password: str) -> None:
-        """Give an account a new password (and clear any lockout); KeyError if there is no such account."""
+        """Give an account a new password; KeyError if there is no such account."""
         account = self.get(counsellor_id)
         if account is None:
             raise KeyError(counsellor_id)
         password_hash = self._hasher.hash(check_password(password, account.name))
-        self._update(counsellor_id, password_hash=password_hash, failed_logins=0, locked_until=None)
+        self._update(counsellor_id, password_hash=password_hash)
 
     def set_active(self, counsellor_id: int, active: bool) -> None:
         """Let an account log in again, or stop it (accounts are never deleted: the audit names them)."""
         self._update(counsellor_id, active=active)
 
-    def unlock(self, counsellor_id: int) -> None:
-        """End a lockout early (an admin has checked it was the counsellor)."""
-        self._update(counsellor_id, failed_logins=0, locked_until=None)
+    def raise_login_alert(self, counsellor_id: int, failures: int, window_s: int) -> None:
+        """Many failed logins for one account (from any sources): audited, and shown to admins until one of
+        them acknowledges it. Says how many and within how long; never from where, never a password."""
+        now = self._clock()
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(Counsellor).where(Counsellor.id == counsellor_id).values(login_alert_at=now)
+            )
+            detail = f"{failures} failed logins within {max(1, window_s // 60)} min"
+            audit(connection, now, counsellor_id, "login_alert", detail)
+
+    def acknowledge_login_alert(self, counsellor_id: int, by: int | None) -> None:
+        """An admin has seen the alert (and acted on it); audited. KeyError if there is no such account."""
+        with self._engine.begin() as connection:
+            self._update(counsellor_id, connection, login_alert_at=None)
+            audit(connection, self._clock(), by, "login_alert_acknowledged", f"id {counsellor_id}")
 
     def _find(self, condition: ColumnElement[bool]) -> Counsellor | None:
         with Session(self._engine, expire_on_commit=False) as session:
@@ -204,33 +229,15 @@ class CounsellorStore:
         except (VerificationError, InvalidHashError):
             return False
 
-    def _count_failure(self, connection: Connection, counsellor_id: int, now: datetime) -> LoginRefused:
-        # Counted in the database, so attempts from several console processes add up.
-        failures = connection.execute(
-            update(Counsellor)
-            .where(Counsellor.id == counsellor_id)
-            .values(failed_logins=Counsellor.failed_logins + 1)
-            .returning(Counsellor.failed_logins)
-        ).scalar_one()
-        _audit(connection, now, counsellor_id, "login_failed", "wrong password")
-        if failures < self._max_failures:
-            return LoginRefused("wrong")
-        # The count starts again, so after the lockout there are `max_failures` more tries before the next.
-        connection.execute(
-            update(Counsellor)
-            .where(Counsellor.id == counsellor_id)
-            .values(failed_logins=0, locked_until=now + self._lockout)
-        )
-        _audit(connection, now, counsellor_id, "locked", f"after {failures} wrong passwords")
-        return LoginRefused("locked")
-
-    def _update(self, counsellor_id: int, **values: object) -> None:
+    def _update(self, counsellor_id: int, connection: Connection | None = None, **values: object) -> None:
+        """Change one account, in the caller's transaction if given; KeyError if there is no such account."""
         if not 1 <= counsellor_id <= MAX_ROW_ID:
             raise KeyError(counsellor_id)
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                update(Counsellor).where(Counsellor.id == counsellor_id).values(**values)
-            )
+        if connection is None:
+            with self._engine.begin() as own:
+                self._update(counsellor_id, own, **values)
+            return
+        result = connection.execute(update(Counsellor).where(Counsellor.id == counsellor_id).values(**values))
         if result.rowcount == 0:
             raise KeyError(counsellor_id)
 
@@ -245,11 +252,13 @@ def _account(row: Counsellor) -> CounsellorAccount:
         languages=frozenset(row.languages.split(",")),
         capacity=row.capacity,
         active=row.active,
-        locked_until=utc(row.locked_until) if row.locked_until else None,
+        second_factor=row.totp_secret is not None,
+        login_alert_at=utc(row.login_alert_at) if row.login_alert_at else None,
     )
 
 
-def _audit(connection: Connection, at: datetime, counsellor_id: int | None, action: str, detail: str) -> None:
+def audit(connection: Connection, at: datetime, counsellor_id: int | None, action: str, detail: str) -> None:
+    """Add a line to the audit trail inside the caller's transaction (`detail` short, never a secret)."""
     connection.execute(
         insert(AuditEvent).values(at=at, counsellor_id=counsellor_id, action=action, detail=detail)
     )

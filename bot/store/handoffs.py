@@ -31,7 +31,13 @@ OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 AuditAction = Literal[
     "login",
     "login_failed",
-    "locked",
+    "locked",  # lines from before logins were throttled per source (issue 14); no longer written
+    "password_accepted",
+    "second_factor_enrolled",
+    "second_factor_reset",
+    "login_alert",
+    "login_alert_acknowledged",
+    "source_throttled",
     "claim",
     "read",
     "transfer",

@@ -60,8 +60,12 @@ class Counsellor(Base):
     languages: Mapped[str] = mapped_column(String(255))  # comma list of locales: "en,es"
     capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The second factor (TOTP, RFC 6238): its secret only as a Fernet token, and the last time step whose
+    # code was accepted, so that no code is accepted twice.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Set when many failed logins for this account raised an alert; cleared when an admin acknowledges it.
+    login_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

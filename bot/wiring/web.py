@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 import uvicorn
 from starlette.applications import Starlette
@@ -16,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from bot.channels.webchat import webchat
 from bot.console.app import ConsoleDeps, create_console
+from bot.console.throttle import login_policy
 from bot.handoff.delivery import OutboundDelivery
 from bot.handoff.schedule import Staffing
 from bot.handoff.watcher import WaitWatcher
@@ -24,6 +24,7 @@ from bot.privacy.retention import RetentionSchedule
 from bot.settings import Settings
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
+from bot.store.second_factor import SecondFactorStore
 from bot.web.privacy import PrivacyPage
 from bot.wiring.services import Services, services
 
@@ -31,11 +32,7 @@ from bot.wiring.services import Services, services
 def console_app(services: Services) -> Starlette:
     """The counsellor console over the process's services."""
     settings = services.settings
-    counsellors = CounsellorStore(
-        services.database,
-        max_failures=settings.login_max_failures,
-        lockout=timedelta(seconds=settings.login_lockout_s),
-    )
+    counsellors = CounsellorStore(services.database)
     return create_console(
         ConsoleDeps(
             redis=services.redis,
@@ -44,11 +41,14 @@ def console_app(services: Services) -> Starlette:
             routes=services.routes,
             handoffs=services.handoffs,
             counsellors=counsellors,
+            second_factor=SecondFactorStore(services.database, services.cipher),
             canned=CannedReplyStore(services.database),
             engine=services.rasa,
             catalog_dir=settings.catalog_dir,
             database=services.database,
             secure_cookies=settings.effective_console_secure_cookies,
+            source_secret=services.pseudonym_secret,
+            login=login_policy(settings),
             day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
             route_ttl_s=settings.route_ttl_s,
         )

@@ -1,6 +1,7 @@
 """A counsellor in a real browser: logs in, sees a ticket arrive without reloading, claims it, writes to the
-survivor, reads their answer as it comes, and resolves the chat. The console runs alone under uvicorn over a
-real Redis and SQLite; the survivor's side is played by the test through the queue and the relay."""
+survivor, reads their answer as it comes, and resolves the chat; a supervisor sets up a second factor and
+logs in with codes. The console runs alone under uvicorn over a real Redis and SQLite; the survivor's side
+is played by the test through the queue and the relay."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
 from bot.store.database import create_database_engine, upgrade_database
 from bot.store.handoffs import HandoffStore
+from bot.store.second_factor import SecondFactorStore
+from tests.authenticator import Authenticator
 from tests.stack import free_port
 
 pytestmark = pytest.mark.e2e
@@ -110,12 +113,14 @@ class RunningConsole:
 def console_deps(
     database: Engine, cipher: TranscriptCipher, prefix: str, handoffs: HandoffStore, engine: QuietEngine
 ) -> ConsoleDeps:
-    """The console's parts over the test's database and Redis keys; one counsellor, ana, speaks en and es."""
+    """The console's parts over the test's database and Redis keys; ana, a counsellor, speaks en and es; sam
+    is a supervisor, with no second factor yet."""
     server_redis = Redis.from_url(REDIS_URL)  # connects lazily, inside uvicorn's event loop
     counsellors = CounsellorStore(
         database, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
     counsellors.add("ana", PASSWORD, "counsellor", "en,es")
+    counsellors.add("sam", PASSWORD, "supervisor", "en")
     return ConsoleDeps(
         redis=server_redis,
         queue=HandoffQueue(server_redis, prefix=f"{prefix}handoff:", mismatch_after_s=3600),
@@ -123,11 +128,13 @@ def console_deps(
         routes=RouteStore(server_redis, cipher, prefix=f"{prefix}relay:"),
         handoffs=handoffs,
         counsellors=counsellors,
+        second_factor=SecondFactorStore(database, cipher),
         canned=CannedReplyStore(database),
         engine=engine,
         catalog_dir=ROOT / "content" / "locale",
         database=database,
         secure_cookies=False,  # plain http on 127.0.0.1
+        source_secret=secrets.token_bytes(32),
         queue_prefix=f"{prefix}handoff:",
         console_prefix=f"{prefix}console:",
         live_refresh_s=1.0,
@@ -217,6 +224,40 @@ def test_a_counsellor_claims_writes_and_resolves_in_the_browser(page: Page, cons
     assert console.engine.resumed == [pseudonym]
     record = console.handoffs.get(ticket.id)
     assert record is not None and record.outcome == "information_given"
+    assert problems == [], problems
+
+
+def test_a_supervisor_sets_up_a_second_factor_then_logs_in_with_codes(
+    page: Page, console: RunningConsole, tmp_path: Path
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: _keep_errors(message, problems))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: _keep_failures(response, problems))
+    phone = Authenticator()
+
+    page.goto(f"{console.url}/console/login")
+    page.locator("#name").fill("sam")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{console.url}/console/login/enroll")
+    expect(page.locator("svg.qr")).to_be_visible()  # inline SVG: the strict CSP allows it
+    page.screenshot(path=str(tmp_path / "enroll.png"), full_page=True)
+    phone.enroll("sam", page.locator("#totp-secret").inner_text().replace(" ", ""))
+    page.locator("#code").fill(phone.code("sam"))
+    page.get_by_role("button", name="Confirm and log in").click()
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
+    page.get_by_role("link", name="Supervisor").click()
+    expect(page).to_have_url(f"{console.url}/console/supervisor")
+
+    page.get_by_role("button", name="Log out").click()
+    page.locator("#name").fill("sam")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{console.url}/console/login/code")
+    page.locator("#code").fill(phone.code("sam"))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
     assert problems == [], problems
 
 

@@ -1,5 +1,7 @@
 """The console over real services for the integration tests: a World (the app, its stores, a client) and
-Staff (a logged-in counsellor who sends their cookie and CSRF token explicitly)."""
+Staff (a logged-in counsellor who sends their cookie and CSRF token explicitly). Supervisors and admins log
+in with a second factor: `login` enrolls them on their first login and types their code after that, with
+the World's Authenticator (tests/authenticator.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.app import ConsoleDeps, create_console
+from bot.console.throttle import LoginPolicy
 from bot.engine.rasa import conversation_lines
 from bot.handoff.presence import Presence
 from bot.handoff.queue import HandoffQueue, Priority, Ticket
@@ -31,6 +35,8 @@ from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore, Role
 from bot.store.database import create_database_engine, upgrade_database
 from bot.store.handoffs import HandoffStore
+from bot.store.second_factor import SecondFactorStore
+from tests.authenticator import Authenticator, secret_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = ROOT / "content" / "locale"
@@ -38,7 +44,23 @@ PASSWORD = "correct horse battery staple"
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # behaviour, not the cost of a hash
 CSRF_IN_PAGE = re.compile(r'data-csrf="([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="csrf" value="([^"]+)"')
+SOURCE_HEADER = "x-test-source"  # the client address a request comes from (one TestClient, many sources)
 T = TypeVar("T")
+
+
+class SourceFromHeader:
+    """Gives a request the client address named in its `x-test-source` header, as uvicorn gives the address
+    of the peer (or of X-Forwarded-For from a proxy on loopback): tests play several sources at once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            for name, value in scope.get("headers", []):
+                if name.decode("latin-1") == SOURCE_HEADER:
+                    scope = {**scope, "client": (value.decode("latin-1"), 50000)}
+        await self._app(scope, receive, send)
 
 
 class RecordingEngine:
@@ -88,10 +110,13 @@ class World:
     relay: Relay
     handoffs: HandoffStore
     counsellors: CounsellorStore
+    second_factor: SecondFactorStore
     canned: CannedReplyStore
     engine: RecordingEngine
     cipher: TranscriptCipher
     presence: Presence
+    prefix: str
+    authenticator: Authenticator = field(default_factory=Authenticator)
     pseudonyms: list[str] = field(default_factory=list)
 
     def run(self, work: Callable[[], Awaitable[T]]) -> T:
@@ -103,9 +128,9 @@ class World:
     def counsellor(
         self, name: str, role: Role = "counsellor", languages: str = "en,es", capacity: int = 2
     ) -> Staff:
-        """An account, logged in."""
+        """An account, logged in (a supervisor or admin enrolls a second factor on the way)."""
         account = self.counsellors.add(name, PASSWORD, role, languages, capacity)
-        return Staff(self, account, *login(self.client, name, PASSWORD))
+        return Staff(self, account, *login(self.client, name, PASSWORD, self.authenticator))
 
     def ticket(self, locale: str = "es", priority: Priority = "normal") -> Ticket:
         """A survivor asks for a counsellor (as the desk queues and records them)."""
@@ -170,11 +195,21 @@ class Staff:
         return self.post(f"/console/tickets/{ticket.id}/claim")
 
 
-def login(client: TestClient, name: str, password: str) -> tuple[str, str]:
-    """Log in through the form; the session cookie and the session's CSRF token."""
+def login(
+    client: TestClient,
+    name: str,
+    password: str,
+    authenticator: Authenticator | None = None,
+    source: str | None = None,
+) -> tuple[str, str]:
+    """Log in through the forms (with the second step when asked); the session cookie and its CSRF token."""
     client.cookies.clear()
-    response = login_attempt(client, name, password)
+    response = login_attempt(client, name, password, source)
+    if response.status_code == 303 and response.headers["location"] != "/console/":
+        assert authenticator is not None, f"{name} needs a second factor"
+        response = second_step(client, response, name, authenticator, source)
     assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/console/", response.headers["location"]
     cookie = response.cookies["helpline_console"]
     client.cookies.clear()
     page = client.get("/console/", headers={"cookie": f"helpline_console={cookie}"})
@@ -183,19 +218,63 @@ def login(client: TestClient, name: str, password: str) -> tuple[str, str]:
     return cookie, match.group(1)
 
 
-def login_attempt(client: TestClient, name: str, password: str) -> httpx.Response:
-    """GET the login form (its CSRF cookie and token), then POST it."""
-    form = client.get("/console/login")
+def login_attempt(client: TestClient, name: str, password: str, source: str | None = None) -> httpx.Response:
+    """GET the login form (its CSRF cookie and token), then POST it, from `source` if given."""
+    headers = {SOURCE_HEADER: source} if source else {}
+    form = client.get("/console/login", headers=headers)
     token = CSRF_IN_FORM.search(form.text)
     assert token
     data = {"csrf": token.group(1), "name": name, "password": password}
-    response: httpx.Response = client.post("/console/login", data=data, follow_redirects=False)
+    response: httpx.Response = client.post(
+        "/console/login", data=data, headers=headers, follow_redirects=False
+    )
     return response
+
+
+def second_step(
+    client: TestClient,
+    after_password: httpx.Response,
+    name: str,
+    authenticator: Authenticator,
+    source: str | None = None,
+    code: str | None = None,
+) -> httpx.Response:
+    """After the right password: enroll (reading the key off the page, as a person would) or type the code."""
+    location = after_password.headers["location"]
+    assert location in ("/console/login/code", "/console/login/enroll"), location
+    response = code_attempt(
+        client, location, lambda page: _code_for(page, location, name, authenticator, code), source
+    )
+    return response
+
+
+def code_attempt(
+    client: TestClient, location: str, code: Callable[[str], str], source: str | None = None
+) -> httpx.Response:
+    """GET a second-step page (its CSRF token from the form), then POST the code made from that page."""
+    headers = {SOURCE_HEADER: source} if source else {}
+    page = client.get(location, headers=headers)
+    assert page.status_code == 200, page.text
+    token = CSRF_IN_FORM.search(page.text)
+    assert token
+    data = {"csrf": token.group(1), "code": code(page.text)}
+    response: httpx.Response = client.post(location, data=data, headers=headers, follow_redirects=False)
+    return response
+
+
+def _code_for(page: str, location: str, name: str, authenticator: Authenticator, code: str | None) -> str:
+    if location.endswith("/enroll"):
+        authenticator.enroll(name, secret_in(page))
+    return code if code is not None else authenticator.code(name)
 
 
 @contextmanager
 def console_world(
-    tmp_path: Path, redis_url: str, secure_cookies: bool | None = True, base_url: str = "https://testserver"
+    tmp_path: Path,
+    redis_url: str,
+    secure_cookies: bool | None = True,
+    base_url: str = "https://testserver",
+    login_policy: LoginPolicy | None = None,
 ) -> Iterator[World]:
     """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
     url = f"sqlite:///{tmp_path / 'helpline.db'}"
@@ -207,6 +286,7 @@ def console_world(
     queue = HandoffQueue(connection, prefix=f"{prefix}handoff:", mismatch_after_s=3600)
     relay = Relay(connection, cipher, prefix=f"{prefix}relay:")
     handoffs, counsellors = HandoffStore(database, cipher), CounsellorStore(database, hasher=FAST)
+    second_factor = SecondFactorStore(database, cipher)
     canned, engine = CannedReplyStore(database), RecordingEngine()
     deps = ConsoleDeps(
         redis=connection,
@@ -215,21 +295,36 @@ def console_world(
         routes=RouteStore(connection, cipher, prefix=f"{prefix}relay:"),
         handoffs=handoffs,
         counsellors=counsellors,
+        second_factor=second_factor,
         canned=canned,
         engine=engine,
         catalog_dir=CATALOG_DIR,
         database=database,
         secure_cookies=secure_cookies,
+        source_secret=secrets.token_bytes(32),
+        login=login_policy or LoginPolicy(),
         queue_prefix=f"{prefix}handoff:",
         console_prefix=f"{prefix}console:",
         live_refresh_s=0.2,
     )
     console = create_console(deps)
-    app = Starlette(routes=[Mount("/console", app=console)])
+    app = SourceFromHeader(Starlette(routes=[Mount("/console", app=console)]))
     presence = Presence(connection, key=f"{prefix}console:online")
     with TestClient(app, base_url=base_url) as client:
         found = World(
-            client, console, connection, queue, relay, handoffs, counsellors, canned, engine, cipher, presence
+            client,
+            console,
+            connection,
+            queue,
+            relay,
+            handoffs,
+            counsellors,
+            second_factor,
+            canned,
+            engine,
+            cipher,
+            presence,
+            prefix,
         )
         yield found
 

@@ -1,5 +1,6 @@
-"""The counsellor console on a real Redis and a real SQLite database: sessions, CSRF, roles, lockout, the live
-queue, claim, chat, notes, transfer, requeue, resolve, and that no pseudonym ever reaches the browser."""
+"""The counsellor console on a real Redis and a real SQLite database: sessions, CSRF, roles, the live queue,
+claim, chat, notes, transfer, requeue, resolve, and that no pseudonym ever reaches the browser. Logins
+(throttling, the second factor, the admins' alert) are in test_console_login.py."""
 
 from __future__ import annotations
 
@@ -94,22 +95,6 @@ def test_a_form_without_the_csrf_token_is_refused(world: World) -> None:
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == 4403
-
-
-def test_login_is_locked_after_five_wrong_passwords(world: World) -> None:
-    ana = world.counsellors.add("ana", PASSWORD, "counsellor", "en")
-    unknown = login_attempt(world.client, "nobody", "whatever at all")
-    assert unknown.status_code == 401
-    for _ in range(5):
-        wrong = login_attempt(world.client, "ana", "not the password")
-        assert wrong.status_code == 401
-        assert wrong.text.count("did not work") == unknown.text.count("did not work") == 1
-    locked = login_attempt(world.client, "ana", PASSWORD)
-    assert locked.status_code == 401 and "did not work" in locked.text  # the same words: nothing to learn
-    assert "locked" in {entry.action for entry in world.handoffs.audit_trail()}
-    admin = world.counsellor("root", role="admin")
-    assert admin.post(f"/console/admin/counsellors/{ana.id}/unlock").status_code == 303
-    assert login_attempt(world.client, "ana", PASSWORD).status_code == 303
 
 
 def test_logout_ends_the_session(world: World) -> None:

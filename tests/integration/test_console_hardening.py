@@ -25,7 +25,7 @@ def world(tmp_path: Path, redis_url: str) -> Iterator[World]:
         yield found
 
 
-@pytest.mark.parametrize("action", ["unlock", "deactivate", "activate"])
+@pytest.mark.parametrize("action", ["deactivate", "activate", "reset-second-factor", "acknowledge-alert"])
 def test_an_id_no_account_can_have_is_no_such_account(world: World, action: str) -> None:
     root = world.counsellor("root", role="admin")
     for counsellor_id in IDS_NO_ACCOUNT_CAN_HAVE:

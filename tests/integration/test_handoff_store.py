@@ -264,51 +264,55 @@ def test_a_counsellor_logs_in_with_the_right_password_only(counsellors: Counsell
     assert counsellors.verify_password("Amira", PASSWORD) == amira
 
 
-def test_five_wrong_passwords_lock_the_account(
-    counsellors: CounsellorStore, handoffs: HandoffStore, clock: Clock
+def test_no_number_of_wrong_passwords_locks_an_account(
+    counsellors: CounsellorStore, handoffs: HandoffStore
 ) -> None:
-    counsellors.add("Amira", PASSWORD, "counsellor", "en")
-    reasons = []
-    for _ in range(5):
+    # Anyone can send wrong passwords for a name: counting them against the account let strangers lock a
+    # counsellor out (issue 14). The console throttles their source instead (test_console_login.py).
+    amira = counsellors.add("Amira", PASSWORD, "counsellor", "en")
+    refusals = []
+    for _ in range(30):
         with pytest.raises(LoginRefused) as refused:
             counsellors.verify_password("Amira", "guess")
-        reasons.append(refused.value.reason)
-    clock.now = NOW + timedelta(minutes=14)
-    with pytest.raises(LoginRefused) as while_locked:
-        counsellors.verify_password("Amira", PASSWORD)
-    account = counsellors.by_name("Amira")
-    clock.now = NOW + timedelta(minutes=15, seconds=1)
-    after_lockout = counsellors.verify_password("Amira", PASSWORD)
-    assert reasons == ["wrong"] * 4 + ["locked"]
-    assert while_locked.value.reason == "locked"
-    assert account is not None and account.locked_until == NOW + timedelta(minutes=15)
-    assert after_lockout.name == "Amira"
-    assert _actions(handoffs) == ["counsellor_added"] + ["login_failed"] * 5 + ["locked", "locked", "login"]
+        refusals.append((refused.value.reason, refused.value.counsellor_id))
+    assert refusals == [("wrong", amira.id)] * 30
+    assert counsellors.verify_password("Amira", PASSWORD).id == amira.id
+    assert _actions(handoffs) == ["counsellor_added"] + ["login_failed"] * 30 + ["login"]
 
 
-def test_a_successful_login_resets_the_count_of_wrong_passwords(counsellors: CounsellorStore) -> None:
-    counsellors.add("Amira", PASSWORD, "counsellor", "en")
-    reasons = []
-    for attempt in ["guess"] * 4 + [PASSWORD] + ["guess"] * 4:
-        try:
-            counsellors.verify_password("Amira", attempt)
-        except LoginRefused as refused:
-            reasons.append(refused.reason)
-    assert reasons == ["wrong"] * 8
+def test_an_unknown_name_names_no_account_in_its_refusal(counsellors: CounsellorStore) -> None:
+    with pytest.raises(LoginRefused) as refused:
+        counsellors.verify_password("Nobody", "guess")
+    assert (refused.value.reason, refused.value.counsellor_id) == ("wrong", None)
 
 
-def test_the_lockout_follows_the_configured_limits(engine: Engine, clock: Clock) -> None:
-    strict = CounsellorStore(engine, hasher=FAST, max_failures=2, lockout=timedelta(seconds=60), clock=clock)
-    strict.add("Amira", PASSWORD, "counsellor", "en")
-    reasons = []
-    for attempt in ["guess", "guess", PASSWORD]:
-        try:
-            strict.verify_password("Amira", attempt)
-        except LoginRefused as refused:
-            reasons.append(refused.reason)
-    clock.now = NOW + timedelta(seconds=61)
-    assert reasons == ["wrong", "locked", "locked"]
-    assert strict.verify_password("Amira", PASSWORD).name == "Amira"
+def test_a_supervisors_right_password_is_not_yet_a_login(
+    counsellors: CounsellorStore, handoffs: HandoffStore
+) -> None:
+    counsellors.add("Amira", PASSWORD, "supervisor", "en")
+    account = counsellors.verify_password("Amira", PASSWORD)
+    trail = handoffs.audit_trail()
+    assert account.needs_second_factor and not account.second_factor
+    assert (trail[0].action, trail[0].detail) == ("password_accepted", "second factor: enrollment next")
+    assert "login" not in {entry.action for entry in trail}
+
+
+def test_an_alert_stays_until_an_admin_acknowledges_it(
+    counsellors: CounsellorStore, handoffs: HandoffStore
+) -> None:
+    amira = counsellors.add("Amira", PASSWORD, "counsellor", "en")
+    root = counsellors.add("Root", PASSWORD, "admin", "en")
+    counsellors.raise_login_alert(amira.id, 20, 3600)
+    raised = counsellors.get(amira.id)
+    counsellors.acknowledge_login_alert(amira.id, by=root.id)
+    acknowledged = counsellors.get(amira.id)
+    trail = [(entry.counsellor_id, entry.action, entry.detail) for entry in reversed(handoffs.audit_trail())]
+    assert raised is not None and raised.login_alert_at == NOW
+    assert acknowledged is not None and acknowledged.login_alert_at is None
+    assert trail[-2:] == [
+        (amira.id, "login_alert", "20 failed logins within 60 min"),
+        (root.id, "login_alert_acknowledged", f"id {amira.id}"),
+    ]
 
 
 def test_an_unknown_name_costs_a_password_check_like_a_known_one(engine: Engine, clock: Clock) -> None:
@@ -403,18 +407,21 @@ def test_an_id_no_account_can_have_finds_nothing_and_changes_nothing(counsellors
     counsellors.add("Amira", PASSWORD, "counsellor", "en")
     for impossible in (0, -1, 2**31, 2**63, 10**30):
         assert counsellors.get(impossible) is None
-        for change in (counsellors.unlock, lambda id_: counsellors.set_active(id_, False)):
+        changes = (
+            lambda id_: counsellors.acknowledge_login_alert(id_, None),
+            lambda id_: counsellors.set_active(id_, False),
+        )
+        for change in changes:
             with pytest.raises(KeyError):
                 change(impossible)
     assert [account.active for account in counsellors.list()] == [True]
 
 
-def test_a_new_password_ends_a_lockout(counsellors: CounsellorStore) -> None:
+def test_a_new_password_replaces_the_old_one(counsellors: CounsellorStore) -> None:
     amira = counsellors.add("Amira", PASSWORD, "counsellor", "en")
-    for _ in range(5):
-        with pytest.raises(LoginRefused):
-            counsellors.verify_password("Amira", "guess")
     counsellors.set_password(amira.id, "a brand new passphrase")
+    with pytest.raises(LoginRefused):
+        counsellors.verify_password("Amira", PASSWORD)
     assert counsellors.verify_password("Amira", "a brand new passphrase").id == amira.id
 
 

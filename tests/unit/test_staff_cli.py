@@ -1,4 +1,4 @@
-"""`helpline counsellor add` and `helpline purge`, on a SQLite file."""
+"""`helpline counsellor add|password|reset-second-factor`, `canned` and `purge`, on a SQLite file."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import argparse
 import io
 from pathlib import Path
 
+import pyotp
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.commands.staff import add_staff_commands, read_password
+from bot.privacy.crypto import TranscriptCipher
 from bot.store.counsellors import CounsellorStore
-from bot.store.database import create_database_engine
+from bot.store.database import create_database_engine, upgrade_database
+from bot.store.handoffs import HandoffStore
+from bot.store.second_factor import SecondFactorStore
 
 PASSWORD = "correct horse battery staple"
 
@@ -135,3 +139,53 @@ def test_purge_tells_operators_when_handoff_chats_leave_redis(
     redis_line = capsys.readouterr().out.splitlines()[1]
     assert "a handoff's chat 24 h after it ends" in redis_line
     assert "need no purge" not in redis_line
+
+
+def test_a_second_factor_is_reset_from_the_command_line_and_audited(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = create_database_engine(database_url)
+    upgrade_database(database_url)
+    store = CounsellorStore(engine)
+    oksana = store.add("Oksana", PASSWORD, "supervisor", "uk")
+    second_factor = SecondFactorStore(engine, TranscriptCipher(Fernet.generate_key().decode()))
+    offer = second_factor.offer()
+    assert second_factor.enroll(oksana.id, offer.sealed, pyotp.TOTP(offer.secret).now()) == "accepted"
+    status = _helpline(["counsellor", "reset-second-factor", "Oksana"], "", monkeypatch)
+    unknown = _helpline(["counsellor", "reset-second-factor", "Nobody"], "", monkeypatch)
+    account = store.get(oksana.id)
+    latest = HandoffStore(engine, TranscriptCipher(Fernet.generate_key().decode())).audit_trail()[0]
+    engine.dispose()
+    output = capsys.readouterr()
+    assert (status, unknown) == (0, 1)
+    assert account is not None and not account.second_factor
+    assert (latest.counsellor_id, latest.action, latest.detail) == (
+        None,
+        "second_factor_reset",
+        f"id {oksana.id}",
+    )
+    assert "second factor of 'Oksana' reset" in output.out and "no counsellor called 'Nobody'" in output.err
+
+
+def test_a_new_password_is_set_from_the_command_line_never_a_trivial_one(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _helpline(["counsellor", "add", "Oksana", "--languages", "uk"], PASSWORD + "\n", monkeypatch) == 0
+    trivial = _helpline(["counsellor", "password", "Oksana"], "password2024!\n", monkeypatch)
+    changed = _helpline(["counsellor", "password", "Oksana"], "a brand new passphrase\n", monkeypatch)
+    engine = create_database_engine(database_url)
+    account = CounsellorStore(engine).verify_password("Oksana", "a brand new passphrase")
+    engine.dispose()
+    output = capsys.readouterr()
+    assert (trivial, changed) == (1, 0)
+    assert account.name == "Oksana"
+    assert "easy to guess" in output.err and "password2024!" not in output.err + output.out
+    assert "new password set for 'Oksana'" in output.out
+
+
+def test_a_new_supervisor_is_told_about_the_second_factor(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["counsellor", "add", "Oksana", "--languages", "uk", "--role", "admin"]
+    assert _helpline(add, PASSWORD + "\n", monkeypatch) == 0
+    assert "second factor" in capsys.readouterr().out
