@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export UV_CACHE_DIR ?= $(HOME)/.cache/uv
 
-TRAINING_DATA := config.yml domain.yml $(shell find nlu stories -name '*.yml' 2>/dev/null)
+TRAINING_DATA := config.yml domain.yml helpline_rasa/intent_classifier.py $(shell find nlu stories -name '*.yml' 2>/dev/null)
 PO_FILES := $(wildcard content/locale/*/LC_MESSAGES/helpline.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -63,8 +63,8 @@ messages: .venv/.installed
 train: models/helpline.tar.gz
 
 models/helpline.tar.gz: $(TRAINING_DATA) | .venv-rasa/.installed
-	@echo "==> Training the Rasa model (NLU and dialogue); a few minutes the first time"
-	@start=$$(date +%s); PYTHONWARNINGS=ignore $(RASA) train --data nlu stories --fixed-model-name helpline --out models --num-threads 2 \
+	@echo "==> Training the Rasa model (NLU and dialogue); about a minute"
+	@start=$$(date +%s); PYTHONPATH=. PYTHONWARNINGS=ignore $(RASA) train --data nlu stories --fixed-model-name helpline --out models --num-threads 2 \
 	  && echo "    trained in $$(( $$(date +%s) - start )) s"
 	@touch $@
 

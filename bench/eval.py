@@ -58,6 +58,7 @@ def heldout_examples(directory: Path) -> dict[str, list[tuple[str, str]]]:
 def run_rasa_test(model: Path, heldout: Path, out: Path) -> dict[str, Prediction]:
     """Rasa's prediction for every held-out text (successes and errors together)."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env["PYTHONPATH"] = str(ROOT)  # the intent classifier lives in helpline_rasa/
     command = [str(RASA), "test", "nlu", "--model", str(model), "--nlu", str(heldout), "--out", str(out)]
     command += ["--successes", "--no-plot", "--no-warnings", "--quiet"]
     subprocess.run(command, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
