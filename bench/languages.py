@@ -43,7 +43,8 @@ def train_baseline() -> None:
     if all(trained > path.stat().st_mtime for path in BASELINE_DATA):
         return
     print("training the English-only baseline model (a couple of minutes)", flush=True)
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env["PYTHONPATH"] = str(ROOT)  # the intent classifier lives in helpline_rasa/
     command = [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "train", "--data", "nlu/en.yml", "stories"]
     command += ["--out", str(BASELINE_DIR), "--fixed-model-name", "english-only", "--num-threads", "2"]
     subprocess.run(command, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)

@@ -29,7 +29,8 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 
 def train_nlu(data: Path, out: Path, name: str) -> float:
     """Train an NLU-only model on a file or a folder of files; seconds taken."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env["PYTHONPATH"] = str(ROOT)  # the intent classifier lives in helpline_rasa/
     command = [str(RASA), "train", "nlu", "--nlu", str(data), "--out", str(out), "--fixed-model-name", name]
     command += ["--num-threads", "2"]
     started = time.perf_counter()
