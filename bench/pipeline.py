@@ -23,6 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.engine.rasa import REST_WEBHOOK  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 from tests.stack import Helpline, running_helpline  # noqa: E402
 
@@ -85,12 +86,13 @@ def pipeline_turn(telegram: FakeTelegramAPI, run_id: int) -> Callable[[int, int]
 
 
 def bare_turn(helpline: Helpline, run_id: int) -> Callable[[int, int], None]:
-    """One turn straight to Rasa's REST webhook."""
+    """One turn straight to Rasa's REST channel (with the token, as the helpline sends it)."""
     client = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=64))
 
     def turn(user: int, number: int) -> None:
         response = client.post(
-            f"{helpline.rasa_url}/webhooks/rest/webhook",
+            f"{helpline.rasa_url}{REST_WEBHOOK}",
+            headers={"Authorization": f"Bearer {helpline.rasa_token}"},
             json={
                 "sender": f"bare-{run_id}-{user}-{number // TURNS_PER_CONVERSATION}",
                 "message": TEXTS[(user + number) % len(TEXTS)],

@@ -7,14 +7,49 @@ import sys
 
 import structlog
 
+# python-telegram-bot logs what it could not handle with the data it was handling (an update's text, a
+# chat id); its records go through their own handler, which keeps only the static message and error class.
+TELEGRAM_LOGGER = "telegram"
+
+
+class WithoutContents(logging.Filter):
+    """Keeps a library's record to its fixed message and the class of its error: arguments that are not
+    numbers (an update, a text, an id as text), exception messages and tracebacks are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Strip the record in place; it is always kept."""
+        if not isinstance(record.msg, str):
+            record.msg = f"<{type(record.msg).__name__}>"
+        arguments = record.args if isinstance(record.args, tuple) else ()
+        if not all(isinstance(value, (int, float)) for value in arguments):
+            record.msg, record.args = f"{record.msg} (details withheld)", ()
+        elif not isinstance(record.args, tuple):
+            record.args = ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg = f"{record.msg} [error: {record.exc_info[0].__name__}]"
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_telegram_logs(level: int) -> None:
+    """python-telegram-bot's loggers write through one filtered handler and never reach the others."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(WithoutContents())
+    telegram = logging.getLogger(TELEGRAM_LOGGER)
+    telegram.handlers = [handler]
+    telegram.propagate = False
+    telegram.setLevel(max(level, logging.WARNING))
+
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     """Send structlog and stdlib logs to stderr at `level`."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
     # Third-party request logs can carry URLs, addresses or payloads; keep them at warnings.
-    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "uvicorn.access"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+    quiet_telegram_logs(numeric)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )

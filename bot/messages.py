@@ -35,6 +35,9 @@ class IncomingMessage:
     reply_route: str | None = field(default=None, repr=False)
     # A channel's id of this message (Telegram update id), so a redelivered message is relayed once.
     message_key: str | None = None
+    # Where the message came from when one place can speak as many people (the web chat's client address),
+    # as a keyed hash, never the address: the handoff caps the open tickets of one source.
+    source: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -263,3 +263,12 @@ class Settings(BaseSettings):
     def effective_redis_url(self) -> str:
         """The Redis to use: `REDIS_URL` or the private one in the data dir."""
         return self.redis_url or f"unix://{self.redis_socket}"
+
+    # Abuse limits of the edge (issue 14).
+    webchat_tickets_per_source: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "Open handoffs (waiting or with a counsellor) one web chat address may hold; more are refused."
+        ),
+    )

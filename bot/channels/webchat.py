@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from bot.channels.webchat_limits import SocketLimits, TokenBucket
+from bot.channels.webchat_limits import SocketLimits, TokenBucket, source_tag
 from bot.handoff.relay import OutboundMessage
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, parse_accept_language, text_direction
 from bot.messages import Channel, ConversationHandler, IncomingMessage, Reply
@@ -183,12 +183,14 @@ def error_frame(reply_to: str | None, text: str) -> dict[str, object]:
 
 @dataclass
 class Conversation:
-    """What one socket knows after its hello: the person's pseudonym, their browser's language, and the
-    language they are answered in (which changes when they choose another)."""
+    """What one socket knows after its hello: the person's pseudonym, their browser's language, the
+    language they are answered in (which changes when they choose another), and where they write from
+    (keyed: the handoff caps the open tickets of one address)."""
 
     pseudonym: str
     hint: str
     locale: str
+    source: str
 
 
 class ChatSocket:
@@ -245,7 +247,7 @@ class ChatSocket:
         header_languages = parse_accept_language(websocket.headers.get("accept-language"))
         locale = negotiate(header_languages, self._settings, self._locales)
         try:
-            await self._serve(websocket, header_languages, locale)
+            await self._serve(websocket, header_languages, locale, source_tag(source, self._secret))
         except (WebSocketDisconnect, WebSocketDisconnected):
             pass
         finally:
@@ -253,7 +255,9 @@ class ChatSocket:
             for pseudonym in [name for name, sockets in self._connected.items() if websocket in sockets]:
                 self._forget(pseudonym, websocket)
 
-    async def _serve(self, websocket: WebSocket, header_languages: list[str], locale: str) -> None:
+    async def _serve(
+        self, websocket: WebSocket, header_languages: list[str], locale: str, source: str
+    ) -> None:
         conversation: Conversation | None = None
         bucket = TokenBucket(self._settings.webchat_messages_per_s, self._settings.webchat_message_burst)
         hello_by = time.monotonic() + self._settings.webchat_hello_timeout_s
@@ -269,7 +273,7 @@ class ChatSocket:
             if conversation is not None:
                 locale = conversation.locale
             if isinstance(frame, Hello) and conversation is None:
-                conversation = await self._hello(websocket, frame, header_languages)
+                conversation = await self._hello(websocket, frame, header_languages, source)
                 if conversation is None:
                     return
             elif not bucket.take():  # over the rate: said so, and not handled
@@ -284,11 +288,11 @@ class ChatSocket:
                 await self._converse(websocket, conversation, frame)
 
     async def _hello(
-        self, websocket: WebSocket, hello: Hello, header_languages: list[str]
+        self, websocket: WebSocket, hello: Hello, header_languages: list[str], source: str
     ) -> Conversation | None:
         """Start the socket's one conversation; None (the socket closed) when the services fail."""
         try:
-            conversation = await self._start(websocket, hello, header_languages)
+            conversation = await self._start(websocket, hello, header_languages, source)
         except (WebSocketDisconnect, WebSocketDisconnected):
             raise
         except Exception as error:  # Redis or the store overloaded: a kind error, the page tries again later
@@ -306,7 +310,9 @@ class ChatSocket:
                 log.error("webchat_pending_delivery_failed", error=type(error).__name__)
         return conversation
 
-    async def _start(self, websocket: WebSocket, hello: Hello, header_languages: list[str]) -> Conversation:
+    async def _start(
+        self, websocket: WebSocket, hello: Hello, header_languages: list[str], source: str
+    ) -> Conversation:
         session = hello.session
         if session is None:
             session = secrets.token_urlsafe(32)
@@ -316,7 +322,7 @@ class ChatSocket:
         locale = await self._handler.locale_for(pseudonym, Channel.WEBCHAT, hint)
         ready = interface_frame(self._settings.catalog_dir, locale) | {"type": "ready", "session": session}
         await websocket.send_json(ready)
-        return Conversation(pseudonym, hint, locale)
+        return Conversation(pseudonym, hint, locale, source)
 
     async def _converse(self, websocket: WebSocket, conversation: Conversation, message: ChatMessage) -> None:
         incoming = IncomingMessage(
@@ -325,6 +331,7 @@ class ChatSocket:
             text=message.text,
             locale=conversation.hint,
             message_key=f"wc-{uuid.uuid4().hex}",
+            source=conversation.source,
         )
         try:
             replies = await self._handler.handle(incoming)

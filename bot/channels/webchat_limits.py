@@ -2,14 +2,23 @@
 
 One client must not be able to slow the chat down for everybody else (issue 14): the socket counts bound
 how many conversations one address (and the whole process) holds open, and a token bucket per socket lets a
-person type in bursts but not flood the conversation core.
+person type in bursts but not flood the conversation core. The handoff caps the open tickets of one address
+(`source_tag` names it there, keyed, never in clear).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+
+def source_tag(address: str, secret: bytes) -> str:
+    """A keyed hash of a client address (HMAC-SHA256 with the pseudonym secret, apart from pseudonyms): what
+    the handoff counts open tickets under, so Redis never holds the address."""
+    return hmac.new(secret, f"webchat-source:{address}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass

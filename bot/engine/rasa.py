@@ -11,7 +11,8 @@ import httpx
 from bot.engine.base import EngineUnavailable
 from bot.messages import Button, Reply
 
-REST_WEBHOOK = "/webhooks/rest/webhook"
+# The helpline's REST channel (helpline_rasa/channel.py): Rasa's own, but behind the API token.
+REST_WEBHOOK = "/webhooks/helpline/webhook"
 # Where Rasa's tracker store (helpline_rasa/tracker_store.py, in Rasa's own environment) keeps each tracker.
 TRACKER_KEY_PREFIX = "helpline:tracker:"
 
@@ -87,8 +88,9 @@ class RasaClient:
         """Send what the person wrote and return what the bot answers."""
         url = rasa_process_for(pseudonym, self._urls) + REST_WEBHOOK
         payload = {"sender": pseudonym, "message": text, "metadata": metadata}
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
         try:
-            response = await self._http.post(url, json=payload)
+            response = await self._http.post(url, json=payload, headers=headers)
             response.raise_for_status()
             body = response.json()
         except httpx.ConnectError as error:  # nobody listens: Rasa is starting or restarting

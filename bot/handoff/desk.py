@@ -19,7 +19,7 @@ import structlog
 
 from bot.handoff.availability import CounsellorAvailability
 from bot.handoff.offers import OfferBook
-from bot.handoff.queue import HandoffQueue, Ticket
+from bot.handoff.queue import HandoffQueue, SourceFull, Ticket
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.handoff.schedule import wait_estimate
@@ -34,6 +34,12 @@ ESTIMATE = _("It may take about {minutes} minutes.")
 WRITE_NOW = _("You can already write here: the counsellor will read it when they join.")
 CANCEL = _("Stop waiting")
 LEFT = _("You have left the queue. You are talking with the helpline bot again.")
+SOURCE_FULL = _(
+    "Sorry, several requests for a counsellor are already open from your network, so I cannot add this one "
+    "now. Please try again later. If you are in danger, call your local emergency number."
+)
+# Open tickets one source (a web chat address) may hold unless the settings say otherwise.
+TICKETS_PER_SOURCE = 3
 CANCEL_PAYLOAD = "/handoff_cancel"
 # For the counsellor's eyes only (the console is in English): the survivor never reads it.
 SAFE_WORD_NOTE = (
@@ -68,6 +74,7 @@ class HandoffDesk:
         availability: CounsellorAvailability,
         catalog_dir: Path,
         recent_handle_s: tuple[float, ...] = (),
+        tickets_per_source: int = TICKETS_PER_SOURCE,
     ) -> None:
         self._queue = queue
         self._offers = offers
@@ -78,6 +85,7 @@ class HandoffDesk:
         self._engine = engine
         self._catalog_dir = catalog_dir
         self._recent_handle_s = list(recent_handle_s)
+        self._tickets_per_source = tickets_per_source
 
     async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
         """The person's waiting or claimed ticket, if any."""
@@ -90,6 +98,7 @@ class HandoffDesk:
 
         None, and no ticket, when the token is not an offer made to this person (forged, replayed,
         expired, someone else's) or nobody can answer now: the bot then answers the request for a person.
+        No ticket either, and a kind answer, when the message's source already holds its share of tickets.
         """
         offer = await self._offers.redeem(token, message.pseudonym)
         if offer is None:
@@ -99,9 +108,20 @@ class HandoffDesk:
             log.info("handoff_offer_lapsed", pseudonym=message.pseudonym[:12])
             return None
         channel = message.channel.value
-        ticket = await self._queue.enqueue(
-            message.pseudonym, channel, locale, country, offer.priority, offer.topic
-        )
+        try:
+            ticket = await self._queue.enqueue(
+                message.pseudonym,
+                channel,
+                locale,
+                country,
+                offer.priority,
+                offer.topic,
+                source=message.source,
+                per_source=self._tickets_per_source,
+            )
+        except SourceFull:
+            log.warning("handoff_source_full", pseudonym=message.pseudonym[:12])
+            return [Reply(text=Translator(self._catalog_dir, locale).gettext(SOURCE_FULL))]
         if message.reply_route:  # kept, encrypted, while the handoff is open
             await self._routes.remember(channel, message.pseudonym, message.reply_route, ttl_s=None)
         await asyncio.to_thread(

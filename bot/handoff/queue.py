@@ -1,9 +1,10 @@
 """The queue of tickets waiting for a counsellor, in Redis; a change of several keys is one Lua script.
 
 Keys under the prefix (default "helpline:handoff:"): `ticket:{id}` hash, `waiting` sorted set (priority, then
-first come first served), `counsellor:{cid}:active` set, `person:{channel}:{pseudonym}` → open ticket id, and
-the `events` stream the console follows. The scripts build key names from the prefix because the claim of the
-next eligible ticket cannot name its keys in advance: this queue needs a single Redis (not Cluster).
+first come first served), `counsellor:{cid}:active` set, `person:{channel}:{pseudonym}` → open ticket id,
+`source:{keyed hash}` set of a source's open tickets (expiring), and the `events` stream the console follows.
+The scripts build key names from the prefix because the claim of the next eligible ticket cannot name its
+keys in advance: this queue needs a single Redis (not Cluster).
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ class ClaimRefused(Exception):
         self.reason: RefusalReason = reason
 
 
+class SourceFull(Exception):
+    """One source (a web chat address) already holds as many open tickets as it may: nobody was queued."""
+
+
 class NotHolding(Exception):
     """The counsellor does not hold this ticket (any more), so cannot transfer, requeue or resolve it."""
 
@@ -145,16 +150,27 @@ class HandoffQueue:
         country: str | None,
         priority: Priority,
         topic: str | None,
+        *,
+        source: str | None = None,
+        per_source: int = 1,
     ) -> Ticket:
-        """Queue a person for a counsellor; if they already have an open ticket, return that one."""
+        """Queue a person for a counsellor; if they already have an open ticket, return that one.
+
+        With a `source` (a keyed hash of where the person writes from, 64 hex characters), raises
+        SourceFull instead when that source already holds `per_source` open tickets.
+        """
         if not PSEUDONYM.fullmatch(pseudonym):
             raise ValueError("a ticket is for a pseudonym (64 hex characters), never a raw id")
+        if source is not None and not PSEUDONYM.fullmatch(source):
+            raise ValueError("a ticket's source is a keyed hash (64 hex characters), never an address")
         if priority not in get_args(Priority):
             raise ValueError(f"unknown priority {priority!r}")
         # Random, not derived from the pseudonym: the nickname must not link two handoffs of one person.
         nickname = f"Visitor {1000 + secrets.randbelow(9000)}"
         fields = (uuid.uuid4().hex, pseudonym, Channel(channel).value, locale, country or "", priority)
-        reply = await self._run(self._enqueue, *fields, topic or "", nickname)
+        reply = await self._run(self._enqueue, *fields, topic or "", nickname, source or "", per_source)
+        if decoded(reply[0]) == "refused":
+            raise SourceFull()
         return _ticket(reply[1])
 
     async def open_ticket(self, channel: str, pseudonym: str) -> Ticket | None:

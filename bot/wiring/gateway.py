@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import socket
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from tornado.httpserver import HTTPServer
+import uvicorn
 
 from bot.channels.telegram import TelegramAdapter, TelegramConfig
 from bot.channels.telegram_cleanup import ChatCleaner
+from bot.channels.telegram_webhook import TelegramWebhook
 from bot.handoff.delivery import OutboundDelivery
 from bot.messages import Channel
 from bot.privacy.secrets import webhook_secret
@@ -18,18 +22,50 @@ from bot.settings import Settings
 from bot.wiring.services import services
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-# An update is a few kilobytes. python-telegram-bot's webhook server (tornado) reads up to 100 MB of a body
-# before it looks at the secret token; a bigger one is now refused (400) from its headers, unread.
-WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 
 
-def limit_webhook_bodies() -> None:
-    """Every tornado server this process makes refuses bodies over WEBHOOK_MAX_BODY_BYTES.
+class WebhookServer(uvicorn.Server):
+    """uvicorn serving the webhook inside the gateway's event loop; the gateway handles SIGINT and SIGTERM."""
 
-    PTB builds its webhook server with tornado's defaults and offers no setting for this; tornado's own
-    `Configurable.configure` sets defaults for the servers made afterwards (the gateway makes only that one).
-    """
-    HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY_BYTES)
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave the process's signal handlers alone (uvicorn would replace them)."""
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start listening, then say so."""
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
+async def start_webhook_server(
+    webhook: TelegramWebhook, host: str, port: int
+) -> tuple[WebhookServer, asyncio.Task[None]]:
+    """Serve the webhook on host:port; returns once it listens (raises if it stopped before)."""
+    config = uvicorn.Config(
+        webhook,
+        host=host,
+        port=port,
+        lifespan="off",
+        access_log=False,  # access logs would keep addresses
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
+    server = WebhookServer(config)
+    serving = asyncio.create_task(server.serve())
+    listening = asyncio.create_task(server.listening.wait())
+    await asyncio.wait((serving, listening), return_when=asyncio.FIRST_COMPLETED)
+    if not server.listening.is_set():
+        listening.cancel()
+        serving.result()  # the reason it stopped
+        raise RuntimeError("the webhook server stopped before it listened")
+    return server, serving
 
 
 def serve_gateway(settings: Settings) -> int:
@@ -65,15 +101,16 @@ async def _serve(settings: Settings, token: str) -> None:
                 await application.post_init(application)
             await application.start()
             assert application.updater is not None
+            webhook_server = None
             if settings.telegram_webhook_url:
-                limit_webhook_bodies()
-                await application.updater.start_webhook(
-                    listen=settings.telegram_webhook_listen,
-                    port=settings.telegram_webhook_port,
-                    url_path="telegram",
-                    webhook_url=settings.telegram_webhook_url,
-                    secret_token=webhook_secret(settings),
-                    allowed_updates=updates,
+                # PTB's "custom webhook": our endpoint queues the updates (bot/channels/telegram_webhook.py).
+                secret = webhook_secret(settings)
+                webhook = TelegramWebhook(application.bot, application.update_queue, secret)
+                webhook_server = await start_webhook_server(
+                    webhook, settings.telegram_webhook_listen, settings.telegram_webhook_port
+                )
+                await application.bot.set_webhook(
+                    settings.telegram_webhook_url, secret_token=secret, allowed_updates=updates
                 )
             else:
                 await application.updater.start_polling(allowed_updates=updates, timeout=30)
@@ -89,5 +126,10 @@ async def _serve(settings: Settings, token: str) -> None:
             sweeping = asyncio.create_task(cleaner.sweep(application.bot, stop))  # vanishing chats
             await stop.wait()
             await asyncio.gather(delivering, sweeping)
-            await application.updater.stop()
+            if webhook_server is not None:
+                server, serving = webhook_server
+                server.should_exit = True
+                await serving
+            else:
+                await application.updater.stop()
             await application.stop()

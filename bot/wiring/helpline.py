@@ -120,6 +120,8 @@ def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str,
     """One Rasa server on loopback (API on, token required), serving the trained model.
 
     Its trackers go to Redis encrypted with the transcript key, and expire after the retention period.
+    It starts through helpline_rasa.serve with Rasa's Python, which reads the token from the environment
+    (`HELPLINE_RASA_TOKEN`, in `env`): on the command line it would be readable in /proc by anyone.
     """
     port = settings.rasa_port + index
     tracker_env = {
@@ -132,11 +134,10 @@ def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str,
     return Part(
         name=f"rasa-{index + 1}" if settings.rasa_workers > 1 else "rasa",
         argv=[
-            str(rasa_executable),
-            "run",
+            str(rasa_executable.with_name("python")),
+            "-m",
+            "helpline_rasa.serve",
             "--enable-api",
-            "--auth-token",
-            token,
             "--interface",
             "127.0.0.1",
             "--port",

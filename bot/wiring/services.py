@@ -73,7 +73,15 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     # Staffing and presence are checked again when a person accepts an offer (the action server made it).
     availability = CounsellorAvailability(Presence(redis), Staffing.load(settings.effective_staffing_file))
     desk = HandoffDesk(
-        queue, relay, routes, handoffs, rasa, OfferBook(redis), availability, settings.catalog_dir
+        queue,
+        relay,
+        routes,
+        handoffs,
+        rasa,
+        OfferBook(redis),
+        availability,
+        settings.catalog_dir,
+        tickets_per_source=settings.webchat_tickets_per_source,
     )
     content = ContentLibrary.load(settings.content_dir)
     ledger = ChatLedger(redis, cipher)

@@ -48,8 +48,7 @@ def webhook_gateway(helpline: Helpline) -> Iterator[tuple[FakeTelegramAPI, int]]
             stderr=subprocess.STDOUT,
         )
     try:
-        telegram.wait_for_call("setWebhook", timeout=60)
-        time.sleep(0.5)  # the listener starts right after registering
+        telegram.wait_for_call("setWebhook", timeout=60)  # registered once the listener is up
         yield telegram, port
     finally:
         process.terminate()

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.content import ContentLibrary
-from bot.engine.rasa import RasaClient
+from bot.engine.rasa import REST_WEBHOOK, RasaClient
 from tests.stack import Helpline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,8 @@ def content() -> ContentLibrary:
 
 def ask(helpline: Helpline, sender: str, text: str) -> list[dict[str, object]]:
     response = httpx.post(
-        f"{helpline.rasa_url}/webhooks/rest/webhook",
+        f"{helpline.rasa_url}{REST_WEBHOOK}",
+        headers={"Authorization": f"Bearer {helpline.rasa_token}"},
         json={"sender": sender, "message": text, "metadata": {"locale": "en"}},
         timeout=30,
     )

@@ -1,5 +1,8 @@
-"""docker-compose.yml agrees with the settings: services, ports and variable names."""
+"""docker-compose.yml agrees with the settings (services, ports, variable names) and keeps Rasa and Redis
+private (issue 14): Redis has a password that is not in the file, Rasa and the action server are on internal
+networks only, and no token or password is on a command line."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +33,73 @@ def test_every_part_of_the_helpline_is_a_service() -> None:
     assert {"redis", "rasa", "actions", "web", "gateway"} <= set(compose()["services"])
 
 
-def test_rasa_runs_the_official_3_6_21_image_with_the_api_protected() -> None:
+def command_line(service: dict[str, Any]) -> str:
+    """Everything a service's process is started with: entrypoint and command, as one string."""
+    parts = []
+    for key in ("entrypoint", "command"):
+        value = service.get(key) or []
+        parts += [value] if isinstance(value, str) else [str(part) for part in value]
+    return " ".join(parts)
+
+
+def test_rasa_runs_the_official_3_6_21_image_with_the_api_protected_through_the_launcher() -> None:
     rasa = compose()["services"]["rasa"]
     assert rasa["image"] == "rasa/rasa:3.6.21-full"
-    assert "--enable-api" in rasa["command"] and "--auth-token" in rasa["command"]
+    assert rasa["entrypoint"] == ["python", "-m", "helpline_rasa.serve"]
+    assert "--enable-api" in rasa["command"]
+    assert rasa["environment"]["HELPLINE_RASA_TOKEN"].startswith("${HELPLINE_RASA_TOKEN")
+
+
+def test_no_token_secret_or_password_is_on_any_command_line() -> None:
+    for name, service in compose()["services"].items():
+        started_with = command_line(service)
+        assert "--auth-token" not in started_with and "--requirepass" not in started_with, name
+        # Only the container's shell may expand a variable ($$NAME), at run time into a config on stdin.
+        assert not re.search(r"(?<!\$)\$\{?[A-Z_]*(TOKEN|SECRET|PASSWORD|KEY)", started_with), name
+
+
+def test_redis_requires_a_password_that_is_not_written_in_the_file() -> None:
+    redis = compose()["services"]["redis"]
+    script = command_line(redis)
+    assert re.search(r"^requirepass \$\$REDIS_PASSWORD$", script, re.MULTILINE)  # config on stdin
+    assert re.search(r"exec redis-server - ", script)
+    assert redis["environment"]["REDIS_PASSWORD"] == "${REDIS_PASSWORD:?set REDIS_PASSWORD}"
+
+
+def test_every_redis_url_carries_the_password() -> None:
+    services = compose()["services"]
+    urls = {name: services[name]["environment"]["REDIS_URL"] for name in ("actions", "web", "gateway")}
+    urls["rasa"] = services["rasa"]["environment"]["HELPLINE_REDIS_URL"]
+    for name, url in urls.items():
+        assert url == "redis://:${REDIS_PASSWORD:?set REDIS_PASSWORD}@redis:6379/0", name
 
 
 def test_redis_keeps_an_append_only_file() -> None:
-    command = compose()["services"]["redis"]["command"]
-    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "--appendonly yes" in command_line(compose()["services"]["redis"])
+
+
+def test_rasa_redis_and_the_action_server_are_private() -> None:
+    loaded = compose()
+    services, networks = loaded["services"], loaded["networks"]
+    for name in ("rasa", "actions", "redis", "postgres"):
+        assert "ports" not in services[name], f"{name} publishes a port"
+        assert all(networks[network].get("internal") for network in services[name]["networks"]), name
+
+    def reach(name: str) -> set[str]:
+        """The services that share a network with `name`."""
+        own = set(services[name]["networks"])
+        return {other for other, found in services.items() if other != name and own & set(found["networks"])}
+
+    assert reach("rasa") == {"web", "gateway", "actions", "redis"}  # rasa → actions and its trackers
+    assert {"web", "gateway", "actions", "rasa"} <= reach("redis")
+    assert "rasa" not in reach("postgres")
+    for name in ("web", "gateway"):
+        assert not networks[services[name]["networks"][0]].get("internal"), f"{name} reaches out"
 
 
 def test_app_services_use_only_variables_the_settings_know() -> None:
     services = compose()["services"]
-    known = known_variables()
+    known = known_variables() | {"FORWARDED_ALLOW_IPS"}  # uvicorn's own: whose X-Forwarded-For to trust
     for name in ("actions", "web", "gateway"):
         unknown = set(services[name]["environment"]) - known
         assert not unknown, f"{name} sets variables the app does not read: {unknown}"

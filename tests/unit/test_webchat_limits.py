@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from bot.channels.webchat import webchat_routes
-from bot.channels.webchat_limits import SocketLimits, TokenBucket
+from bot.channels.webchat_limits import SocketLimits, TokenBucket, source_tag
 from bot.messages import Channel
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import PROJECT_ROOT, Settings
@@ -146,6 +146,23 @@ def test_sockets_over_the_total_cap_are_refused(core: RecordingCore, tmp_path: P
             with pytest.raises(WebSocketDisconnect) as closed:
                 refused.receive_json()
         assert closed.value.code == 1013
+
+
+def test_every_message_carries_a_keyed_tag_of_its_address_never_the_address(
+    client: TestClient, core: RecordingCore
+) -> None:
+    """The handoff caps open tickets per tag; new sockets (new pseudonyms) from one address share it."""
+    for _ in range(2):
+        with client.websocket_connect("/chat/ws") as socket:
+            hello(socket)
+            say(socket, "hi")
+            socket.receive_json()
+    sources = {message.source for message in core.received}
+    assert len({message.pseudonym for message in core.received}) == 2
+    assert sources == {source_tag("testclient", SECRET)}
+    assert source_tag("testclient", SECRET) != source_tag("testclient", b"another-secret")
+    assert source_tag("203.0.113.7", SECRET) != source_tag("203.0.113.8", SECRET)
+    assert "testclient" not in repr(core.received)
 
 
 class FailingCore(RecordingCore):

@@ -6,6 +6,8 @@ local waiting = prefix .. 'waiting'
 local function ticket_key(id) return prefix .. 'ticket:' .. id end
 local function active_key(cid) return prefix .. 'counsellor:' .. cid .. ':active' end
 local function person_key(channel, pseudonym) return prefix .. 'person:' .. channel .. ':' .. pseudonym end
+-- The open tickets of one source (a keyed hash of a web chat address), so one client cannot fill the queue.
+local function source_key(source) return prefix .. 'source:' .. source end
 local function score(priority, created_ms)
   local rank = 1
   if priority == 'urgent' then rank = 0 end
@@ -26,9 +28,12 @@ local function refuse(reason) return {'refused', reason} end
 -- Ends an open ticket: out of the waiting order and the counsellor's hands, and the person may ask again.
 local function finish(id, status)
   local key = ticket_key(id)
-  local t = redis.call('HMGET', key, 'channel', 'pseudonym', 'counsellor')
+  local t = redis.call('HMGET', key, 'channel', 'pseudonym', 'counsellor', 'source')
   redis.call('ZREM', waiting, id)
   if t[3] and t[3] ~= '' then redis.call('SREM', active_key(t[3]), id) end
+  -- The source's count goes down, and an ended ticket keeps no trace of where it came from.
+  if t[4] and t[4] ~= '' then redis.call('SREM', source_key(t[4]), id) end
+  redis.call('HDEL', key, 'source')
   local pkey = person_key(t[1], t[2])
   if redis.call('GET', pkey) == id then redis.call('DEL', pkey) end
   redis.call('HSET', key, 'status', status)
