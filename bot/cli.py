@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.commands.staff import add_staff_commands
 
     add_staff_commands(commands)
+    from bot.commands.rekey import add_rekey_command
+
+    add_rekey_command(commands)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -1,7 +1,7 @@
 """Files and folders the helpline makes are its own: umask 077 for its processes, folders 0700.
 
-The data dir holds the database, Redis's files, the logs and the made-once secrets; nobody else on the
-machine should read any of it, whatever the umask of the shell that started the helpline.
+The data dir holds the database, Redis's files and the logs, the secrets dir the made-once secrets; nobody
+else on the machine should read any of it, whatever the umask of the shell that started the helpline.
 """
 
 from __future__ import annotations

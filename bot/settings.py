@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -15,8 +16,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore")
 
-    data_dir: Path = Field(
-        default=Path("data"), description="Where local state lives (SQLite, Redis, secrets)."
+    data_dir: Path = Field(default=Path("data"), description="Where local state lives (SQLite, Redis, logs).")
+    secrets_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where secrets made on first use are kept (0700), apart from the data they open. Unset: "
+            "$XDG_CONFIG_HOME/helpline/secrets, else ~/.config/helpline/secrets."
+        ),
     )
     content_dir: Path = Field(default=PROJECT_ROOT / "content", description="Reviewed content and catalogs.")
     host: str = Field(default="127.0.0.1", description="Interface of the web app (web chat, console).")
@@ -26,13 +32,13 @@ class Settings(BaseSettings):
 
     pseudonym_secret: SecretStr | None = Field(
         default=None,
-        description="HMAC key for pseudonyms. Unset: a random key is made once in the data dir.",
+        description="HMAC key for pseudonyms. Unset: a random key is made once in the secrets dir.",
     )
     transcript_key: SecretStr | None = Field(
         default=None,
         description=(
             "Fernet key(s) for handoff transcripts, comma-separated: the first encrypts, all decrypt "
-            "(rotation). Unset: a key is made once in the data dir."
+            "(rotation, `helpline rekey`). Unset: a key is made once in the secrets dir."
         ),
     )
     transcript_retention_days: int = Field(
@@ -161,7 +167,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=8, description="How many Rasa processes `helpline run` starts."
     )
     rasa_token: SecretStr | None = Field(
-        default=None, description="Token of Rasa's HTTP API. Unset: made once in the data dir."
+        default=None, description="Token of Rasa's HTTP API. Unset: made once in the secrets dir."
     )
     rasa_timeout_s: float = Field(default=15.0, description="How long to wait for Rasa to answer a turn.")
     actions_host: str = Field(default="127.0.0.1", description="Interface of the action server.")
@@ -192,7 +198,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "HELPLINE_TELEGRAM_WEBHOOK_SECRET"),
-        description="Secret token Telegram sends with each webhook call. Unset: made once in the data dir.",
+        description="Secret token Telegram sends with each webhook call. Unset: made once (secrets dir).",
     )
     telegram_rate_limit: bool = Field(
         default=True, description="Keep within Telegram's flood limits (about 30 messages/s per bot)."
@@ -243,6 +249,16 @@ class Settings(BaseSettings):
     def catalog_dir(self) -> Path:
         """Compiled Babel message catalogs."""
         return self.content_dir / "locale"
+
+    @property
+    def effective_secrets_dir(self) -> Path:
+        """Where made-once secrets live: `HELPLINE_SECRETS_DIR`, else the user's config folder (not the data
+        dir, so a copy of the data alone opens nothing)."""
+        if self.secrets_dir is not None:
+            return self.secrets_dir
+        config_home = Path(os.environ.get("XDG_CONFIG_HOME", "").strip())
+        base = config_home if config_home.is_absolute() else Path.home() / ".config"  # as XDG says
+        return base / "helpline" / "secrets"
 
     @property
     def sqlite_url(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,14 @@ class HelplineWithTelegram:
 
     helpline: Helpline
     telegram: FakeTelegramAPI
+
+
+@pytest.fixture(autouse=True)
+def own_secrets_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test makes its secrets in a folder of its own, never in the developer's ~/.config/helpline."""
+    folder = tmp_path_factory.mktemp("secrets")
+    monkeypatch.setenv("HELPLINE_SECRETS_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")

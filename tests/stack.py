@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +38,7 @@ class Helpline:
     redis_url: str
     database_url: str
     data_dir: Path
+    secrets_dir: Path
     pseudonym_secret: bytes
     supervisor_log: Path
     process: subprocess.Popen[bytes]
@@ -49,7 +51,13 @@ class Helpline:
 
 @contextmanager
 def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Helpline]:
-    """Run `helpline run` with its data in `data_dir` on free ports; stop it with Ctrl-C (SIGINT) after."""
+    """Run `helpline run` with its data in `data_dir` on free ports; stop it with Ctrl-C (SIGINT) after.
+
+    Its made-once secrets go to a folder beside `data_dir` (`<data dir>-secrets`, removed afterwards if made
+    here), never to ~/.config.
+    """
+    secrets_dir = data_dir.with_name(f"{data_dir.name}-secrets")
+    made_secrets_dir = not secrets_dir.exists()
     web_port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = {
         key: value
@@ -58,6 +66,7 @@ def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) ->
     }
     env.update(
         HELPLINE_DATA_DIR=str(data_dir),
+        HELPLINE_SECRETS_DIR=str(secrets_dir),
         HELPLINE_PORT=str(web_port),
         HELPLINE_RASA_PORT=str(rasa_port),
         HELPLINE_ACTIONS_PORT=str(actions_port),
@@ -80,12 +89,15 @@ def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) ->
             redis_url=f"unix://{(data_dir / 'redis.sock').resolve()}",
             database_url=f"sqlite:///{(data_dir / 'helpline.db').resolve()}",
             data_dir=data_dir,
+            secrets_dir=secrets_dir,
             pseudonym_secret=PSEUDONYM_SECRET.encode(),
             supervisor_log=supervisor_log,
             process=process,
         )
     finally:
         stop(process)
+        if made_secrets_dir:
+            shutil.rmtree(secrets_dir, ignore_errors=True)
 
 
 def stop(process: subprocess.Popen[bytes], timeout_s: float = 60) -> int:

@@ -64,12 +64,16 @@ class RouteStore:
     async def held(self) -> list[tuple[str, str]]:
         """(channel, pseudonym) of every route kept without expiry, i.e. held by a handoff."""
         held = []
-        async for raw in self._redis.scan_iter(match=glob_escape(self._head) + "*", count=500):
+        async for raw in self._redis.scan_iter(match=self.pattern(), count=500):
             key = decoded(raw)
             if await self._redis.ttl(key) == -1:
                 channel, _, pseudonym = key[len(self._head) :].partition(":")
                 held.append((channel, pseudonym))
         return held
+
+    def pattern(self) -> str:
+        """The SCAN pattern of every route key (`helpline rekey` re-encrypts them)."""
+        return glob_escape(self._head) + "*"
 
     def _key(self, channel: str, pseudonym: str) -> str:
         return f"{self._head}{channel}:{pseudonym}"

@@ -19,8 +19,8 @@ class UnreadableTranscript(UnreadableText):
 class TranscriptCipher:
     """Encrypts transcript text with the first key; decrypts with any of them.
 
-    Keys are rotated by putting a new key first and keeping the old ones after it; once the retention
-    period has passed every token made with an old key has been purged, and the old key can go.
+    Keys are rotated by putting a new key first and keeping the old ones after it; `helpline rekey` then
+    re-encrypts every token kept with the first key, and the old key can go.
     """
 
     def __init__(self, keys: str) -> None:
@@ -36,6 +36,7 @@ class TranscriptCipher:
                 raise ValueError(
                     f"transcript key {number} is not a Fernet key (32 url-safe base64-encoded bytes)"
                 ) from None
+        self._first = fernets[0]
         self._fernet = MultiFernet(fernets)
 
     def encrypt(self, text: str) -> bytes:
@@ -56,6 +57,14 @@ class TranscriptCipher:
         except InvalidToken:
             raise UnreadableTranscript("no configured transcript key opens this message") from None
 
+    def rekeyed(self, token: bytes) -> bytes | None:
+        """The token re-encrypted with the first key, or None if the first key made it (`helpline rekey`)."""
+        try:
+            self._first.decrypt(token)
+        except InvalidToken:
+            return self.rotate(token)
+        return None
+
 
 def transcript_keys(value: SecretStr | None, path: Path) -> str:
     """The configured key(s), or a Fernet key kept in `path` (created with mode 0600 on first use)."""
@@ -63,5 +72,5 @@ def transcript_keys(value: SecretStr | None, path: Path) -> str:
 
 
 def transcript_cipher(settings: Settings) -> TranscriptCipher:
-    """The cipher for this installation: `HELPLINE_TRANSCRIPT_KEY`, or a key made once in the data dir."""
+    """The cipher for this installation: `HELPLINE_TRANSCRIPT_KEY`, or a key made once in the secrets dir."""
     return TranscriptCipher(transcript_keys(settings.transcript_key, secret_path(settings, TRANSCRIPT_KEY)))

@@ -5,6 +5,11 @@ to reach the person, the encrypted route to them, their vanishing setting, and t
 (conversation, handoffs, transcripts). What stays is anonymous: a count of erasures per day, and an audit
 line per erased handoff id (no pseudonym) so a counsellor sees why a chat closed. The channel deletes the
 messages from the person's own app afterwards (it holds the chat's message ids, see `ChatLedger.take`).
+
+Deleted is not yet gone from the disk: the database's write-ahead log and Redis's append-only file still
+hold what was deleted. So an erase ends by truncating SQLite's log (its deleted rows are zeroed, see
+`secure_delete`) and by asking for a rewrite of Redis's AOF (`AofRewriter`): one now, and one once the
+erase's own notice has left the chat (until then, Redis keeps the way back to delete it).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from redis.asyncio import Redis
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
+from bot.privacy.aof import AofRewriter
 from bot.privacy.ledger import ChatLedger
 from bot.store.handoffs import HandoffStore
 
@@ -28,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 COUNTER_PREFIX = "helpline:stats:erasures:"
 COUNTER_TTL_S = 400 * 24 * 3600
+NOTICE_CLEANUP_MARGIN_S = 30  # the notice's chat cleanup runs every 2 s; its keys are gone well before
 
 
 class TrackerEraser(Protocol):
@@ -59,6 +66,8 @@ class Eraser:
         ledger: ChatLedger,
         engine: TrackerEraser,
         counter_prefix: str = COUNTER_PREFIX,
+        disk: AofRewriter | None = None,
+        notice_s: float = 0.0,
     ) -> None:
         self._redis = redis
         self._queue = queue
@@ -68,6 +77,8 @@ class Eraser:
         self._ledger = ledger
         self._engine = engine
         self._counter_prefix = counter_prefix
+        self._disk = disk
+        self._notice_s = notice_s  # how long the erase's notice stays in the chat (its cleanup needs Redis)
 
     async def erase(self, channel: str, pseudonym: str) -> Erasure:
         """Erase every trace of this person; each part is tried even when another fails."""
@@ -94,10 +105,22 @@ class Eraser:
         ]
         failed = [name for name, part in parts if not await _tried(name, pseudonym, part)]
         await self._count()
+        await self._off_the_disk(database_erased="database" not in failed)
         log.info(
             "erased", pseudonym=pseudonym[:12], handoffs=len(erased_tickets), failed=",".join(failed) or None
         )
         return Erasure(handoffs=len(erased_tickets), complete=not failed)
+
+    async def _off_the_disk(self, database_erased: bool) -> None:
+        """What was deleted leaves the files too: SQLite's log now, Redis's AOF by a rewrite (coalesced)."""
+        if database_erased:
+            try:
+                await asyncio.to_thread(self._handoffs.settle_deletions)
+            except Exception as error:  # the rows are deleted; the next erase or purge truncates the log
+                log.warning("erase_not_settled", error=type(error).__name__)
+        if self._disk is not None:
+            await self._disk.request()
+            await self._disk.request(after_s=self._notice_s + NOTICE_CLEANUP_MARGIN_S)
 
     async def _count(self) -> None:
         key = self._counter_prefix + datetime.now(timezone.utc).date().isoformat()

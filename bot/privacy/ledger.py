@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.redis_client import as_bytes, decoded
+from bot.redis_client import as_bytes, decoded, glob_escape
 
 DEFAULT_PREFIX = "helpline:privacy:"
 DELETABLE_S = 48 * 3600  # Telegram deletes a message for both sides only within 48 hours
@@ -110,6 +110,10 @@ class ChatLedger:
     async def forget(self, channel: str, pseudonym: str) -> None:
         """Drop the person's setting and schedule (erase); `take` drops the message ids."""
         await self.set_vanishing(channel, pseudonym, None)
+
+    def messages_pattern(self) -> str:
+        """The SCAN pattern of every person's message ids (`helpline rekey` re-encrypts them)."""
+        return glob_escape(self._key("messages", "")) + "*"
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)

@@ -4,6 +4,10 @@ The database is purged here (handoffs, transcripts, conversation rows, old audit
 routes, message ids and ended chats expire by themselves in Redis (each key carries its own expiry). A
 route held without expiry for a handoff whose ticket is gone (a crash lost it) gets its expiry back here,
 and so does a chat stream left without one after its handoff ended (a line added after the ending, a crash).
+
+What a purge deletes (and what expired in Redis meanwhile) then leaves the files: SQLite's write-ahead log
+is truncated, PostgreSQL's tables are vacuumed (their dead rows' space freed for reuse), and Redis's
+append-only file is rewritten (`AofRewriter`, whose waiting rewrites this schedule also starts).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.periodic import every
+from bot.privacy.aof import AofRewriter
 from bot.store.handoffs import HandoffStore, PurgeCounts
 
 log = structlog.get_logger(__name__)
@@ -35,6 +40,7 @@ class RetentionSchedule:
         routes: tuple[HandoffQueue, RouteStore, int] | None = None,
         chats: tuple[HandoffQueue, Relay] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        disk: AofRewriter | None = None,
     ) -> None:
         self._handoffs = handoffs
         self._routes = routes  # the queue, the routes and their inactivity expiry
@@ -42,10 +48,14 @@ class RetentionSchedule:
         self._retention = timedelta(days=retention_days)
         self._every_s = every_s
         self._clock = clock
+        self._disk = disk
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Purge until `stop` is set; a failed purge is logged and tried again next time."""
-        await every(self._every_s, stop, self.purge_once, "retention_purge")
+        """Purge until `stop` is set (and start waiting AOF rewrites); a failure is tried again next time."""
+        loops = [every(self._every_s, stop, self.purge_once, "retention_purge")]
+        if self._disk is not None:
+            loops.append(self._disk.run(stop))
+        await asyncio.gather(*loops)
 
     async def purge_once(self) -> PurgeCounts:
         """Delete what is older than the retention period now."""
@@ -54,6 +64,13 @@ class RetentionSchedule:
         counts = await asyncio.to_thread(self._handoffs.purge, cutoff, False)
         released = await self.release_orphaned_routes()
         expired = await self.expire_ended_chats()
+        if self._disk is not None:
+            await self._disk.request()
+        try:
+            settled = await asyncio.to_thread(self._handoffs.settle_deletions, True)
+        except Exception as error:  # the rows are deleted; the next erase or purge settles them
+            log.warning("purge_not_settled", error=type(error).__name__)
+            settled = False
         log.info(
             "retention_purged",
             routes_released=released,
@@ -62,6 +79,7 @@ class RetentionSchedule:
             transcript_messages=counts.transcript_messages,
             conversations=counts.conversations,
             audit_events=counts.audit_events,
+            settled=settled,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return counts

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import structlog
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 
 from bot.private_files import private_dir
+
+log = structlog.get_logger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -63,7 +66,33 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last counter updates.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # A deleted row is overwritten with zeros, not only unlinked: an erase leaves nothing in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def settle_deletions(engine: Engine, tables: Sequence[str] = (), vacuum: bool = False) -> bool:
+    """Leave what was just deleted nowhere in the database's own files; False if it must wait.
+
+    SQLite: the write-ahead log still holds the pages as they were before the delete; a TRUNCATE
+    checkpoint copies them (zeroed, with `secure_delete`) into the database and empties the log. It waits
+    up to the busy timeout for readers; a reader that stays longer leaves it to the next checkpoint.
+    PostgreSQL: deleted rows stay as dead tuples until VACUUM (`vacuum`, for `tables`, in the scheduled
+    purge): it frees their space for reuse; the bytes go when new rows overwrite it (see the threat model).
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            busy, _log_frames, _checkpointed = connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            ).one()
+        if busy:
+            log.warning("wal_checkpoint_busy")
+        return not busy
+    if vacuum and tables and engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in tables:  # names of our own tables, never input
+                connection.execute(text(f'VACUUM "{table}"'))
+    return True
 
 
 def alembic_config(url: str) -> Config:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.cipher import Cipher
 from bot.store.counsellors import utc
-from bot.store.database import insert_for
+from bot.store.database import insert_for, settle_deletions
 from bot.store.models import AuditEvent, Conversation, Handoff, TranscriptMessage
 
 Sender = Literal["survivor", "counsellor", "bot", "note"]
@@ -342,6 +342,12 @@ class HandoffStore:
                     connection, self._clock(), None, "erased", handoff_id, "erased at the person's request"
                 )
         return len(ids), conversations
+
+    def settle_deletions(self, vacuum: bool = False) -> bool:
+        """After an erase or a purge: nothing deleted stays in the database's files (SQLite), or its space
+        is freed for reuse (PostgreSQL, `vacuum`); False if a reader made it wait for the next time."""
+        tables = [table.__tablename__ for table in (TranscriptMessage, Handoff, Conversation, AuditEvent)]
+        return settle_deletions(self._engine, tables, vacuum)
 
     def _at(self, at: datetime | None) -> datetime:
         return utc(at) if at else self._clock()

@@ -55,6 +55,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
     actions_url = f"http://127.0.0.1:{settings.actions_port}"
     child_env = {
         "HELPLINE_DATA_DIR": str(data_dir),
+        "HELPLINE_SECRETS_DIR": str(settings.effective_secrets_dir.resolve()),  # the same, from any cwd
         "HELPLINE_RASA_URL": ",".join(rasa_urls),
         "HELPLINE_RASA_TOKEN": token,
         "HELPLINE_REDIS_URL": settings.effective_redis_url,
@@ -77,10 +78,10 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
                     "700",
                     "--dir",
                     str(data_dir / "redis"),
-                    "--appendonly",
-                    "yes",
-                    "--save",
-                    "",
+                    # The AOF keeps queued messages through a crash; erasures have it rewritten, as commands
+                    # (no RDB preamble: grep can check what is in it), and no snapshot keeps a second copy.
+                    *("--appendonly", "yes", "--appendfsync", "everysec", "--save", ""),
+                    *("--aof-use-rdb-preamble", "no"),
                 ],
                 ready=lambda: _redis_answers(settings.effective_redis_url),
             )

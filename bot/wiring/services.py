@@ -26,6 +26,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.handoff.schedule import Staffing
+from bot.privacy.aof import AofRewriter
 from bot.privacy.crypto import TranscriptCipher, transcript_cipher
 from bot.privacy.desk import PrivacyDesk
 from bot.privacy.erasure import Eraser
@@ -55,6 +56,7 @@ class Services:
     handoffs: HandoffStore
     content: ContentLibrary
     ledger: ChatLedger
+    disk: AofRewriter
 
 
 @asynccontextmanager
@@ -85,9 +87,13 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     )
     content = ContentLibrary.load(settings.content_dir)
     ledger = ChatLedger(redis, cipher)
+    disk = AofRewriter(redis)  # erased data leaves Redis's append-only file too
+    eraser = Eraser(
+        redis, queue, relay, routes, handoffs, ledger, rasa, disk=disk, notice_s=settings.erase_notice_s
+    )
     privacy = PrivacyDesk(
         content,
-        Eraser(redis, queue, relay, routes, handoffs, ledger, rasa),
+        eraser,
         ledger,
         settings.safe_word_list,
         settings.erase_notice_s,
@@ -119,6 +125,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             handoffs,
             content,
             ledger,
+            disk,
         )
     finally:
         await core.drain()

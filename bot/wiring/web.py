@@ -88,6 +88,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         services.settings.purge_every_h * 3600,
         routes=(services.queue, services.routes, services.settings.route_ttl_s),
         chats=(services.queue, services.relay),
+        disk=services.disk,
     )
 
     @asynccontextmanager

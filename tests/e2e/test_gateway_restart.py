@@ -72,6 +72,7 @@ class Gateway:
         }
         self.env.update(
             HELPLINE_DATA_DIR=str(data_dir),
+            HELPLINE_SECRETS_DIR=str(data_dir.with_name("secrets")),
             HELPLINE_PSEUDONYM_SECRET=PSEUDONYM_SECRET,
             HELPLINE_RASA_URL=helpline.rasa_url,
             HELPLINE_RASA_TOKEN=helpline.rasa_token,
@@ -133,7 +134,7 @@ async def chat_across_a_restart(
     token = await OfferBook(client).issue(pseudonym, "normal", None)
     telegram.press_button(SURVIVOR, welcome, accept_payload(token), language_code="en")  # consent
     await telegram.await_messages(SURVIVOR, 2)
-    cipher = TranscriptCipher(transcript_keys(None, data_dir / "secrets" / "transcript.key"))
+    cipher = TranscriptCipher(transcript_keys(None, data_dir.with_name("secrets") / "transcript.key"))
     queue, relay = HandoffQueue(client), Relay(client, cipher)
     ticket = await queue.claim_next(SEAT)
     assert ticket is not None

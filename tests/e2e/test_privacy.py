@@ -85,7 +85,7 @@ def everything(helpline: Helpline) -> bytes:
 
 def decrypted(helpline: Helpline, dump: bytes) -> str:
     """The plain text inside every Fernet token found in a dump (the installation's key opens them)."""
-    keys = (helpline.data_dir / "secrets" / "transcript.key").read_text().strip()
+    keys = (helpline.secrets_dir / "transcript.key").read_text().strip()
     cipher = MultiFernet([Fernet(key.strip()) for key in keys.split(",")])
     opened = []
     for token in set(FERNET_TOKEN.findall(dump)):

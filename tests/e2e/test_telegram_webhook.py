@@ -28,6 +28,7 @@ def webhook_gateway(helpline: Helpline) -> Iterator[tuple[FakeTelegramAPI, int]]
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith(("HELPLINE_", "TELEGRAM_"))},
         "HELPLINE_DATA_DIR": str(helpline.data_dir),
+        "HELPLINE_SECRETS_DIR": str(helpline.secrets_dir),
         "HELPLINE_RASA_URL": helpline.rasa_url,
         "HELPLINE_RASA_TOKEN": helpline.rasa_token,
         "HELPLINE_REDIS_URL": helpline.redis_url,
