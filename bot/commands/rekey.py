@@ -52,7 +52,7 @@ async def rekey(settings: Settings, dry_run: bool, out: TextIO) -> int:
     from bot.privacy.rekey import RedisRekey, redis_places
     from bot.redis_client import open_redis
     from bot.store.database import create_database_engine, settle_deletions, upgrade_database
-    from bot.store.rekey import rekey_transcripts
+    from bot.store.rekey import rekey_second_factors, rekey_transcripts
 
     cipher = transcript_cipher(settings)
     redis = open_redis(settings.effective_redis_url)
@@ -63,9 +63,10 @@ async def rekey(settings: Settings, dry_run: bool, out: TextIO) -> int:
         places = redis_places(Relay(redis, cipher), RouteStore(redis, cipher), ChatLedger(redis, cipher))
         counts = [await rekeying.place(place, dry_run) for place in places]
         counts.append(await asyncio.to_thread(rekey_transcripts, database, cipher, dry_run))
+        counts.append(await asyncio.to_thread(rekey_second_factors, database, cipher, dry_run))
         if not dry_run and any(count.rekeyed for count in counts):
             # The old tokens are replaced; the files must not keep them either (the old key may leak).
-            await asyncio.to_thread(settle_deletions, database, ["transcript_messages"], True)
+            await asyncio.to_thread(settle_deletions, database, ["transcript_messages", "counsellors"], True)
             await AofRewriter(redis).request()
     except RedisError as error:
         print(f"✘ Redis does not answer ({type(error).__name__}): is the helpline running?", file=out)

@@ -38,7 +38,7 @@ def rasa_pid(helpline: Helpline) -> int:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(arg.endswith(b"rasa") for arg in argv[:2]) and b"--port" in argv and port.encode() in argv:
+        if b"helpline_rasa.serve" in argv and b"--port" in argv and port.encode() in argv:
             return int(entry.name)
     raise AssertionError("no Rasa process found")
 

@@ -325,3 +325,28 @@ async def test_helpline_rekey_says_so_when_redis_does_not_answer(tmp_path: Path)
     out = io.StringIO()
     assert await rekey(settings, dry_run=True, out=out) == 2
     assert "Redis does not answer" in out.getvalue()
+
+
+def test_staff_second_factor_secrets_go_under_the_first_key_and_codes_still_work(database: Engine) -> None:
+    import pyotp
+    from argon2 import PasswordHasher
+
+    from bot.store.counsellors import CounsellorStore
+    from bot.store.rekey import rekey_second_factors
+    from bot.store.second_factor import SecondFactorStore
+
+    counsellors = CounsellorStore(
+        database, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    sam = counsellors.add("Sam", "correct horse battery staple", "supervisor", "en")
+    offer = SecondFactorStore(database, BEFORE).offer()
+    assert SecondFactorStore(database, BEFORE).enroll(sam.id, offer.sealed, pyotp.TOTP(offer.secret).now())
+
+    would = rekey_second_factors(database, DURING, dry_run=True)
+    assert (would.current, would.rekeyed, would.unreadable) == (0, 1, 0)
+    done = rekey_second_factors(database, DURING, dry_run=False)
+    assert (done.rekeyed, rekey_second_factors(database, DURING, dry_run=True).rekeyed) == (1, 0)
+    # The old key dropped: the secret still opens, so the supervisor's app still works.
+    with database.connect() as connection:
+        sealed = connection.exec_driver_sql(f"select totp_secret from counsellors where id = {sam.id}").scalar_one()
+    assert AFTER.decrypt(bytes(sealed)) == offer.secret
