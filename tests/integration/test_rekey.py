@@ -348,5 +348,6 @@ def test_staff_second_factor_secrets_go_under_the_first_key_and_codes_still_work
     assert (done.rekeyed, rekey_second_factors(database, DURING, dry_run=True).rekeyed) == (1, 0)
     # The old key dropped: the secret still opens, so the supervisor's app still works.
     with database.connect() as connection:
-        sealed = connection.exec_driver_sql(f"select totp_secret from counsellors where id = {sam.id}").scalar_one()
+        query = f"select totp_secret from counsellors where id = {sam.id}"
+        sealed = connection.exec_driver_sql(query).scalar_one()
     assert AFTER.decrypt(bytes(sealed)) == offer.secret
