@@ -232,13 +232,19 @@ def run_purge(args: argparse.Namespace) -> int:
     engine = _database()
     now = datetime.now(timezone.utc)
     try:
-        counts = HandoffStore(engine, transcript_cipher(settings)).purge(
+        handoffs = HandoffStore(engine, transcript_cipher(settings))
+        counts = handoffs.purge(
             now - timedelta(days=settings.transcript_retention_days),
             dry_run=args.dry_run,
             audit_older_than=now - timedelta(days=args.audit_retention_days),
         )
+        # What was deleted must not stay in the files either: SQLite's WAL emptied, PostgreSQL vacuumed,
+        # and Redis's append-only file rewritten (as the scheduled purge does).
+        settled = args.dry_run or handoffs.settle_deletions(True)
     finally:
         engine.dispose()
+    if not args.dry_run:
+        _rewrite_redis_file(settings)
     verb = "would delete" if counts.dry_run else "deleted"
     print(
         f"{verb}: {counts.handoffs} handoff(s), {counts.transcript_messages} transcript message(s), "
@@ -253,7 +259,28 @@ def run_purge(args: argparse.Namespace) -> int:
         f"after 48 h, a handoff's chat {ENDED_TTL_S // 3600} h after it ends; the web app's retention "
         "purge (every HELPLINE_PURGE_EVERY_H) gives that expiry to a chat or route left without one"
     )
+    if not settled:
+        print("the database was busy: what was deleted leaves its files at the next erase or purge")
     return 0
+
+
+def _rewrite_redis_file(settings: Settings) -> None:
+    """Ask Redis to rewrite its append-only file (coalesced with the helpline's own requests)."""
+    import asyncio
+
+    from bot.privacy.aof import AofRewriter
+    from bot.redis_client import open_redis
+
+    async def request() -> None:
+        redis = open_redis(settings.effective_redis_url)
+        try:
+            await AofRewriter(redis).request()
+        except Exception as error:  # Redis down: its expiries still apply; the next purge asks again
+            print(f"Redis did not answer ({type(error).__name__}): its file is rewritten at the next purge")
+        finally:
+            await redis.aclose()
+
+    asyncio.run(request())
 
 
 def _tracker_count(settings: Settings) -> int | None:
