@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import structlog
 
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.stack import ROOT, Helpline, running_helpline
@@ -28,6 +29,16 @@ def own_secrets_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     folder = tmp_path_factory.mktemp("secrets")
     monkeypatch.setenv("HELPLINE_SECRETS_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A test that runs a `helpline` command configures logging for the process (loggers cached on first
+    use); later tests must still capture log events, so the configuration is put back after each test."""
+    config = structlog.get_config()
+    yield
+    structlog.reset_defaults()
+    structlog.configure(**config)
 
 
 @pytest.fixture(scope="session")
