@@ -150,7 +150,7 @@ def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str,
             "--credentials",
             "credentials.yml",
         ],
-        env={**tracker_env, **env, **RASA_ENV},
+        env={**tracker_env, **env, **RASA_ENV, "HELPLINE_RASA_TOKEN": token},  # read by the launcher
         cwd=PROJECT_ROOT,
         ready=lambda: _rasa_has_model(f"http://127.0.0.1:{port}", token),
         ready_timeout_s=300,
