@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import uvicorn
+from redis.asyncio import Redis
 
 from bot.actions.server import content_check, create_action_server
 from bot.content import ContentLibrary
@@ -17,6 +18,11 @@ from bot.settings import Settings
 from bot.web.health import Readiness, redis_check
 
 
+def action_readiness(redis: Redis, content: ContentLibrary, timeout_s: float) -> Readiness:
+    """What the action server needs: Redis (availability and offers) and its content, loaded."""
+    return Readiness({"redis": redis_check(redis), "content": content_check(content)}, timeout_s)
+
+
 def serve_actions(settings: Settings) -> int:
     """`helpline actions`: serve until stopped; the Redis client it opened is closed on the way out."""
 
@@ -27,10 +33,7 @@ def serve_actions(settings: Settings) -> int:
                 Presence(redis), Staffing.load(settings.effective_staffing_file)
             )
             content = ContentLibrary.load(settings.content_dir)
-            readiness = Readiness(
-                {"redis": redis_check(redis), "content": content_check(content)},
-                settings.readiness_timeout_s,
-            )
+            readiness = action_readiness(redis, content, settings.readiness_timeout_s)
             token = settings.metrics_token
             app = create_action_server(
                 content,
