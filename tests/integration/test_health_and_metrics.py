@@ -4,6 +4,7 @@ kinds and never shows a pseudonym or what the person wrote."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from telegram.ext import ApplicationBuilder
 
 from bot.actions.server import create_action_server
 from bot.content import ContentLibrary
+from bot.content.danger import DangerNet
 from bot.handoff.delivery import OutboundDelivery
 from bot.messages import Channel, IncomingMessage
 from bot.metrics import write_restarts
@@ -62,6 +64,20 @@ async def serving(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await serving_task
+
+
+LOAD_DANGER_NET = DangerNet.load
+
+
+@functools.cache
+def danger_net() -> DangerNet:
+    return LOAD_DANGER_NET(ROOT / "content" / "danger")
+
+
+@pytest.fixture(autouse=True)
+def danger_net_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The danger net takes seconds to compile: each test's services share one (it is read-only)."""
+    monkeypatch.setattr(DangerNet, "load", staticmethod(lambda _folder: danger_net()))
 
 
 @pytest.fixture
