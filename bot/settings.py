@@ -292,7 +292,10 @@ class Settings(BaseSettings):
     # Health and metrics (issue 15).
     actions_url: str | None = Field(
         default=None,
-        description="Where the web app reaches the action server. Unset: http://{actions_host}:{actions_port}.",
+        description=(
+            "The action server's webhook, as Rasa calls it (…/webhook); the web app checks the server's "
+            "/healthz beside it. Unset: http://{actions_host}:{actions_port}/webhook."
+        ),
     )
     gateway_health_host: str = Field(
         default="127.0.0.1", description="Interface of the gateway's /healthz, /readyz and /metrics."
@@ -314,9 +317,9 @@ class Settings(BaseSettings):
 
     @property
     def effective_actions_url(self) -> str:
-        """The action server's base URL, as the web app reaches it."""
+        """The action server's base URL, as the web app reaches it (the webhook's, without `/webhook`)."""
         if self.actions_url:
-            return self.actions_url.rstrip("/")
+            return self.actions_url.rstrip("/").removesuffix("/webhook")
         return f"http://{_reachable(self.actions_host)}:{self.actions_port}"
 
     @property

@@ -20,6 +20,7 @@ from bot.actions.server import create_action_server, nlg_kind
 from bot.content import ContentLibrary
 from bot.logs import TELEGRAM_LOGGER, WithoutContents, configure_logging, stdlib_formatter
 from bot.metrics import Metrics, read_restarts, safe_label, write_restarts
+from bot.settings import Settings
 from bot.web.health import Readiness, health_routes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +187,14 @@ def test_a_traceback_stays_inside_its_json_line() -> None:
         failing = logging.LogRecord("sqlalchemy", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     shown = json.loads(stdlib_formatter(json=True).format(failing))
     assert shown["event"] == "failed" and "ValueError" in shown["exception"]
+
+
+def test_the_web_app_finds_the_action_server_and_the_gateway_from_the_settings_rasa_uses() -> None:
+    # HELPLINE_ACTIONS_URL is the webhook Rasa calls (helpline run, compose); /healthz is beside it.
+    assert Settings(actions_url="http://actions:5055/webhook").effective_actions_url == "http://actions:5055"
+    assert (
+        Settings(actions_host="0.0.0.0", actions_port=5056).effective_actions_url == "http://127.0.0.1:5056"
+    )
+    assert Settings().effective_gateway_health_url is None  # no Telegram token: no gateway to show
+    with_gateway = Settings(telegram_bot_token="123:abc")  # type: ignore[arg-type]
+    assert with_gateway.effective_gateway_health_url == "http://127.0.0.1:8002"
