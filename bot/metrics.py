@@ -52,10 +52,9 @@ class Metrics:
         self.engine_errors = Counter(
             "helpline_engine_errors", "Turns the engine did not answer, by error.", ["error"], registry=r
         )
-        self.engine_waits = Counter(
-            "helpline_engine_waits", "Turns that waited for an engine that was starting.", registry=r
-        )
-        self.engine_down = Gauge("helpline_engine_down", "1 while the engine counts as down.", registry=r)
+        # Unlabelled figures are made by the process that has them (a 0 elsewhere would be misleading).
+        self._engine: tuple[Counter, Gauge] | None = None
+        self._queue: tuple[Gauge, Gauge] | None = None
         self.deliveries = Counter(
             "helpline_deliveries", "Outbound messages delivered to survivors.", ["channel"], registry=r
         )
@@ -76,10 +75,6 @@ class Metrics:
         )
         self.outbound_pending = Gauge(
             "helpline_outbound_pending", "Outbound messages not delivered yet.", ["channel"], registry=r
-        )
-        self.queue_waiting = Gauge("helpline_queue_waiting", "Tickets waiting for a counsellor.", registry=r)
-        self.queue_longest_wait = Gauge(
-            "helpline_queue_longest_wait_seconds", "The longest current wait.", registry=r
         )
         self.part_restarts = Gauge(
             "helpline_part_restarts", "Restarts of a part after it died.", ["part"], registry=r
@@ -105,9 +100,38 @@ class Metrics:
         """One turn the engine could not answer."""
         self.engine_errors.labels(safe_label(error_class)).inc()
 
+    def watch_engine(self) -> tuple[Counter, Gauge]:
+        """Turns that waited for the engine, and whether it is down (web and gateway have an engine)."""
+        if self._engine is None:
+            self._engine = (
+                Counter(
+                    "helpline_engine_waits",
+                    "Turns that waited for a starting engine.",
+                    registry=self.registry,
+                ),
+                Gauge("helpline_engine_down", "1 while the engine counts as down.", registry=self.registry),
+            )
+        return self._engine
+
+    def engine_waited(self) -> None:
+        """One turn waited for an engine that was starting."""
+        self.watch_engine()[0].inc()
+
     def engine_is_down(self, down: bool) -> None:
         """The engine went down (a wait ran out) or came back."""
-        self.engine_down.set(1 if down else 0)
+        self.watch_engine()[1].set(1 if down else 0)
+
+    def set_queue(self, waiting: int, longest_wait_s: float) -> None:
+        """The handoff queue as read on a scrape (the web app reads it)."""
+        if self._queue is None:
+            self._queue = (
+                Gauge("helpline_queue_waiting", "Tickets waiting for a counsellor.", registry=self.registry),
+                Gauge(
+                    "helpline_queue_longest_wait_seconds", "The longest current wait.", registry=self.registry
+                ),
+            )
+        self._queue[0].set(waiting)
+        self._queue[1].set(longest_wait_s)
 
     def delivered(self, channel: str) -> None:
         """One outbound message reached the person."""

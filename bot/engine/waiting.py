@@ -39,6 +39,7 @@ class WaitingEngine:
         metrics: Metrics | None = None,
     ) -> None:
         self._metrics = metrics or Metrics()
+        self._metrics.watch_engine()
         self._engine = engine
         self._wait_s = wait_s
         self._retry_every_s = retry_every_s
@@ -67,7 +68,7 @@ class WaitingEngine:
                     raise
                 if not waited:
                     log.info("engine_waiting", pseudonym=pseudonym[:12])
-                    self._metrics.engine_waits.inc()
+                    self._metrics.engine_waited()
                     waited = True
                 await self._sleep(self._retry_every_s)
                 continue

@@ -88,8 +88,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         """The live figures, read on each scrape: a few cheap Redis reads and one small file."""
         metrics = services.metrics
         waiting, longest_s = await services.queue.waiting_figures()
-        metrics.queue_waiting.set(waiting)
-        metrics.queue_longest_wait.set(longest_s)
+        metrics.set_queue(waiting, longest_s)
         metrics.outbound_pending.labels(Channel.WEBCHAT.value).set(await delivery.pending())
         metrics.set_restarts(read_restarts(services.settings.data_dir / "logs"))
 

@@ -135,9 +135,13 @@ async def test_the_action_server_keeps_its_old_health_and_serves_the_new_ones() 
     app = create_action_server(ContentLibrary.load(ROOT / "content"), ROOT / "content" / "locale")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        old, alive, ready = [await client.get(path) for path in ("/health", "/healthz", "/readyz")]
+        old, alive, ready, metrics = [
+            await client.get(path) for path in ("/health", "/healthz", "/readyz", "/metrics")
+        ]
     assert old.json() == {"status": "ok"} and alive.status_code == 200
     assert ready.status_code == 200 and ready.json()["checks"] == {"content": {"status": "ok"}}
+    # Figures the action server does not have are absent, not a misleading 0.
+    assert "helpline_queue_waiting" not in metrics.text and "helpline_engine_down" not in metrics.text
 
 
 @pytest.fixture
