@@ -31,10 +31,10 @@ class WithoutContents(logging.Filter):
         return True
 
 
-def quiet_telegram_logs(level: int) -> None:
+def quiet_telegram_logs(level: int, formatter: logging.Formatter | None = None) -> None:
     """python-telegram-bot's loggers write through one filtered handler and never reach the others."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter or logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(WithoutContents())
     telegram = logging.getLogger(TELEGRAM_LOGGER)
     telegram.handlers = [handler]
@@ -42,23 +42,46 @@ def quiet_telegram_logs(level: int) -> None:
     telegram.setLevel(max(level, logging.WARNING))
 
 
+def _renderer(json: bool) -> structlog.types.Processor:
+    return structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+
+
+def stdlib_formatter(json: bool) -> logging.Formatter:
+    """Renders standard-library records (uvicorn, SQLAlchemy, Alembic, telegram) as structlog renders its
+    own: one JSON object a line in JSON mode, with the event, level, logger and time."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,  # a traceback as one string field, never loose lines
+            _renderer(json),
+        ],
+    )
+
+
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
-    """Send structlog and stdlib logs to stderr at `level`."""
+    """Send structlog and stdlib logs to stderr at `level`; in JSON mode, every line is JSON."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(stdlib_formatter(json))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric)
     # Third-party request logs can carry URLs, addresses or payloads; keep them at warnings.
     for noisy in ("httpx", "httpcore", "apscheduler", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
-    quiet_telegram_logs(numeric)
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    quiet_telegram_logs(numeric, stdlib_formatter(json))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
+            _renderer(json),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),

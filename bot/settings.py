@@ -288,3 +288,50 @@ class Settings(BaseSettings):
             "Open handoffs (waiting or with a counsellor) one web chat address may hold; more are refused."
         ),
     )
+
+    # Health and metrics (issue 15).
+    actions_url: str | None = Field(
+        default=None,
+        description=(
+            "The action server's webhook, as Rasa calls it (…/webhook); the web app checks the server's "
+            "/healthz beside it. Unset: http://{actions_host}:{actions_port}/webhook."
+        ),
+    )
+    gateway_health_host: str = Field(
+        default="127.0.0.1", description="Interface of the gateway's /healthz, /readyz and /metrics."
+    )
+    gateway_health_port: int = Field(default=8002, description="Port of the gateway's health server.")
+    gateway_health_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the web app asks whether the gateway is alive (shown in its /readyz, never failing it). "
+            "Unset: the local gateway when TELEGRAM_BOT_TOKEN is set."
+        ),
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="If set, /metrics asks for `Authorization: Bearer <token>`."
+    )
+    readiness_timeout_s: float = Field(
+        default=2.0, gt=0, description="How long each /readyz check may take before it counts as failed."
+    )
+
+    @property
+    def effective_actions_url(self) -> str:
+        """The action server's base URL, as the web app reaches it (the webhook's, without `/webhook`)."""
+        if self.actions_url:
+            return self.actions_url.rstrip("/").removesuffix("/webhook")
+        return f"http://{_reachable(self.actions_host)}:{self.actions_port}"
+
+    @property
+    def effective_gateway_health_url(self) -> str | None:
+        """The gateway's health server, when a gateway is configured."""
+        if self.gateway_health_url:
+            return self.gateway_health_url.rstrip("/")
+        if self.telegram_bot_token is None:
+            return None
+        return f"http://{_reachable(self.gateway_health_host)}:{self.gateway_health_port}"
+
+
+def _reachable(host: str) -> str:
+    """An address to reach a server listening on `host` from this machine (0.0.0.0 means everywhere)."""
+    return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)

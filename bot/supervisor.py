@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.metrics import write_restarts
 from bot.private_files import private_dir
 
 Probe = Callable[[], bool]
@@ -99,10 +100,16 @@ class Supervisor:
         """Start a part's process, its output going to its own log file."""
         process, log_file = self._start(part)
         self._running.append(_Running(part, process, log_file, time.monotonic()))
+        self._publish_restarts()
 
     def restarts(self) -> dict[str, int]:
         """How many times each part was started again after dying."""
         return {running.part.name: running.restarts for running in self._running}
+
+    def _publish_restarts(self) -> None:
+        """Write the restart counts where the web app's /metrics reads them; a failure never stops us."""
+        with contextlib.suppress(OSError):
+            write_restarts(self._log_dir, self.restarts())
 
     def _start(self, part: Part) -> tuple[subprocess.Popen[bytes], Path]:
         private_dir(self._log_dir)  # logs name parts and errors: the owner's alone
@@ -163,6 +170,7 @@ class Supervisor:
                 running.process, running.log_file = self._start(part)
                 running.started, running.restart_at, running.restarting = now, None, True
                 running.restarts += 1
+                self._publish_restarts()
             return
         code = running.process.poll()
         if code is None and running.restarting:

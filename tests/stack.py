@@ -70,6 +70,7 @@ def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) ->
         HELPLINE_PORT=str(web_port),
         HELPLINE_RASA_PORT=str(rasa_port),
         HELPLINE_ACTIONS_PORT=str(actions_port),
+        HELPLINE_GATEWAY_HEALTH_PORT=str(free_port()),  # never the default 8002 of a helpline running here
         HELPLINE_PSEUDONYM_SECRET=PSEUDONYM_SECRET,
         HELPLINE_RASA_TOKEN=RASA_TOKEN,
         **(extra_env or {}),

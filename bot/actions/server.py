@@ -26,8 +26,12 @@ from starlette.routing import Route
 
 from bot.actions.counsellor import ActionOfferCounsellor, AvailabilitySource, OfferIssuer
 from bot.actions.emergency import ActionEmergency
-from bot.actions.nlg import log_answer, rasa_message, reply_for_request
+from bot.actions.nlg import ANSWER_RESPONSE, log_answer, rasa_message, reply_for_request
+from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
+from bot.content.schema import FALLBACK_INTENT
+from bot.metrics import Metrics
+from bot.web.health import Check, Readiness, health_routes
 
 log = structlog.get_logger(__name__)
 
@@ -37,11 +41,18 @@ def create_action_server(
     catalog_dir: Path,
     availability: AvailabilitySource | None = None,
     offers: OfferIssuer | None = None,
+    readiness: Readiness | None = None,
+    metrics: Metrics | None = None,
+    metrics_token: str | None = None,
 ) -> Starlette:
     """The ASGI app Rasa calls at /nlg and /webhook; every action gets the one content library.
 
     Without `availability` and `offers` (no Redis), asking for a person always gives the helplines.
+    /healthz, /readyz (by default: content loaded) and /metrics are served too; /health stays for
+    callers of old.
     """
+    metrics = metrics or Metrics()
+    readiness = readiness or Readiness({"content": content_check(content)})
     executor = ActionExecutor()
     executor.register_action(ActionEmergency(content))
     executor.register_action(ActionOfferCounsellor(content, availability, catalog_dir, offers))
@@ -56,6 +67,7 @@ def create_action_server(
         except ValueError:
             return JSONResponse({"error": "invalid body"}, status_code=400)
         reply = reply_for_request(body, content)
+        metrics.nlg_reply(nlg_kind(body))
         log_answer("answered", reply, started)
         return JSONResponse(rasa_message(reply))
 
@@ -90,8 +102,27 @@ def create_action_server(
     return Starlette(
         routes=[
             Route("/health", health),
+            *health_routes(readiness, metrics, metrics_token),
             Route("/nlg", nlg, methods=["POST"]),
             Route("/webhook", webhook, methods=["POST"]),
             Route("/actions", actions),
         ]
     )
+
+
+def content_check(content: ContentLibrary) -> Check:
+    """A check that passes when the content library holds the menu's entries (it loaded)."""
+
+    async def check() -> bool:
+        return bool(content.menu("en"))
+
+    return check
+
+
+def nlg_kind(body: Any) -> str:
+    """`fallback` when the NLG request answers Rasa's "not understood" intent, else `answer`."""
+    if not isinstance(body, dict) or body.get("response") != ANSWER_RESPONSE:
+        return "answer"
+    tracker = body.get("tracker")
+    message = tracker.get("latest_message") if isinstance(tracker, dict) else None
+    return "fallback" if turn_from_message(message).intent == FALLBACK_INTENT else "answer"

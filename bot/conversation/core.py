@@ -23,6 +23,7 @@ from bot.handoff.offers import offered_token
 from bot.handoff.queue import Ticket
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
 from bot.messages import Channel, IncomingMessage, Reply
+from bot.metrics import Metrics
 from bot.store.conversations import StoredConversation
 
 log = structlog.get_logger(__name__)
@@ -120,8 +121,10 @@ class ConversationCore:
         privacy: PrivacyTurns | None = None,
         danger: DangerFirst | None = None,
         without_engine: ContentOnlyAnswers | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._engine = engine
+        self._metrics = metrics or Metrics()
         self._without_engine = without_engine
         self._danger = danger
         self._handoff = handoff
@@ -168,13 +171,15 @@ class ConversationCore:
             )
         if stored is None or stored.country != country:
             log.info("country_chosen", pseudonym=message.pseudonym[:12], country=country)
+        seconds = time.perf_counter() - started
+        self._metrics.turn(message.channel.value, seconds)
         log.info(
             "turn",
             pseudonym=message.pseudonym[:12],
             channel=message.channel.value,
             locale=choice.locale,
             replies=len(replies),
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(seconds * 1000, 1),
         )
         return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
 
@@ -191,6 +196,7 @@ class ConversationCore:
         if signal is None or self._danger is None:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)
+        self._metrics.reply("danger_first")
         return put_first(self._danger.emergency_reply(locale, country), replies)
 
     def _assess_danger(self, message: IncomingMessage) -> DangerSignal | None:
@@ -283,15 +289,21 @@ class ConversationCore:
             replies = await self._engine.send(message.pseudonym, text, metadata)
         except EngineUnavailable as error:
             log.error("engine_unavailable", pseudonym=message.pseudonym[:12], error=str(error))
+            self._metrics.engine_error(str(error))
             if self._without_engine is not None:
                 try:
-                    return self._without_engine.replies(text, locale, country)
+                    replies = self._without_engine.replies(text, locale, country)
+                    self._metrics.reply("degraded")
+                    return replies
                 except Exception as failure:  # the apology below is still better than nothing
                     log.error("content_only_failed", error=type(failure).__name__)
+            self._metrics.reply("apology")
             return [Reply(text=translate(ENGINE_DOWN))]
         if not replies:
             log.warning("engine_said_nothing", pseudonym=message.pseudonym[:12])
+            self._metrics.reply("empty")
             return [Reply(text=translate(NOTHING_TO_SAY))]
+        self._metrics.reply("answer")
         return replies
 
     async def _stored(self, pseudonym: str, channel: Channel) -> StoredConversation | None:

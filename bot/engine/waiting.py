@@ -18,6 +18,7 @@ import structlog
 
 from bot.engine.base import Engine, EngineUnavailable
 from bot.messages import Reply
+from bot.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +36,10 @@ class WaitingEngine:
         retry_every_s: float = RETRY_EVERY_S,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
+        self._metrics.watch_engine()
         self._engine = engine
         self._wait_s = wait_s
         self._retry_every_s = retry_every_s
@@ -59,14 +63,17 @@ class WaitingEngine:
                 if not error.not_reached or self._clock() + self._retry_every_s > deadline:
                     if error.not_reached and not self._down:
                         self._down = True
+                        self._metrics.engine_is_down(True)
                         log.error("engine_down", waited_s=self._wait_s)
                     raise
                 if not waited:
                     log.info("engine_waiting", pseudonym=pseudonym[:12])
+                    self._metrics.engine_waited()
                     waited = True
                 await self._sleep(self._retry_every_s)
                 continue
             if self._down:
                 self._down = False
+                self._metrics.engine_is_down(False)
                 log.info("engine_back")
             return replies

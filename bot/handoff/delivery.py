@@ -23,6 +23,7 @@ from redis.exceptions import ResponseError
 from bot.cipher import Cipher, UnreadableText
 from bot.handoff.relay import DEFAULT_PREFIX, Deliver, OutboundMessage, Sender
 from bot.handoff.routes import ROUTE_TTL_S
+from bot.metrics import Metrics
 from bot.redis_client import decoded as _text
 from bot.redis_client import stream_fields as _fields
 
@@ -54,8 +55,11 @@ class OutboundDelivery:
         claim_idle_ms: int = 30_000,
         max_age_s: float = ROUTE_TTL_S,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self._redis = redis
+        self._channel = channel
+        self._metrics = metrics or Metrics()
         self._cipher = cipher
         self._stream = f"{prefix}outbound:{channel}"
         self._delivered_prefix = f"{prefix}delivered:"
@@ -87,7 +91,12 @@ class OutboundDelivery:
                 raise
             except Exception as error:  # Redis restarting: log, wait, go on
                 log.error("outbound_delivery_failed", error=type(error).__name__)
+                self._metrics.delivery_error(self._channel, type(error).__name__)
                 await asyncio.sleep(0.5)
+
+    async def pending(self) -> int:
+        """How many outbound messages wait to be delivered (entries are deleted once delivered or dropped)."""
+        return int(await self._redis.xlen(self._stream))
 
     async def deliver_pending_now(self) -> None:
         """Try again at once what is pending (a survivor's web chat just reconnected)."""
@@ -135,12 +144,14 @@ class OutboundDelivery:
             return
         if self._expired(entry_id):
             await self._finish(entry_id)
+            self._metrics.delivery_dropped(self._channel, "expired")
             log.info("outbound_expired", stream=self._stream, entry=_text(entry_id))
             return
         try:
             message = self._read(entry_id, raw)
         except (UnreadableText, KeyError, ValueError) as error:  # a dropped key, a damaged entry
             await self._finish(entry_id)
+            self._metrics.delivery_dropped(self._channel, "unreadable")
             log.error(
                 "outbound_unreadable", stream=self._stream, entry=_text(entry_id), error=type(error).__name__
             )
@@ -154,10 +165,12 @@ class OutboundDelivery:
                 await self._finish(entry_id)
                 return
             if not await self._deliver(message):
+                self._metrics.delivery_retry(self._channel)
                 return  # stays pending: tried again later
             # Marked before the acknowledgement: a crash between the two re-reads the entry and skips it.
             await self._redis.set(delivered, 1, ex=DELIVERED_TTL_S)
             await self._finish(entry_id)
+            self._metrics.delivered(self._channel)
         finally:
             await self._redis.delete(claim)
 

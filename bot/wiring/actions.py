@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import uvicorn
+from redis.asyncio import Redis
 
-from bot.actions.server import create_action_server
+from bot.actions.server import content_check, create_action_server
 from bot.content import ContentLibrary
 from bot.handoff.availability import CounsellorAvailability
 from bot.handoff.offers import OfferBook
@@ -14,6 +15,12 @@ from bot.handoff.presence import Presence
 from bot.handoff.schedule import Staffing
 from bot.redis_client import open_redis
 from bot.settings import Settings
+from bot.web.health import Readiness, redis_check
+
+
+def action_readiness(redis: Redis, content: ContentLibrary, timeout_s: float) -> Readiness:
+    """What the action server needs: Redis (availability and offers) and its content, loaded."""
+    return Readiness({"redis": redis_check(redis), "content": content_check(content)}, timeout_s)
 
 
 def serve_actions(settings: Settings) -> int:
@@ -25,11 +32,16 @@ def serve_actions(settings: Settings) -> int:
             availability = CounsellorAvailability(
                 Presence(redis), Staffing.load(settings.effective_staffing_file)
             )
+            content = ContentLibrary.load(settings.content_dir)
+            readiness = action_readiness(redis, content, settings.readiness_timeout_s)
+            token = settings.metrics_token
             app = create_action_server(
-                ContentLibrary.load(settings.content_dir),
+                content,
                 settings.catalog_dir,
                 availability,
                 OfferBook(redis),
+                readiness=readiness,
+                metrics_token=token.get_secret_value() if token is not None else None,
             )
             config = uvicorn.Config(
                 app, host=settings.actions_host, port=settings.actions_port, access_log=False, log_config=None

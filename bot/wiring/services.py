@@ -26,6 +26,7 @@ from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.handoff.schedule import Staffing
+from bot.metrics import Metrics
 from bot.privacy.aof import AofRewriter
 from bot.privacy.crypto import TranscriptCipher, transcript_cipher
 from bot.privacy.desk import PrivacyDesk
@@ -57,11 +58,13 @@ class Services:
     content: ContentLibrary
     ledger: ChatLedger
     disk: AofRewriter
+    metrics: Metrics
 
 
 @asynccontextmanager
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """Open connections for one process and close them when it stops."""
+    metrics = Metrics()  # this process's registry, served at its /metrics
     redis = open_redis(settings.effective_redis_url)
     database = create_database_engine(settings.effective_database_url)
     rasa = RasaClient(settings.rasa_urls, rasa_token(settings), settings.rasa_timeout_s)
@@ -101,7 +104,9 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     )
     danger = DangerFirst(DangerNet.load(settings.content_dir / "danger"), content)
     core = ConversationCore(
-        WaitingEngine(rasa),  # waits (≤ 20 s) for a Rasa that is starting; then answers from content/
+        WaitingEngine(
+            rasa, metrics=metrics
+        ),  # waits (≤ 20 s) for a Rasa that is starting; then answers from content/
         ConversationStore(database),
         settings.catalog_dir,
         detector,
@@ -109,6 +114,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         privacy=privacy,
         danger=danger,
         without_engine=ContentOnlyAnswers(content),
+        metrics=metrics,
     )
     try:
         yield Services(
@@ -126,6 +132,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             content,
             ledger,
             disk,
+            metrics,
         )
     finally:
         await core.drain()

@@ -7,10 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from bot.channels.webchat import webchat
@@ -20,11 +21,13 @@ from bot.handoff.delivery import OutboundDelivery
 from bot.handoff.schedule import Staffing
 from bot.handoff.watcher import WaitWatcher
 from bot.messages import Channel
+from bot.metrics import read_restarts
 from bot.privacy.retention import RetentionSchedule
 from bot.settings import Settings
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
 from bot.store.second_factor import SecondFactorStore
+from bot.web.health import Check, Readiness, database_check, health_routes, http_check, redis_check
 from bot.web.privacy import PrivacyPage
 from bot.wiring.services import Services, services
 
@@ -65,6 +68,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         consumer="webchat-1",  # fixed: after a restart it re-reads what it had not delivered
         deliver=socket.deliver,
         max_age_s=services.settings.route_ttl_s,  # the person cannot be reached for longer than this
+        metrics=services.metrics,
     )
     socket.on_connect = delivery.deliver_pending_now
     watcher = WaitWatcher(
@@ -78,9 +82,15 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
     async def home(_request: Request) -> Response:
         return RedirectResponse("/chat", status_code=307)
 
-    async def health(_request: Request) -> Response:
-        await services.redis.ping()
-        return JSONResponse({"status": "ok"})
+    probes = httpx.AsyncClient(timeout=services.settings.readiness_timeout_s)
+
+    async def refresh_metrics() -> None:
+        """The live figures, read on each scrape: a few cheap Redis reads and one small file."""
+        metrics = services.metrics
+        waiting, longest_s = await services.queue.waiting_figures()
+        metrics.set_queue(waiting, longest_s)
+        metrics.outbound_pending.labels(Channel.WEBCHAT.value).set(await delivery.pending())
+        metrics.set_restarts(read_restarts(services.settings.data_dir / "logs"))
 
     retention = RetentionSchedule(
         services.handoffs,
@@ -104,16 +114,42 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         finally:
             stop.set()
             await asyncio.gather(*background)
+            await probes.aclose()
 
     routes = [
         Route("/", home),
-        Route("/healthz", health),
+        *health_routes(
+            web_readiness(services, probes),
+            services.metrics,
+            _secret(services),
+            refresh=refresh_metrics,
+        ),
         *chat_routes,
         PrivacyPage(services.content, services.settings).route(),
         Mount("/console", app=console_app(services)),
         *(extra_routes or []),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def web_readiness(services: Services, probes: httpx.AsyncClient) -> Readiness:
+    """What the web app needs to serve: Redis, the database, Rasa with a model, the action server. The
+    gateway's state is shown too, never failing the web app's readiness: web chat works without it."""
+    settings = services.settings
+    checks: dict[str, Check] = {
+        "redis": redis_check(services.redis),
+        "database": database_check(services.database),
+        "rasa": services.rasa.ready,
+        "actions": http_check(probes, f"{settings.effective_actions_url}/healthz"),
+    }
+    gateway = settings.effective_gateway_health_url
+    informational = {"gateway": http_check(probes, f"{gateway}/healthz")} if gateway else {}
+    return Readiness(checks, settings.readiness_timeout_s, informational)
+
+
+def _secret(services: Services) -> str | None:
+    token = services.settings.metrics_token
+    return token.get_secret_value() if token is not None else None
 
 
 def serve_web(settings: Settings) -> int:

@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.redis_client",
             "bot.settings",
             "bot.logs",
+            "bot.metrics",
             "bot.periodic",
             "bot.supervisor",
             "bot.i18n",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.metrics import read_restarts
 from bot.supervisor import Part, PartFailed, RestartPolicy, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -65,6 +66,7 @@ def test_a_part_killed_is_started_again_while_the_others_keep_running(tmp_path: 
     assert new_rasa.pid != rasa.pid and new_rasa.poll() is None
     assert same_web is web and web.poll() is None
     assert supervisor.restarts() == {"rasa": 1, "web": 0}
+    assert read_restarts(tmp_path) == {"rasa": 1, "web": 0}  # what the web app's /metrics shows
     said = out.getvalue()
     assert "✘ rasa stopped (exit code -9); starting it again" in said
     assert "✔ rasa is back" in said
