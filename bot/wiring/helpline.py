@@ -96,7 +96,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
                 "HELPLINE_ACTIONS_HOST": "127.0.0.1",
                 "HELPLINE_ACTIONS_PORT": str(settings.actions_port),
             },
-            ready=lambda: _http_ok(f"{actions_url}/health"),
+            ready=lambda: _http_ok(f"{actions_url}/healthz"),
             ready_timeout_s=60,
         )
     )
@@ -113,7 +113,15 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
         )
     )
     if settings.telegram_bot_token is not None:
-        parts.append(Part(name="gateway", argv=[*helpline, "gateway"], env=child_env, ready=lambda: True))
+        gateway_health = f"http://127.0.0.1:{settings.gateway_health_port}/healthz"
+        parts.append(
+            Part(
+                name="gateway",
+                argv=[*helpline, "gateway"],
+                env=child_env,
+                ready=lambda: _http_ok(gateway_health),
+            )
+        )
     return parts
 
 
