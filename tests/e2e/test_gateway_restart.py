@@ -30,7 +30,7 @@ from bot.privacy.pseudonym import pseudonym_for
 from bot.wiring.helpline import embedded_redis_binary
 from tests.conftest import STAFFING_ALWAYS_OPEN
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.stack import PSEUDONYM_SECRET, ROOT, Helpline
+from tests.stack import PSEUDONYM_SECRET, ROOT, Helpline, free_port
 
 pytestmark = pytest.mark.e2e
 SURVIVOR = 740_000_001
@@ -81,6 +81,7 @@ class Gateway:
             TELEGRAM_BOT_TOKEN=telegram.token,
             TELEGRAM_API_BASE_URL=telegram.base_url,
             HELPLINE_STAFFING_FILE=str(STAFFING_ALWAYS_OPEN),  # the consent is checked against it
+            HELPLINE_GATEWAY_HEALTH_PORT=str(free_port()),  # never the default 8002 of another gateway
         )
         self.data_dir = data_dir
         self.log = data_dir / "gateway.log"

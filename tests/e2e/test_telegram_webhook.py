@@ -38,6 +38,7 @@ def webhook_gateway(helpline: Helpline) -> Iterator[tuple[FakeTelegramAPI, int]]
         "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "HELPLINE_TELEGRAM_WEBHOOK_PORT": str(port),
+        "HELPLINE_GATEWAY_HEALTH_PORT": str(free_port()),  # never the default 8002 of another gateway
     }
     log = helpline.data_dir / "logs" / "webhook-gateway.log"
     with log.open("wb") as out:
