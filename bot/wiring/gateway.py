@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import structlog
 import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -24,6 +25,8 @@ from bot.privacy.secrets import webhook_secret
 from bot.settings import Settings
 from bot.web.health import Readiness, database_check, health_routes, redis_check
 from bot.wiring.services import Services, services
+
+log = structlog.get_logger(__name__)
 
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
@@ -141,16 +144,24 @@ async def _serve(settings: Settings, token: str) -> None:
             metrics=opened.metrics,
         )
         # Alive from the start (a probe can tell "starting" from "dead"), on its own port in both modes.
-        health, health_serving = await start_webhook_server(
-            health_app(opened, application, delivery),
-            settings.gateway_health_host,
-            settings.gateway_health_port,
-        )
+        # Without it (its port taken), people are still answered: the relay matters more than the probe.
+        health: tuple[WebhookServer, asyncio.Task[None]] | None = None
+        try:
+            health = await start_webhook_server(
+                health_app(opened, application, delivery),
+                settings.gateway_health_host,
+                settings.gateway_health_port,
+            )
+        except (Exception, SystemExit) as error:  # uvicorn exits when it cannot bind
+            log.error(
+                "gateway_health_unavailable", port=settings.gateway_health_port, error=type(error).__name__
+            )
         try:
             await _run_bot(settings, application, delivery, cleaner, stop)
         finally:
-            health.should_exit = True
-            await health_serving
+            if health is not None:
+                health[0].should_exit = True
+                await health[1]
 
 
 async def _run_bot(
