@@ -326,11 +326,22 @@ def test_make_secrets_makes_every_compose_secret_once_private_and_never_replaces
     assert {path.name: path.read_text() for path in folder.iterdir()} == before
 
 
-def test_docker_compose_accepts_the_file_when_it_is_installed() -> None:
+def compose_command() -> list[str] | None:
+    """`docker compose` (v2) or `docker-compose` (v1.29, Debian's package), whichever is installed."""
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
-        pytest.skip("docker compose is not installed here")
-    result = subprocess.run(
-        [docker, "compose", "-f", "docker-compose.yml", "config", "--quiet"], cwd=ROOT, capture_output=True
-    )
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+@pytest.mark.parametrize(
+    "files", [["docker-compose.yml"], ["docker-compose.yml", "deploy/docker-compose.proxy.yml"]]
+)
+def test_docker_compose_accepts_the_files_when_it_is_installed(files: list[str]) -> None:
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither docker compose nor docker-compose is installed here")
+    options = [option for name in files for option in ("-f", name)]
+    result = subprocess.run([*command, *options, "config", "--quiet"], cwd=ROOT, capture_output=True)
     assert result.returncode == 0, result.stderr.decode()
