@@ -12,27 +12,16 @@ helpline_rasa/secret_files.py follows the same rules in Rasa's process.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pydantic import AliasChoices
+from pydantic import AliasChoices, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_settings import PydanticBaseSettingsSource
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 SECRET_FILE_SUFFIX = "_FILE"
 SECRET_FILE_MAX_BYTES = 64 * 1024  # a key, a token or a URL; anything bigger is the wrong file
-# The settings that may be given as files: every secret, and the URLs, which may carry a password.
-FILE_SETTINGS = (
-    "pseudonym_secret",
-    "transcript_key",
-    "rasa_token",
-    "telegram_bot_token",
-    "telegram_webhook_secret",
-    "redis_url",
-    "redis_password",
-    "database_url",
-    "database_password",
-)
+URL_SETTINGS = ("redis_url", "database_url")  # not SecretStr, but they may carry a password
 
 
 class SecretFileError(RuntimeError):
@@ -75,8 +64,17 @@ def with_password(url: str, password: str, variable: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
 
 
+def file_settings(settings_cls: type[BaseSettings]) -> list[str]:
+    """The settings that may be given as files: every secret (SecretStr, so a new one too) and the URLs."""
+    return [
+        name
+        for name, field in settings_cls.model_fields.items()
+        if name in URL_SETTINGS or SecretStr in get_args(field.annotation) or field.annotation is SecretStr
+    ]
+
+
 class SecretFiles(PydanticBaseSettingsSource):
-    """The settings of FILE_SETTINGS given as `<NAME>_FILE` (Docker's convention), read once at startup."""
+    """The secret settings given as `<NAME>_FILE` (Docker's convention), read once at startup."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         """Unused: __call__ reads every field at once."""
@@ -84,7 +82,7 @@ class SecretFiles(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for field_name in FILE_SETTINGS:
+        for field_name in file_settings(self.settings_cls):
             names = self.variable_names(field_name)
             for name in names:
                 path = os.environ.get(name + SECRET_FILE_SUFFIX)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.secret_files import FILE_SETTINGS
+from bot.secret_files import file_settings
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def known_variables() -> set[str]:
         variables = {str(choice) for choice in getattr(alias, "choices", [alias])} if alias else set()
         variables = variables or {f"{prefix}{name}".upper()}
         names |= variables
-        if name in FILE_SETTINGS:
+        if name in file_settings(Settings):
             names |= {f"{variable}_FILE" for variable in variables}
     return names
 
