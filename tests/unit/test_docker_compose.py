@@ -234,6 +234,7 @@ def test_every_container_is_sealed() -> None:
         assert service.get("cap_drop") == ["ALL"], name
         assert "cap_add" not in service and not service.get("privileged"), name
         assert "/tmp" in service.get("tmpfs", []), f"{name}: no scratch space"
+        assert service.get("logging", {}).get("options", {}).get("max-size"), f"{name}: logs kept forever"
     assert services()["redis"]["user"] == "redis" and services()["postgres"]["user"] == "postgres"
 
 
