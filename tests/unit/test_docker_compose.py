@@ -290,6 +290,9 @@ def test_ports_agree_with_the_settings() -> None:
     assert "5005" in found["rasa"]["command"]
     gateway = found["gateway"]["environment"]
     assert gateway["HELPLINE_TELEGRAM_WEBHOOK_PORT"] == str(defaults.telegram_webhook_port)
+    assert gateway["HELPLINE_GATEWAY_HEALTH_PORT"] == str(defaults.gateway_health_port)
+    assert "8002" in healthcheck_line(found["gateway"]) and "gateway_health_port" in Settings.model_fields
+    assert found["web"]["environment"]["HELPLINE_GATEWAY_HEALTH_URL"] == "http://gateway:8002"
 
 
 def test_rasa_runs_the_official_3_6_21_image_through_the_launcher_with_its_token_from_a_file() -> None:
