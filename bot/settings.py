@@ -1,12 +1,18 @@
-"""One settings object for the whole helpline, read from the environment at the edge."""
+"""One settings object for the whole helpline, read from the environment at the edge.
+
+Every secret setting can also come from a file, Docker's way: `<NAME>_FILE` (bot/secret_files.py).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.secret_files import SecretFiles, with_password
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +21,18 @@ class Settings(BaseSettings):
     """Every knob of the helpline. Variables use the `HELPLINE_` prefix unless noted."""
 
     model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then `<NAME>_FILE` files, then the environment."""
+        return init_settings, SecretFiles(settings_cls), env_settings, dotenv_settings, file_secret_settings
 
     data_dir: Path = Field(default=Path("data"), description="Where local state lives (SQLite, Redis, logs).")
     secrets_dir: Path | None = Field(
@@ -150,10 +168,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("REDIS_URL", "HELPLINE_REDIS_URL"),
         description="Redis server. Unset: a private Redis on a unix socket in the data dir.",
     )
+    redis_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_PASSWORD", "HELPLINE_REDIS_PASSWORD"),
+        description="Password for REDIS_URL, when the URL has none (one secret file for Redis and the app).",
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "HELPLINE_DATABASE_URL"),
         description="SQLAlchemy URL. Unset: SQLite in the data dir.",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_PASSWORD", "HELPLINE_DATABASE_PASSWORD"),
+        description="Password for DATABASE_URL, when the URL has none (PostgreSQL's own secret file).",
     )
 
     rasa_url: str = Field(
@@ -215,6 +243,19 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Interface of the webhook listener."
     )
     telegram_webhook_port: int = Field(default=8443, description="Port of the webhook listener.")
+
+    @model_validator(mode="after")
+    def _passwords_into_urls(self) -> Self:
+        """REDIS_PASSWORD and DATABASE_PASSWORD go into their URLs, so every user of a URL has it whole."""
+        if self.redis_url and self.redis_password is not None:
+            self.redis_url = with_password(
+                self.redis_url, self.redis_password.get_secret_value(), "REDIS_PASSWORD"
+            )
+        if self.database_url and self.database_password is not None:
+            self.database_url = with_password(
+                self.database_url, self.database_password.get_secret_value(), "DATABASE_PASSWORD"
+            )
+        return self
 
     @property
     def safe_word_list(self) -> tuple[str, ...]:

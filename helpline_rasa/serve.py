@@ -2,8 +2,10 @@
 
 `rasa run --auth-token <token>` leaves the token in /proc/<pid>/cmdline, which every user of the machine can
 read (issue 14). `python -m helpline_rasa.serve [options of rasa run]` takes the same options, except
---auth-token, reads the token from HELPLINE_RASA_TOKEN, and runs `rasa run` through Rasa's own parser and
-entry point (rasa.cli.run.run → rasa.api.run → rasa.core.run.serve_application(auth_token=...)).
+--auth-token, reads the token from HELPLINE_RASA_TOKEN (or the file HELPLINE_RASA_TOKEN_FILE names: compose
+secrets; every secret given as a file is put into the environment first, for Rasa's yml files), and runs
+`rasa run` through Rasa's own parser and entry point (rasa.cli.run.run → rasa.api.run →
+rasa.core.run.serve_application(auth_token=...)).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import argparse
 import os
 import sys
 
-TOKEN_VARIABLE = "HELPLINE_RASA_TOKEN"
+from helpline_rasa.secret_files import TOKEN, SecretFileError, resolve_into_environment
+
+TOKEN_VARIABLE = TOKEN
 
 
 class TokenOnCommandLine(ValueError):
@@ -32,6 +36,11 @@ def run_arguments(argv: list[str], token: str) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run Rasa as `rasa run` does, with the token from the environment; 2 when there is none."""
+    try:
+        resolve_into_environment()
+    except SecretFileError as error:
+        print(error, file=sys.stderr)
+        return 2
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
         print(f"{TOKEN_VARIABLE} is not set: Rasa's API would be open to anyone.", file=sys.stderr)

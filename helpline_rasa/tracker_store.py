@@ -4,9 +4,12 @@ Rasa loads this class by path from endpoints.yml (`tracker_store.type`). It runs
 environment (Python 3.10), so it imports only what Rasa ships: rasa, redis, cryptography. Its settings
 come from the environment the helpline gives Rasa:
 
-- the endpoint's `url` (`${HELPLINE_REDIS_URL}`), or `HELPLINE_REDIS_URL`: the Redis that holds them;
+- the endpoint's `url` (`${HELPLINE_REDIS_URL}`), or `HELPLINE_REDIS_URL`: the Redis that holds them, with
+  `HELPLINE_REDIS_PASSWORD` as its password when the URL has none;
 - `HELPLINE_TRANSCRIPT_KEY`: Fernet key(s), comma-separated; the first encrypts, all decrypt (rotation);
 - `HELPLINE_TRACKER_RETENTION_H` (default 24): a tracker expires this long after its last change.
+
+The URL, password and key may be given as files instead: `<NAME>_FILE` (helpline_rasa/secret_files.py).
 
 Saving a tracker without events deletes it: that is how the helpline erases a conversation through
 Rasa's API (`PUT /conversations/{id}/tracker/events` with `[]`).
@@ -25,6 +28,8 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
+
+from helpline_rasa.secret_files import TRANSCRIPT_KEY, redis_url, secret
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +59,12 @@ class EncryptedRedisTrackerStore(TrackerStore, SerializedTrackerAsText):
         key_prefix: str = KEY_PREFIX,
         **kwargs: Any,
     ) -> None:
-        redis_url = host or os.environ.get("HELPLINE_REDIS_URL")  # Rasa passes the endpoint's url as host
-        if not redis_url:
+        url = redis_url(host)  # Rasa passes the endpoint's url as host
+        if not url:
             raise ValueError("HELPLINE_REDIS_URL is not set: no Redis for the trackers")
-        self.red = redis.Redis.from_url(redis_url)
+        self.red = redis.Redis.from_url(url)
         self.key_prefix = key_prefix
-        self._fernet = fernet_from(os.environ.get("HELPLINE_TRANSCRIPT_KEY", ""))
+        self._fernet = fernet_from(secret(TRANSCRIPT_KEY) or "")
         hours = float(os.environ.get("HELPLINE_TRACKER_RETENTION_H") or DEFAULT_RETENTION_H)
         self.record_exp = max(1, round(hours * 3600))
         super().__init__(domain, event_broker, **kwargs)
