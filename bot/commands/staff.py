@@ -243,8 +243,6 @@ def run_purge(args: argparse.Namespace) -> int:
         settled = args.dry_run or handoffs.settle_deletions(True)
     finally:
         engine.dispose()
-    if not args.dry_run:
-        _rewrite_redis_file(settings)
     verb = "would delete" if counts.dry_run else "deleted"
     print(
         f"{verb}: {counts.handoffs} handoff(s), {counts.transcript_messages} transcript message(s), "
@@ -261,6 +259,8 @@ def run_purge(args: argparse.Namespace) -> int:
     )
     if not settled:
         print("the database was busy: what was deleted leaves its files at the next erase or purge")
+    if not args.dry_run:
+        _rewrite_redis_file(settings)
     return 0
 
 
@@ -274,9 +274,11 @@ def _rewrite_redis_file(settings: Settings) -> None:
     async def request() -> None:
         redis = open_redis(settings.effective_redis_url)
         try:
+            await redis.ping()
             await AofRewriter(redis).request()
         except Exception as error:  # Redis down: its expiries still apply; the next purge asks again
-            print(f"Redis did not answer ({type(error).__name__}): its file is rewritten at the next purge")
+            reason = type(error).__name__
+            print(f"Redis did not answer ({reason}): its file is rewritten later", file=sys.stderr)
         finally:
             await redis.aclose()
 
