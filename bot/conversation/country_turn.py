@@ -36,6 +36,8 @@ NOT_TOPICS = frozenset(
 )
 # A short answer to "which country are you in?" ("I live in Spain") answers the pending question.
 SHORT_ANSWER_WORDS = 4
+# A country outside the gazetteer counts alone in at most this many words ("Czech Republic").
+OTHER_COUNTRY_WORDS = 2
 
 
 @runtime_checkable
@@ -80,8 +82,10 @@ def topic_again(text: str, topic: str | None) -> str:
 
 def _only_any_country(text: str, places: Gazetteer, locales: Sequence[str]) -> str | None:
     """A country outside the gazetteer named with nothing but follow-up words ("and in Belgium?")."""
+    if places.country_in(text):  # a covered country with other words: not a follow-up
+        return None
     words = [word.lower() for word in folded_words(text)]
     rest = [word for word in words if not places.is_follow_up_word(word)]
-    if not rest or len(rest) > SHORT_ANSWER_WORDS or len(words) > 2 * SHORT_ANSWER_WORDS:
+    if not rest or len(rest) > OTHER_COUNTRY_WORDS or len(words) > 2 * SHORT_ANSWER_WORDS:
         return None
     return match_country(" ".join(rest), locales)
