@@ -26,7 +26,7 @@ help:
 	@echo "make test   run every test (unit, integration, end-to-end, browser)"
 	@echo "make bench  pipeline vs bare Rasa, eight languages vs English, handoff claims and latency,"
 	@echo "            encrypted tracker store vs in-memory, danger net and model (bench/results.json)"
-	@echo "make eval   per-language macro-F1 on the held-out split (bench/results.json, bench/nlu-report.md)"
+	@echo "make eval   per-language macro-F1 on the held-out split, conversation accuracy (bench/results.json)"
 	@echo "make setup | train | lint | messages | validate | clean"
 
 setup: .venv/.installed .venv-rasa/.installed $(MO_FILES)
@@ -97,6 +97,7 @@ bench: setup train eval
 
 eval: setup train
 	.venv/bin/python bench/eval.py
+	.venv/bin/python bench/conversations.py
 
 clean:
 	rm -rf .venv .venv-rasa .tools models .pytest_cache .mypy_cache .ruff_cache

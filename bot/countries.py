@@ -343,6 +343,11 @@ def _shared_length(first: str, second: str) -> int:
     return next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(first), len(second)))
 
 
+def folded_words(text: str) -> tuple[str, ...]:
+    """The words of a text without accents or punctuation, Arabic letters unified, case kept."""
+    return tuple(_WORD.findall(_fold(text)))
+
+
 def _words(text: str) -> tuple[str, ...]:
     """The words of a text, lower-cased, without accents or punctuation, Arabic letters unified."""
     return tuple(word if word in _CAPITALISED_ONLY else word.lower() for word in _WORD.findall(_fold(text)))

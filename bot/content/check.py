@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.content.limits import text_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
+from bot.content.places import PLACES_FILE, gazetteer_problems
 from bot.content.schema import (
     BASE_LOCALE,
     COUNTRIES_BUTTON,
@@ -23,6 +24,7 @@ from bot.content.schema import (
     Translation,
     Variant,
 )
+from bot.countries import is_country_code
 
 _NUMBER = re.compile(r"\d+")
 
@@ -44,6 +46,8 @@ def source_problems(
     problems += unknown_intent_problems(pack, required_intents)
     problems += review_problems(pack, today)
     problems += length_problems(pack)
+    covered = [code for code in pack.countries if is_country_code(code)]
+    problems += gazetteer_problems(content_dir / PLACES_FILE, covered, locales)
     return pack, problems
 
 

@@ -13,10 +13,12 @@ from typing import Protocol
 import structlog
 
 from bot.content.danger import DangerSignal
+from bot.content.places import PLACES_FILE, Gazetteer
+from bot.conversation.country_turn import NOT_TOPICS, TopicMemory, Understanding, read_country, topic_again
 from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
-from bot.countries import country_from_payload, match_country
+from bot.countries import country_from_payload
 from bot.engine.base import Engine, EngineUnavailable
 from bot.handoff.desk import CANCEL_PAYLOAD
 from bot.handoff.offers import offered_token
@@ -122,6 +124,7 @@ class ConversationCore:
         danger: DangerFirst | None = None,
         without_engine: ContentOnlyAnswers | None = None,
         metrics: Metrics | None = None,
+        places: Gazetteer | None = None,
     ) -> None:
         self._engine = engine
         self._metrics = metrics or Metrics()
@@ -133,22 +136,27 @@ class ConversationCore:
         self._catalog_dir = catalog_dir
         self._detector = detector
         self._locales = tuple(locales)
+        # The reviewed gazetteer beside the catalogs (content/places.yml), unless one is given.
+        self._places = places or Gazetteer.load(catalog_dir.parent / PLACES_FILE)
         self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message. Problems become a kind reply in the person's language, never a crash.
 
-        The person's country comes from a country button, or from their answer to "which country are
-        you in?" matched against country names; then the question they had asked is answered for it.
+        The person's country comes from a country button, or from any message that names it (a country,
+        a city, "the Spanish police"): a topic is then answered for it at once, the question pending
+        under "which country are you in?" too, and a message that only names a country ("and in
+        Romania?") answers the last topic again for it (bot/conversation/country_turn.py).
         """
         started = time.perf_counter()
         stored = await self._stored(message.pseudonym, message.channel)
         before = _locale_choice(stored, self._locales)
         choice = choose(before, message.locale, message.text, self._detector, self._locales)
-        text, country = self._understood(message.text, stored)
+        understood = self._understood(message.text, stored)
+        country = understood.country
         replies = await self._privacy_turn(message, choice.locale, country)
         if replies is None:
-            replies = await self._safety_turn(message, text, choice.locale, country)
+            replies = await self._safety_turn(message, understood, choice.locale)
         if any(reply.erased for reply in replies):  # nothing about this person may be written again
             log.info("turn", pseudonym=message.pseudonym[:12], channel=message.channel.value, erased=True)
             return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
@@ -184,14 +192,17 @@ class ConversationCore:
         return [dataclasses.replace(reply, locale=choice.locale) for reply in replies]
 
     async def _safety_turn(
-        self, message: IncomingMessage, text: str, locale: str, country: str | None
+        self, message: IncomingMessage, understood: Understanding, locale: str
     ) -> list[Reply]:
         """An open handoff's turn, else the engine's; a message that may mean danger gets the emergency
         number first in either (a counsellor's chat too: the number must not wait for a reply)."""
+        text, country = understood.text, understood.country
         signal = self._assess_danger(message)
         replies = await self._handoff_turn(message, text, locale, country)
         if replies is None:
             asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
+            if understood.follow_up:
+                asked = topic_again(asked, await self._last_topic(message.pseudonym))
             replies = await self._answer(message, asked, locale, country)
         if signal is None or self._danger is None:
             return replies
@@ -251,22 +262,30 @@ class ConversationCore:
             log.error("privacy_unavailable", pseudonym=message.pseudonym[:12], error=type(error).__name__)
             return [Reply(text=Translator(self._catalog_dir, locale).gettext(PRIVACY_DOWN))]
 
-    def _understood(self, text: str, stored: StoredConversation | None) -> tuple[str, str | None]:
-        """What to send the engine, and the country: buttons and answers to the country question."""
+    def _understood(self, text: str, stored: StoredConversation | None) -> Understanding:
+        """What to send the engine, and the country: buttons, and countries named in what was written."""
         country = stored.country if stored else None
         if locale_from_payload(text, self._locales):
-            return AFTER_LANGUAGE_CHOICE, country
+            return Understanding(AFTER_LANGUAGE_CHOICE, country)
         if text.startswith("/country_"):
             picked = country_from_payload(text)
             if picked is None:  # a forged or outdated button: ask again
-                return ASK_COUNTRY_AGAIN, country
+                return Understanding(ASK_COUNTRY_AGAIN, country)
             code, then_intent = picked
-            return f"/{then_intent or AFTER_COUNTRY_CHOICE}", code
-        if stored and stored.pending_intent:
-            named = match_country(text, self._locales)
-            if named:
-                return f"/{stored.pending_intent}", named
-        return text, country
+            return Understanding(f"/{then_intent or AFTER_COUNTRY_CHOICE}", code)
+        if text.startswith("/"):  # another button or command: it names no place
+            return Understanding(text, country)
+        return read_country(text, stored, self._places, self._locales)
+
+    async def _last_topic(self, pseudonym: str) -> str | None:
+        """The topic the person asked about last, if the engine remembers it (never an error)."""
+        if not isinstance(self._engine, TopicMemory):
+            return None
+        try:
+            return await self._engine.last_topic(pseudonym, NOT_TOPICS)
+        except Exception as error:  # without it, the follow-up goes to the engine as written
+            log.warning("last_topic_unknown", pseudonym=pseudonym[:12], error=type(error).__name__)
+            return None
 
     async def locale_for(self, pseudonym: str, channel: Channel, hint: str) -> str:
         """The locale this person is answered in: their stored choice, else the channel's hint."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,18 @@ def replies_from_rasa(messages: Sequence[dict[str, Any]]) -> list[Reply]:
         )
         replies.append(Reply(text=text, buttons=buttons))
     return replies
+
+
+def last_intent(events: Sequence[dict[str, Any]], skipping: Collection[str]) -> str | None:
+    """The last user intent of the tracker's current session that is not one of `skipping`."""
+    for event in reversed(events):
+        if event.get("event") == "session_started":
+            return None
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if isinstance(name, str) and name and name not in skipping:
+                return name
+    return None
 
 
 def _event_text(event: dict[str, Any]) -> str:
@@ -150,6 +162,18 @@ class RasaClient:
         except (httpx.HTTPError, ValueError) as error:
             raise EngineUnavailable(type(error).__name__) from error
         return conversation_lines(events, before_ms)
+
+    async def last_topic(self, pseudonym: str, skipping: Collection[str]) -> str | None:
+        """The person's last intent in this session that is not one of `skipping` (read from the tracker,
+        which already keeps it), for a follow-up that only changes the country."""
+        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker"
+        try:
+            response = await self._http.get(url, params=self._auth())
+            response.raise_for_status()
+            events = response.json().get("events") or []
+        except (httpx.HTTPError, ValueError) as error:
+            raise EngineUnavailable(type(error).__name__) from error
+        return last_intent(events, skipping)
 
     async def _append_event(self, pseudonym: str, event: dict[str, Any]) -> None:
         url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 import structlog
 
@@ -51,6 +51,11 @@ class WaitingEngine:
     def down(self) -> bool:
         """True after a wait ran out, until the engine answers again."""
         return self._down
+
+    async def last_topic(self, pseudonym: str, skipping: Collection[str]) -> str | None:
+        """The engine behind's last topic of the person, if it can tell (no waiting: it is a nicety)."""
+        remembered = getattr(self._engine, "last_topic", None)
+        return await remembered(pseudonym, skipping) if remembered is not None else None
 
     async def send(self, pseudonym: str, text: str, metadata: dict[str, object]) -> list[Reply]:
         """Answer one turn, waiting up to `wait_s` for an engine that is not listening yet."""

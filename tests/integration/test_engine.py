@@ -113,3 +113,15 @@ async def test_the_client_pins_and_answers_concurrent_conversations(helpline: He
     finally:
         await client.aclose()
     assert all(len(replies) == 1 and replies[0].text for replies in answers)
+
+
+async def test_the_last_topic_is_read_back_from_rasas_tracker_for_a_follow_up(helpline: Helpline) -> None:
+    client = RasaClient([helpline.rasa_url], helpline.rasa_token, timeout_s=30)
+    person, skipping = f"{7_719:064x}", {"greet", "thank", "change_country"}
+    try:
+        assert await client.last_topic(person, skipping) is None
+        await client.send(person, "/ask_legal_aid", {"locale": "en", "country": "ES"})
+        await client.send(person, "/thank", {"locale": "en", "country": "ES"})
+        assert await client.last_topic(person, skipping) == "ask_legal_aid"
+    finally:
+        await client.aclose()
