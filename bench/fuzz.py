@@ -59,6 +59,7 @@ class Findings:
         self.crashes: Counter[str] = Counter()
         self.traces: Counter[str] = Counter()
         self.inputs: Counter[str] = Counter()
+        self.client_errors: Counter[str] = Counter()
 
     def answer(self, entry: str, text: str) -> None:
         if TRACE.search(text):
@@ -105,6 +106,11 @@ def odd_text(rng: random.Random) -> str:
     if pick == 12:
         return "%" * rng.randrange(1, 50) + "\\" * rng.randrange(1, 50)
     return "i need help " + str(rng.randrange(10**6))
+
+
+def wire(text: str) -> str:
+    """The text as a client can put it on the wire (a lone surrogate has no UTF-8; JSON escapes it)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def odd_value(rng: random.Random, depth: int = 0) -> Any:
@@ -189,7 +195,7 @@ def web_frame(rng: random.Random) -> str | bytes:
     if pick == 0:
         return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 500)))
     if pick == 1:
-        return "{" + odd_text(rng)[:100]
+        return "{" + wire(odd_text(rng)[:100])
     if pick == 2:
         return json.dumps(odd_value(rng))
     if pick == 3:
@@ -211,7 +217,8 @@ def web_frame(rng: random.Random) -> str | bytes:
 async def fuzz_telegram(telegram: FakeTelegramAPI, rng: random.Random, count: int, found: Findings) -> None:
     """Updates through getUpdates: odd contents within Telegram's schema (the API never sends others)."""
     for number in range(count):
-        update = telegram_update(rng, 0, breaking=False)
+        # Telegram sends valid UTF-8 only: a lone surrogate becomes "?" here.
+        update = json.loads(wire(json.dumps(telegram_update(rng, 0, breaking=False), ensure_ascii=False)))
         kind = next(key for key in update if key != "update_id")
         telegram._push(kind, update[kind])
         found.inputs["telegram"] += 1
@@ -279,6 +286,8 @@ async def fuzz_webchat(helpline: Helpline, rng: random.Random, count: int, found
                 found.crashes["webchat_1011"] += 1
         except (OSError, TimeoutError):
             found.crashes["webchat_refused"] += 1
+        except Exception as error:  # the fuzzer's own trouble, not the helpline's: counted apart
+            found.client_errors[type(error).__name__] += 1
 
     batch = 25
     for start in range(0, sockets, batch):
@@ -324,10 +333,12 @@ async def fuzz_console(helpline: Helpline, rng: random.Random, count: int, found
             path = "/console" + rng.choice(paths).format(
                 rng.choice(["x", "0" * 32, "../..", "%00", "a" * 3000, "🙂", "%2e%2e%2f"])
             )
-            fields = {odd_text(rng)[:30] or "f": odd_text(rng)[: rng.choice([10, 5000, 2_000_000])]}
+            fields = {
+                wire(odd_text(rng)[:30]) or "f": wire(odd_text(rng)[: rng.choice([10, 5000, 2_000_000])])
+            }
             for name in ("csrf", "text", "name", "password", "code", "counsellor", "reason"):
                 if rng.random() < 0.4:
-                    fields[name] = odd_text(rng)[: rng.choice([10, 10_000])]
+                    fields[name] = wire(odd_text(rng)[: rng.choice([10, 10_000])])
             if rng.random() < 0.5:
                 fields["csrf"] = csrf
             method = rng.choice(["GET", "POST", "POST", "PUT"])
@@ -505,6 +516,7 @@ async def fuzz_all(
             "inputs": dict(found.inputs),
             "crashes": dict(found.crashes),
             "tracebacks": dict(found.traces),
+            "fuzzer_client_errors": dict(found.client_errors),
             "telegram_messages_checked": told,
             "seed": args.seed,
             "seconds": round(time.monotonic() - started),

@@ -55,7 +55,11 @@ def create_action_server(
             body = await request.json()
         except ValueError:
             return JSONResponse({"error": "invalid body"}, status_code=400)
-        reply = reply_for_request(body, content)
+        try:
+            reply = reply_for_request(body, content)
+        except (AttributeError, KeyError, TypeError) as error:  # not a request Rasa sends: no answer to give
+            log.warning("nlg_request_unreadable", error=type(error).__name__)
+            return JSONResponse({"error": "invalid body"}, status_code=400)
         log_answer("answered", reply, started)
         return JSONResponse(rasa_message(reply))
 
@@ -66,6 +70,8 @@ def create_action_server(
         try:
             action_call: dict[str, Any] = json.loads(raw)
         except ValueError:
+            return JSONResponse({"error": "Invalid body request"}, status_code=400)
+        if not isinstance(action_call, dict) or not isinstance(action_call.get("tracker"), dict):
             return JSONResponse({"error": "Invalid body request"}, status_code=400)
         try:
             result = await executor.run(action_call)
