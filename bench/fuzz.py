@@ -164,6 +164,8 @@ def telegram_update(rng: random.Random, update_id: int, breaking: bool) -> dict[
             "width": 1,
             "height": 1,
             "type": "regular",
+            "is_animated": False,
+            "is_video": False,
         }
     elif pick == 2:
         message["caption"] = odd_text(rng)
@@ -183,8 +185,10 @@ def telegram_update(rng: random.Random, update_id: int, breaking: bool) -> dict[
     if breaking:
         payload = mutate(rng, payload, list(payload))
     update: dict[str, Any] = {"update_id": update_id, kind: payload}
-    if kind == "odd":
+    if kind == "odd" and breaking:
         update = {"update_id": update_id, rng.choice(["poll", "business_message", "xyz", "chat_boost"]): {}}
+    elif kind == "odd":  # a kind of update this bot does not know yet (Telegram adds kinds)
+        update = {"update_id": update_id, "future_kind_of_update": {"x": odd_text(rng)[:50]}}
     if breaking and rng.random() < 0.3:
         update = mutate(rng, update, list(update))
     return update
