@@ -7,6 +7,7 @@ that need logic run as rasa-sdk custom actions on the same server.
 from __future__ import annotations
 
 import json
+import re
 import time
 import zlib
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.actions.nlg import log_answer, rasa_message, reply_for_request
 from bot.content import ContentLibrary
 
 log = structlog.get_logger(__name__)
+ACTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def create_action_server(
@@ -71,7 +73,11 @@ def create_action_server(
             action_call: dict[str, Any] = json.loads(raw)
         except ValueError:
             return JSONResponse({"error": "Invalid body request"}, status_code=400)
-        if not isinstance(action_call, dict) or not isinstance(action_call.get("tracker"), dict):
+        if (
+            not isinstance(action_call, dict)
+            or not isinstance(action_call.get("tracker"), dict)
+            or not ACTION_NAME.fullmatch(str(action_call.get("next_action")))
+        ):  # no call Rasa makes (the name is logged when no action has it: a plain identifier only)
             return JSONResponse({"error": "Invalid body request"}, status_code=400)
         try:
             result = await executor.run(action_call)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -165,5 +166,12 @@ def test_a_request_rasa_would_never_send_is_refused_not_a_server_error(client: T
     ]
     for body in odd:
         assert client.post("/nlg", json=body).status_code == 400
-    for body in ([1, 2], {"next_action": "action_emergency", "tracker": "a string"}, "text"):
-        assert client.post("/webhook", json=body).status_code == 400
+    odd_calls = [
+        [1, 2],
+        "text",
+        {"next_action": "action_emergency", "tracker": "a string"},
+        {"next_action": {"a": 1}, "tracker": {}},
+        {"next_action": "action_\ud800", "tracker": {}},
+    ]
+    for body in odd_calls:
+        assert client.post("/webhook", content=json.dumps(body)).status_code == 400
