@@ -125,7 +125,7 @@ class Chaos:
     async def write_all(self) -> None:
         pseudonyms = sorted(self.tickets)
         for number in range(self.args.messages):
-            pseudonym = pseudonyms[number % len(pseudonyms)]
+            pseudonym = pseudonyms[(number // 2) % len(pseudonyms)]  # each chat carries both directions
             ticket = self.tickets[pseudonym]
             if number % 2 == 0:  # counsellor → survivor
                 marker = f"chaos c{number}"
