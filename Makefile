@@ -19,7 +19,7 @@ TRAINING_DATA := config.yml domain.yml helpline_rasa/intent_classifier.py $(shel
 PO_FILES := $(wildcard content/locale/*/LC_MESSAGES/helpline.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help setup train run test lint bench eval messages validate clean
+.PHONY: help setup train run test lint bench eval messages validate clean chaos fuzz soak
 
 help:
 	@echo "make run    start the whole helpline locally (web chat at http://127.0.0.1:8000/chat)"
@@ -27,6 +27,9 @@ help:
 	@echo "make bench  pipeline vs bare Rasa, eight languages vs English, handoff claims and latency,"
 	@echo "            encrypted tracker store vs in-memory, danger net and model (bench/results.json)"
 	@echo "make eval   per-language macro-F1 on the held-out split, conversation accuracy (bench/results.json)"
+	@echo "make chaos  kill -9 each part during relayed chats, then fuzz every entry point (~20 min)"
+	@echo "make fuzz   10,000 seeded odd inputs through every entry point (bench/results.json)"
+	@echo "make soak   200 web chat and 50 Telegram people for 5 minutes (bench/results.json)"
 	@echo "make setup | train | lint | messages | validate | clean"
 
 setup: .venv/.installed .venv-rasa/.installed $(MO_FILES)
@@ -98,6 +101,18 @@ bench: setup train eval
 eval: setup train
 	.venv/bin/python bench/eval.py
 	.venv/bin/python bench/conversations.py
+
+# Robustness figures (README "Robustness figures"); long, so not part of `make test`. Flags of the scripts
+# shorten them: bench/chaos.py --messages 100, bench/fuzz.py --inputs 1000, bench/soak.py --minutes 1.
+chaos: setup train
+	.venv/bin/python bench/chaos.py
+	.venv/bin/python bench/fuzz.py
+
+fuzz: setup train
+	.venv/bin/python bench/fuzz.py
+
+soak: setup train
+	.venv/bin/python bench/soak.py
 
 clean:
 	rm -rf .venv .venv-rasa .tools models .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ that need logic run as rasa-sdk custom actions on the same server.
 from __future__ import annotations
 
 import json
+import re
 import time
 import zlib
 from pathlib import Path
@@ -34,6 +35,7 @@ from bot.metrics import Metrics
 from bot.web.health import Check, Readiness, health_routes
 
 log = structlog.get_logger(__name__)
+ACTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def create_action_server(
@@ -66,7 +68,11 @@ def create_action_server(
             body = await request.json()
         except ValueError:
             return JSONResponse({"error": "invalid body"}, status_code=400)
-        reply = reply_for_request(body, content)
+        try:
+            reply = reply_for_request(body, content)
+        except (AttributeError, KeyError, TypeError) as error:  # not a request Rasa sends: no answer to give
+            log.warning("nlg_request_unreadable", error=type(error).__name__)
+            return JSONResponse({"error": "invalid body"}, status_code=400)
         metrics.nlg_reply(nlg_kind(body))
         log_answer("answered", reply, started)
         return JSONResponse(rasa_message(reply))
@@ -78,6 +84,12 @@ def create_action_server(
         try:
             action_call: dict[str, Any] = json.loads(raw)
         except ValueError:
+            return JSONResponse({"error": "Invalid body request"}, status_code=400)
+        if (
+            not isinstance(action_call, dict)
+            or not isinstance(action_call.get("tracker"), dict)
+            or not ACTION_NAME.fullmatch(str(action_call.get("next_action")))
+        ):  # no call Rasa makes (the name is logged when no action has it: a plain identifier only)
             return JSONResponse({"error": "Invalid body request"}, status_code=400)
         try:
             result = await executor.run(action_call)

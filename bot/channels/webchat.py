@@ -127,7 +127,7 @@ def parse_frame(raw: str | None) -> Frame:
     text = data.get("text")
     if not isinstance(text, str):
         return Rejected(reply_to, "text_missing", NOT_UNDERSTOOD)
-    text = text.strip()
+    text = _well_formed(text).strip()
     if len(text) > MAX_TEXT_CHARS:
         return Rejected(reply_to, "text_too_long", TOO_LONG)
     return ChatMessage(reply_to, text)
@@ -145,7 +145,18 @@ def _languages_of(value: object) -> tuple[str, ...]:
 
 
 def _client_id(value: object) -> str | None:
-    return value if isinstance(value, str) and len(value) <= MAX_CLIENT_ID_CHARS else None
+    if not isinstance(value, str) or len(value) > MAX_CLIENT_ID_CHARS:
+        return None
+    return value if _well_formed(value) == value else None  # echoed in reply_to: must be valid UTF-8
+
+
+def _well_formed(text: str) -> str:
+    """The text with any lone surrogate (JSON can escape half an emoji; UTF-8 cannot carry it) as U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
 
 
 def reply_frame(reply_to: str | None, reply: Reply) -> dict[str, object]:

@@ -17,6 +17,11 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.store.database import upgrade_database
 from bot.supervisor import Part, PartFailed, Supervisor
 
+# How long a Python part may take to answer its health check after a (re)start. On a loaded machine the
+# imports alone took over 15 s; with 30 s the supervisor killed the web part before it was up, again and
+# again (found by `make chaos`).
+COLD_START_S = 120.0
+
 RASA_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",  # no calls home from a helpline
     "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -97,7 +102,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
                 "HELPLINE_ACTIONS_PORT": str(settings.actions_port),
             },
             ready=lambda: _http_ok(f"{actions_url}/healthz"),
-            ready_timeout_s=60,
+            ready_timeout_s=COLD_START_S,
         )
     )
     parts += [
@@ -110,6 +115,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
             argv=[*helpline, "web"],
             env=child_env,
             ready=lambda: _http_ok(f"{local_url(settings)}/healthz"),
+            ready_timeout_s=COLD_START_S,
         )
     )
     if settings.telegram_bot_token is not None:
@@ -120,6 +126,7 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
                 argv=[*helpline, "gateway"],
                 env=child_env,
                 ready=lambda: _http_ok(gateway_health),
+                ready_timeout_s=COLD_START_S,
             )
         )
     return parts

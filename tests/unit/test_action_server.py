@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,23 @@ def test_a_faint_chance_of_danger_leaves_the_answer_as_it_is(
         text_of(client.post("/nlg", json=request).json())
         == content.reply_for_intent("ask_shelter", "en").text
     )
+
+
+def test_a_request_rasa_would_never_send_is_refused_not_a_server_error(client: TestClient) -> None:
+    """Found by bench/fuzz.py: JSON of the wrong shape, or a response with no content entry, gave a 500."""
+    odd = [
+        {"response": "utter_answer", "tracker": {"latest_message": "not a message"}},
+        {"response": "utter_no_such_entry", "tracker": {}},
+        {"response": "utter_answer", "tracker": {"latest_message": {"intent": ["a list"]}}},
+    ]
+    for body in odd:
+        assert client.post("/nlg", json=body).status_code == 400
+    odd_calls = [
+        [1, 2],
+        "text",
+        {"next_action": "action_emergency", "tracker": "a string"},
+        {"next_action": {"a": 1}, "tracker": {}},
+        {"next_action": "action_\ud800", "tracker": {}},
+    ]
+    for body in odd_calls:
+        assert client.post("/webhook", content=json.dumps(body)).status_code == 400

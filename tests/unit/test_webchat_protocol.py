@@ -331,3 +331,20 @@ def test_parsing_never_raises_on_hostile_frames() -> None:
 def test_languages_are_filtered_to_plausible_tags() -> None:
     frame = parse_frame(json.dumps({"type": "hello", "languages": ["en-US", 7, "<script>", "ar", "x" * 99]}))
     assert getattr(frame, "languages", None) == ("en-US", "ar")
+
+
+def test_a_lone_surrogate_in_a_frame_gets_an_answer_and_keeps_the_socket(
+    client: TestClient, core: RecordingCore
+) -> None:
+    """JSON may escape half an emoji (a browser's JSON.stringify does, for a cut-off paste); UTF-8 cannot
+    carry it back. Echoed in `reply_to`, it broke the reply and closed the socket with an internal error
+    (1011)."""
+    with client.websocket_connect("/chat/ws") as socket:
+        hello(socket)
+        socket.send_text('{"type": "message", "id": "\\ud83d", "text": "hi \\ud83d there"}')
+        answer = socket.receive_json()
+        expected = {"type": "reply", "reply_to": None, "text": "You said: hi \ufffd there", "buttons": []}
+        assert answer == expected
+        say(socket, "still here", id="m2")
+        assert socket.receive_json()["text"] == "You said: still here"
+    assert core.received[0].text == "hi \ufffd there"
