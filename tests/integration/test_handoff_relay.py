@@ -47,19 +47,32 @@ class Phone:
 
 
 class Gateway:
-    """A channel process running the delivery loop; `kill` stops it without any goodbye."""
+    """A channel process running the delivery loop; `kill` stops it without any goodbye.
+
+    Like a process, it has its own Redis connections: a loop cancelled in the middle of a blocking read
+    must not leave a half-read connection for the next gateway (a real process dies with its sockets)."""
 
     def __init__(self, client: Redis, cipher: TranscriptCipher, prefix: str, phone: Phone) -> None:
         self.stop = asyncio.Event()
+        pool = client.connection_pool
+        self.redis = Redis(
+            connection_pool=type(pool)(connection_class=pool.connection_class, **pool.connection_kwargs)
+        )
         delivery = OutboundDelivery(
-            client, cipher, CHANNEL, "telegram-1", phone.deliver, prefix=prefix, retry_s=0.05
+            self.redis, cipher, CHANNEL, "telegram-1", phone.deliver, prefix=prefix, retry_s=0.05
         )
         self.task = asyncio.create_task(delivery.run(self.stop))
 
     async def kill(self) -> None:
         self.task.cancel()
         with pytest.raises(asyncio.CancelledError):
-            await self.task
+            await asyncio.wait_for(self.task, timeout=30)
+        await self.redis.connection_pool.disconnect()
+
+    async def stopped(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=30)
+        await self.redis.aclose()
 
 
 async def counsellor_writes(relay: Relay, ticket: str, pseudonym: str, texts: list[str]) -> None:
@@ -93,8 +106,7 @@ async def test_messages_reach_the_survivor_in_order_and_once_across_a_restart(
     restarted = Gateway(client, cipher, prefix, phone)
     await until(lambda: len(phone.received) == 20)
     await asyncio.sleep(0.3)  # time for any duplicate to show up
-    restarted.stop.set()
-    await restarted.task
+    await restarted.stopped()
     assert phone.received == first + later
 
 
@@ -111,8 +123,7 @@ async def test_a_message_taken_but_not_delivered_before_a_crash_is_delivered_onc
     restarted = Gateway(client, cipher, prefix, phone)
     await until(lambda: len(phone.received) == 2)
     await asyncio.sleep(0.3)
-    restarted.stop.set()
-    await restarted.task
+    await restarted.stopped()
     assert phone.received == ["are you safe?", "write when you can"]
 
 
