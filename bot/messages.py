@@ -12,6 +12,8 @@ class Channel(str, Enum):
 
     TELEGRAM = "telegram"
     WEBCHAT = "webchat"
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
 
 
 @dataclass(frozen=True)
