@@ -322,7 +322,7 @@ async def test_a_ticket_holds_a_pseudonym_and_a_random_nickname_never_a_raw_id(q
         with pytest.raises(ValueError):
             await queue.enqueue(raw, "telegram", "en", None, "normal", None)
     with pytest.raises(ValueError):
-        await queue.enqueue(person(), "sms", "en", None, "normal", None)
+        await queue.enqueue(person(), "carrier-pigeon", "en", None, "normal", None)
 
 
 async def test_stats_count_waiting_the_longest_wait_and_tickets_per_counsellor(
