@@ -34,7 +34,18 @@ from bot.content.pack import Problem
 from bot.i18n import SUPPORTED_LOCALES
 
 _FIELDS = frozenset(
-    {"locale", "reviewed", "sources", "machine_drafted", "drafted_by", "sets", "cues", "finished", "ongoing"}
+    {
+        "locale",
+        "reviewed",
+        "sources",
+        "machine_drafted",
+        "reviewer",
+        "drafted_by",
+        "sets",
+        "cues",
+        "finished",
+        "ongoing",
+    }
 )
 _REQUIRED = ("locale", "reviewed", "sources", "cues")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -103,6 +114,9 @@ class _FileReader:
             self.problem(
                 "machine_drafted", "true, or leave it out once a native speaker has reviewed the file"
             )
+        reviewer = data.get("reviewer")
+        if reviewer is not None and not (isinstance(reviewer, str) and reviewer.strip()):
+            self.problem("reviewer", "a note of who reviewed the file (a role or initials)")
         self._check_sources(data.get("sources"))
         sets = self._sets(data.get("sets") or {})
         cues = self._cues(data.get("cues") or {}, sets)

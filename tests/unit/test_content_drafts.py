@@ -98,6 +98,23 @@ def test_the_marker_must_be_true_or_absent(tmp_path: Path) -> None:
     ]
 
 
+def test_a_reviewed_file_carries_its_reviewers_note(tmp_path: Path) -> None:
+    content = copy_of_content(tmp_path)
+    file = content / "translations" / "uk" / "shelter.yml"
+    mark_reviewed(file)
+    note = 'reviewer: "native speaker, helpline volunteer (O.K.)"\n'
+    file.write_text(file.read_text(encoding="utf-8").replace("label:", note + "label:", 1), encoding="utf-8")
+    pack, problems = read_pack(content)
+    assert problems == []
+    translation = pack.translations[("shelter", "uk")][1]
+    assert (translation.machine_drafted, translation.reviewer) == (
+        False,
+        "native speaker, helpline volunteer (O.K.)",
+    )
+    file.write_text(file.read_text(encoding="utf-8").replace(note, 'reviewer: " "\n'), encoding="utf-8")
+    assert [(p.file, p.field) for p in read_pack(content)[1]] == [("translations/uk/shelter.yml", "reviewer")]
+
+
 def test_check_lists_the_drafts_as_information_not_as_problems(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
