@@ -1,4 +1,4 @@
-"""`helpline content check` and `helpline content show`: staff tools for the content pack."""
+"""`helpline content check`, `show` and `drafts`: staff and translator tools for the content pack."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from bot.content.drafts import drafts_summary, machine_drafts
 from bot.content.library import ContentError, ContentLibrary, RenderedReply
-from bot.content.review import check_content
+from bot.content.pack import read_pack
+from bot.content.review import DANGER_DIR, check_content
 from bot.content.schema import CONTRACT_INTENTS, CORE_ACTIONS
 from bot.i18n import SUPPORTED_LOCALES
 
 
 def add_content_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `check` and `show` to the `content` command's subparsers."""
+    """Add `check`, `show` and `drafts` to the `content` command's subparsers."""
     check = subparsers.add_parser("check", help="validate the content pack (exit 1 on any error)")
     _add_content_dir(check)
     check.add_argument(
@@ -32,6 +34,13 @@ def add_content_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
     show.add_argument("--country", default=None, help="ISO 3166 country code (RO, US, GB) or EU")
     show.set_defaults(func=run_show)
 
+    drafts = subparsers.add_parser(
+        "drafts", help="list the machine-drafted translations a native speaker should review"
+    )
+    _add_content_dir(drafts)
+    drafts.add_argument("--lang", default=None, help="only this locale, e.g. uk")
+    drafts.set_defaults(func=run_drafts)
+
 
 def run_check(args: argparse.Namespace) -> int:
     """Print every problem; 1 if any is an error, else 0."""
@@ -41,8 +50,28 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{problem.severity:<7} {problem}")
     errors = sum(problem.severity == "error" for problem in problems)
     warnings = len(problems) - errors
+    content_dir = _content_dir(args)
+    drafts = machine_drafts(read_pack(content_dir)[0], content_dir / DANGER_DIR)
+    for line in drafts_summary(
+        {locale: drafts.get(locale, []) for locale in locales if locale in drafts}, True
+    ):
+        print(f"{'info':<7} {line}")
     print(f"{errors} error(s), {warnings} warning(s)" if problems else "content OK")
     return 1 if errors else 0
+
+
+def run_drafts(args: argparse.Namespace) -> int:
+    """Print each machine-drafted file, the danger lexicon first, one a line, by locale; always 0."""
+    content_dir = _content_dir(args)
+    drafts = machine_drafts(read_pack(content_dir)[0], content_dir / DANGER_DIR)
+    if args.lang is not None:
+        drafts = {locale: names for locale, names in drafts.items() if locale == args.lang}
+    for line, files in zip(drafts_summary(drafts), drafts.values(), strict=False):
+        print(line)
+        print("".join(f"  {file}\n" for file in files), end="")
+    if not drafts:
+        print(drafts_summary({})[0])
+    return 0
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -33,7 +33,20 @@ from bot.content.danger_patterns import (
 from bot.content.pack import Problem
 from bot.i18n import SUPPORTED_LOCALES
 
-_FIELDS = frozenset({"locale", "reviewed", "sources", "drafted_by", "sets", "cues", "finished", "ongoing"})
+_FIELDS = frozenset(
+    {
+        "locale",
+        "reviewed",
+        "sources",
+        "machine_drafted",
+        "reviewer",
+        "drafted_by",
+        "sets",
+        "cues",
+        "finished",
+        "ongoing",
+    }
+)
 _REQUIRED = ("locale", "reviewed", "sources", "cues")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LOCALE = re.compile(r"^[a-z]{2,3}$")
@@ -53,13 +66,17 @@ class LexiconError(ValueError):
 
 @dataclass(frozen=True)
 class Lexicon:
-    """One language's reviewed cues of imminent harm, each pattern compiled to a regular expression."""
+    """One language's reviewed cues of imminent harm, each pattern compiled to a regular expression.
+
+    `machine_drafted` says no native speaker has reviewed the lexicon yet (`machine_drafted: true`).
+    """
 
     locale: str
     reviewed: date
     cues: Mapping[str, tuple[Pattern, ...]]
     finished: tuple[Pattern, ...] = ()
     ongoing: tuple[Pattern, ...] = ()
+    machine_drafted: bool = False
 
 
 @dataclass
@@ -92,6 +109,14 @@ class _FileReader:
         reviewed = data.get("reviewed")
         if reviewed and not isinstance(reviewed, date):
             self.problem("reviewed", "must be a date: YYYY-MM-DD")
+        machine_drafted = data.get("machine_drafted", False)
+        if not isinstance(machine_drafted, bool):
+            self.problem(
+                "machine_drafted", "true, or leave it out once a native speaker has reviewed the file"
+            )
+        reviewer = data.get("reviewer")
+        if reviewer is not None and not (isinstance(reviewer, str) and reviewer.strip()):
+            self.problem("reviewer", "a note of who reviewed the file (a role or initials)")
         self._check_sources(data.get("sources"))
         sets = self._sets(data.get("sets") or {})
         cues = self._cues(data.get("cues") or {}, sets)
@@ -99,7 +124,7 @@ class _FileReader:
         ongoing = self._patterns("ongoing", data["ongoing"], sets) if "ongoing" in data else ()
         if self.problems or not isinstance(reviewed, date):
             return None
-        return Lexicon(path.stem, reviewed, cues, finished, ongoing)
+        return Lexicon(path.stem, reviewed, cues, finished, ongoing, machine_drafted is True)
 
     def _check_sources(self, sources: Any) -> None:
         if sources is None:

@@ -143,12 +143,16 @@ class Translation(_Strict):
     """`content/translations/<locale>/<entry>.yml`: one entry's label and variant texts in one language.
 
     Kept apart from the English entry so that a translator works on one file per entry and language, and
-    each translation carries its own review date.
+    each translation carries its own review date. `machine_drafted: true` marks a translation drafted by
+    machine (LLM-assisted) that no native speaker has reviewed yet; without it, the file has been reviewed
+    by a native speaker (docs/translators.md); `reviewer` is that speaker's note (a role or initials).
     """
 
     entry: Identifier
     locale: LocaleCode
     reviewed: date
+    machine_drafted: bool = False
+    reviewer: NonBlank | None = None
     label: str | None = None
     text: dict[Jurisdiction, str]
 
