@@ -22,7 +22,6 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -38,9 +37,10 @@ from bench.chaos_kit import (  # noqa: E402
     HANDOFF_ASK,
     WebUser,
     handoff_button,
+    helpline_on_fake_telegram,
     mark_counsellor_online,
-    merge_results,
     part_pids,
+    report,
     source_address,
 )
 from bot.handoff.queue import CounsellorSeat, HandoffQueue, Ticket  # noqa: E402
@@ -50,7 +50,7 @@ from bot.privacy.crypto import TranscriptCipher, transcript_keys  # noqa: E402
 from bot.privacy.pseudonym import pseudonym_for  # noqa: E402
 from tests.conftest import STAFFING_ALWAYS_OPEN  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
-from tests.stack import Helpline, running_helpline  # noqa: E402
+from tests.stack import Helpline  # noqa: E402
 
 TELEGRAM_SURVIVORS = 760_000_000
 TELEGRAM_CHATTERS = 761_000_000
@@ -355,25 +355,13 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=2.0, help="relayed messages per second (2)")
     parser.add_argument("--settle-s", type=float, default=120, help="wait for late messages (120)")
     args = parser.parse_args()
-    telegram = FakeTelegramAPI()
-    telegram.start()
-    env = {
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "HELPLINE_STAFFING_FILE": str(STAFFING_ALWAYS_OPEN),
-        "HELPLINE_TELEGRAM_RATE_LIMIT": "false",
-    }
-    try:
-        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env) as helpline:
-            figures = asyncio.run(Chaos(helpline, telegram, args).run())
-            restarts = helpline.supervisor_log.read_text(errors="replace").count("starting it again")
-    finally:
-        telegram.stop()
+    with helpline_on_fake_telegram(STAFFING_ALWAYS_OPEN) as (helpline, telegram):
+        figures = asyncio.run(Chaos(helpline, telegram, args).run())
+        restarts = helpline.supervisor_log.read_text(errors="replace").count("starting it again")
     figures["chaos_parameters"]["restarts_seen"] = restarts
-    for name, value in figures.items():
-        print(f"{name:<28} {value}")
-    print("targets: chaos_lost_messages = 0, chaos_duplicated_messages = 0, chaos_recovery_s_max <= 60")
-    merge_results(figures)
+    report(
+        figures, "targets: chaos_lost_messages = 0, chaos_duplicated_messages = 0, chaos_recovery_s_max <= 60"
+    )
     return 0 if figures["chaos_lost_messages"] == 0 and figures["chaos_duplicated_messages"] == 0 else 1
 
 

@@ -1,6 +1,6 @@
-"""Shared by bench/chaos.py, bench/fuzz.py and bench/soak.py: the parts of a running helpline (found by the
-supervisor's children and their command lines), their resident memory, web chat people on their own
-loopback addresses, handoffs set up for them, and the results file.
+"""Shared by bench/chaos.py, bench/fuzz.py and bench/soak.py: a whole helpline on a fake Telegram Bot API, the
+parts of a running helpline (found by the supervisor's children and their command lines), their resident
+memory, web chat people on their own loopback addresses, handoffs set up for them, and the results file.
 
 Nothing here logs or stores a message's text: the benchmarks make synthetic texts and keep only counts.
 """
@@ -10,13 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import websockets
 from redis.asyncio import Redis
+
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.stack import Helpline, running_helpline
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -28,6 +33,36 @@ def merge_results(figures: dict[str, Any]) -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results.update(figures)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+def report(figures: dict[str, Any], targets: str) -> None:
+    """Print the figures and their targets, and merge them into bench/results.json."""
+    width = max(map(len, figures)) + 2
+    for name, value in figures.items():
+        print(f"{name:<{width}} {value}")
+    print(targets)
+    merge_results(figures)
+
+
+@contextlib.contextmanager
+def helpline_on_fake_telegram(
+    staffing_file: Path | None = None,
+) -> Iterator[tuple[Helpline, FakeTelegramAPI]]:
+    """The whole helpline as `make run` starts it, in a temporary data dir, on a fake Telegram Bot API."""
+    telegram = FakeTelegramAPI()
+    telegram.start()
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        "HELPLINE_TELEGRAM_RATE_LIMIT": "false",
+    }
+    if staffing_file is not None:
+        env["HELPLINE_STAFFING_FILE"] = str(staffing_file)
+    try:
+        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env) as helpline:
+            yield helpline, telegram
+    finally:
+        telegram.stop()
 
 
 def _children(pid: int) -> list[int]:

@@ -26,7 +26,6 @@ import random
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -38,13 +37,13 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.chaos_kit import merge_results, part_pids, source_address  # noqa: E402
+from bench.chaos_kit import helpline_on_fake_telegram, part_pids, report, source_address  # noqa: E402
 from bot.store.counsellors import CounsellorStore  # noqa: E402
 from bot.store.database import create_database_engine  # noqa: E402
 from tests.conftest import STAFFING_ALWAYS_OPEN  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 from tests.stack import ROOT as STACK_ROOT  # noqa: E402
-from tests.stack import Helpline, free_port, running_helpline  # noqa: E402
+from tests.stack import Helpline, free_port  # noqa: E402
 
 TRACE = re.compile(r"Traceback|File \"|\b[A-Z][A-Za-z]*(?:Error|Exception)\b|line \d+, in ")
 SHARES = {"telegram": 0.2, "webhook": 0.15, "webchat": 0.3, "console": 0.2, "actions": 0.15}
@@ -551,17 +550,10 @@ def main() -> int:
     parser.add_argument("--inputs", type=int, default=10_000, help="fuzzed inputs in all (10000)")
     parser.add_argument("--seed", type=int, default=15, help="the generator's seed (15)")
     args = parser.parse_args()
-    telegram, hooked = FakeTelegramAPI(), FakeTelegramAPI(token="654321:WEBHOOK-TOKEN")
-    telegram.start()
+    hooked = FakeTelegramAPI(token="654321:WEBHOOK-TOKEN")
     hooked.start()
-    env = {
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "HELPLINE_STAFFING_FILE": str(STAFFING_ALWAYS_OPEN),
-        "HELPLINE_TELEGRAM_RATE_LIMIT": "false",
-    }
     try:
-        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env) as helpline:
+        with helpline_on_fake_telegram(STAFFING_ALWAYS_OPEN) as (helpline, telegram):
             port = free_port()
             gateway = webhook_gateway(helpline, hooked, port)
             try:
@@ -572,12 +564,8 @@ def main() -> int:
             if gateway.returncode not in (0, -15):
                 figures["fuzz_crashes"] += 1
     finally:
-        telegram.stop()
         hooked.stop()
-    for name, value in figures.items():
-        print(f"{name:<26} {value}")
-    print("targets: fuzz_crashes = 0, fuzz_tracebacks_to_users = 0")
-    merge_results(figures)
+    report(figures, "targets: fuzz_crashes = 0, fuzz_tracebacks_to_users = 0")
     return 0 if figures["fuzz_crashes"] == 0 and figures["fuzz_tracebacks_to_users"] == 0 else 1
 
 

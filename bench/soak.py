@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,9 +27,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.chaos_kit import WebUser, merge_results, part_pids, percentile, rss_mb, source_address  # noqa: E402
+from bench.chaos_kit import (  # noqa: E402
+    WebUser,
+    helpline_on_fake_telegram,
+    part_pids,
+    percentile,
+    report,
+    rss_mb,
+    source_address,
+)
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
-from tests.stack import Helpline, running_helpline  # noqa: E402
+from tests.stack import Helpline  # noqa: E402
 
 LINES = (
     ("en", "hello"),
@@ -158,25 +165,12 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5, help="how long (5)")
     parser.add_argument("--seed", type=int, default=15, help="the generator's seed (15)")
     args = parser.parse_args()
-    telegram = FakeTelegramAPI()
-    telegram.start()
-    env = {
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "HELPLINE_TELEGRAM_RATE_LIMIT": "false",
-    }
-    try:
-        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env) as helpline:
-            figures = asyncio.run(Soak(helpline, telegram, args).run())
-            restarts = helpline.supervisor_log.read_text(errors="replace").count("starting it again")
-    finally:
-        telegram.stop()
+    with helpline_on_fake_telegram() as (helpline, telegram):
+        figures = asyncio.run(Soak(helpline, telegram, args).run())
+        restarts = helpline.supervisor_log.read_text(errors="replace").count("starting it again")
     figures["soak_detail"]["restarts"] = restarts
     figures["soak_errors"] += restarts
-    for name, value in figures.items():
-        print(f"{name:<20} {value}")
-    print("target: soak_errors = 0")
-    merge_results(figures)
+    report(figures, "target: soak_errors = 0")
     return 0 if figures["soak_errors"] == 0 else 1
 
 
