@@ -39,7 +39,8 @@ from bot.conversation.danger_first import DangerFirst  # noqa: E402
 from bot.conversation.language import LanguageDetector  # noqa: E402
 from bot.engine.rasa import RasaClient  # noqa: E402
 from bot.messages import Channel, IncomingMessage, Reply  # noqa: E402
-from bot.store.conversations import StoredConversation  # noqa: E402
+from bot.store.conversations import ConversationStore  # noqa: E402
+from bot.store.database import create_database_engine, upgrade_database  # noqa: E402
 from tests.stack import running_helpline  # noqa: E402
 
 TARGET = 0.90
@@ -67,29 +68,6 @@ def conversations(directory: Path) -> list[Conversation]:
     return found
 
 
-class Remembered:
-    """The conversation store in memory: locale, country and pending question per person."""
-
-    def __init__(self) -> None:
-        self._rows: dict[tuple[str, str], StoredConversation] = {}
-
-    def state_of(self, pseudonym: str, channel: str) -> StoredConversation | None:
-        """What was kept of the person."""
-        return self._rows.get((pseudonym, channel))
-
-    def record_message(
-        self,
-        pseudonym: str,
-        channel: str,
-        locale: str,
-        locale_source: str,
-        country: str | None = None,
-        pending_intent: str | None = None,
-    ) -> None:
-        """Keep the turn's locale, country and pending question."""
-        self._rows[(pseudonym, channel)] = StoredConversation(locale, locale_source, country, pending_intent)
-
-
 def is_answer(
     replies: list[Reply], content: ContentLibrary, intent: str, lang: str, country: str | None
 ) -> bool:
@@ -108,14 +86,14 @@ def what_it_was(replies: list[Reply], content: ContentLibrary, lang: str) -> str
 
 
 async def run(
-    cases: list[Conversation], rasa_url: str, token: str
+    cases: list[Conversation], rasa_url: str, token: str, store: ConversationStore
 ) -> dict[str, list[tuple[Conversation, str]]]:
     """Every conversation through the core; per language, each case with "" (right) or what it got."""
     content = ContentLibrary.load(CONTENT)
     rasa = RasaClient([rasa_url], token, timeout_s=60)
     core = ConversationCore(
         rasa,
-        Remembered(),
+        store,
         CONTENT / "locale",
         LanguageDetector(),
         danger=DangerFirst(DangerNet.load(CONTENT / "danger"), content),
@@ -149,8 +127,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="conversations-") as scratch:
         data = Path(scratch) / "data"
         data.mkdir()
+        # The real conversation store (locale, country and pending question per person) on its own SQLite.
+        database = f"sqlite:///{scratch}/conversations.db"
+        upgrade_database(database)
+        store = ConversationStore(create_database_engine(database))
         with running_helpline(data) as helpline:
-            results = asyncio.run(run(cases, helpline.rasa_url, helpline.rasa_token))
+            results = asyncio.run(run(cases, helpline.rasa_url, helpline.rasa_token, store))
     accuracy = {}
     for lang, scored in sorted(results.items()):
         right = sum(1 for _, got in scored if not got)
