@@ -142,8 +142,9 @@ def handoff_button(buttons: list[dict[str, Any]]) -> str | None:
 
 @dataclass
 class WebUser:
-    """A person in the web chat, as chat.js behaves: one session kept across reconnects, frames typed while
-    the connection is down queued and sent after the next "ready". Connects from its own 127.0.0.x address
+    """A person in the web chat, as chat.js behaves: one session kept across reconnects, every message kept
+    in an outbox until the server acknowledges it (ack, or an error answering it) and sent again after each
+    "ready". Connects from its own 127.0.0.x address
     (Linux routes all of 127/8 to loopback), so the per-address limits stay as in production."""
 
     web_url: str
@@ -151,7 +152,7 @@ class WebUser:
     session: str | None = None
     frames: list[dict[str, Any]] = field(default_factory=list)
     socket: Any = None
-    waiting: list[str] = field(default_factory=list)
+    outbox: dict[str, str] = field(default_factory=dict)  # frame id -> frame, until acknowledged
     connects: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _reader: asyncio.Task[None] | None = None
@@ -170,15 +171,17 @@ class WebUser:
                 break
         self.socket, self.connects = socket, self.connects + 1
         self._reader = asyncio.create_task(self._read(socket))
-        waiting, self.waiting = self.waiting, []
-        for raw in waiting:
+        for raw in list(self.outbox.values()):
             await socket.send(raw)
 
     async def _read(self, socket: Any) -> None:
         try:
             async for raw in socket:
                 if isinstance(raw, str):
-                    self.frames.append(json.loads(raw))
+                    frame = json.loads(raw)
+                    self.frames.append(frame)
+                    if frame.get("type") in ("ack", "error"):
+                        self.outbox.pop(str(frame.get("id") or frame.get("reply_to")), None)
                     self._changed.set()
         except websockets.ConnectionClosed:
             pass
@@ -191,17 +194,16 @@ class WebUser:
     def connected(self) -> bool:
         return self.socket is not None
 
-    async def send(self, text: str, frame_id: str | None = None) -> bool:
-        """Type a message: sent now if connected (True), else queued for the next connection (False)."""
+    async def send(self, text: str, frame_id: str) -> bool:
+        """Type a message: sent now if connected (True); it stays in the outbox until acknowledged."""
         raw = json.dumps({"type": "message", "id": frame_id, "text": text})
+        self.outbox[frame_id] = raw
         if self.socket is None:
-            self.waiting.append(raw)
             return False
         try:
             await self.socket.send(raw)
             return True
         except websockets.ConnectionClosed:
-            self.waiting.append(raw)
             return False
 
     async def wait_frame(self, predicate: Any, timeout_s: float = 30) -> dict[str, Any]:
