@@ -194,6 +194,29 @@ class Settings(BaseSettings):
     rasa_workers: int = Field(
         default=1, ge=1, le=8, description="How many Rasa processes `helpline run` starts."
     )
+    web_workers: int = Field(
+        default=1, ge=1, le=8, description="How many web processes `helpline run` starts (on port, port+1…)."
+    )
+    actions_workers: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description="How many action servers `helpline run` starts (from actions_port); Rasa i uses i mod n.",
+    )
+    gateway_workers: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description=(
+            "How many Telegram gateways `helpline run` starts. Over 1 needs webhook mode: the gateways "
+            "listen on telegram_webhook_port+1…, behind a balancer on telegram_webhook_port."
+        ),
+    )
+    balancer_host: str = Field(default="127.0.0.1", description="Interface of `helpline balance`.")
+    balancer_port: int = Field(default=8443, description="Port of `helpline balance`.")
+    balancer_backends: str = Field(
+        default="", description="`helpline balance`: the comma-separated base URLs it spreads requests over."
+    )
     rasa_token: SecretStr | None = Field(
         default=None, description="Token of Rasa's HTTP API. Unset: made once in the secrets dir."
     )
