@@ -80,7 +80,7 @@ def _web(_args: argparse.Namespace) -> int:
 
 
 def _balance(_args: argparse.Namespace) -> int:
-    from bot.balancer import serve_balancer
+    from bot.wiring.balancer import serve_balancer
 
     settings = _settings()
     backends = [url.strip() for url in settings.balancer_backends.split(",") if url.strip()]

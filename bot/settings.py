@@ -198,19 +198,10 @@ class Settings(BaseSettings):
         default=1, ge=1, le=8, description="How many web processes `helpline run` starts (on port, port+1…)."
     )
     actions_workers: int = Field(
-        default=1,
-        ge=1,
-        le=8,
-        description="How many action servers `helpline run` starts (from actions_port); Rasa i uses i mod n.",
+        default=1, ge=1, le=8, description="Action servers `helpline run` starts; Rasa i uses i mod n."
     )
     gateway_workers: int = Field(
-        default=1,
-        ge=1,
-        le=8,
-        description=(
-            "How many Telegram gateways `helpline run` starts. Over 1 needs webhook mode: the gateways "
-            "listen on telegram_webhook_port+1…, behind a balancer on telegram_webhook_port."
-        ),
+        default=1, ge=1, le=8, description="Gateways `helpline run` starts (over 1: webhook mode, balanced)."
     )
     balancer_host: str = Field(default="127.0.0.1", description="Interface of `helpline balance`.")
     balancer_port: int = Field(default=8443, description="Port of `helpline balance`.")

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.balancer import balancer_app
+from bot.wiring.balancer import balancer_app
+from bot.wiring.gateway import start_webhook_server
 from tests.stack import free_port
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -32,19 +32,15 @@ def gateway(name: str) -> Starlette:
 @pytest.fixture
 async def gateways() -> AsyncIterator[list[str]]:
     """Two gateways listening on loopback."""
-    servers, tasks, urls = [], [], []
-    for name in ("one", "two"):
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(gateway(name), port=port, log_config=None, lifespan="off"))
-        servers.append(server)
-        tasks.append(asyncio.create_task(server.serve()))
-        urls.append(f"http://127.0.0.1:{port}")
-    while not all(server.started for server in servers):
-        await asyncio.sleep(0.01)
-    yield urls
-    for server in servers:
+    ports = [free_port(), free_port()]
+    running = [
+        await start_webhook_server(gateway(name), "127.0.0.1", port)
+        for name, port in zip(("one", "two"), ports, strict=True)
+    ]
+    yield [f"http://127.0.0.1:{port}" for port in ports]
+    for server, _task in running:
         server.should_exit = True
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*(task for _server, task in running))
 
 
 async def post(backends: list[str], update: int) -> httpx.Response:
