@@ -207,11 +207,17 @@ class RasaClient:
     async def _pinned(self, pseudonym: str, method: str, path: str, **request: Any) -> httpx.Response:
         """The request, to the conversation's Rasa process; to the next one only when a process does not
         listen (then it never saw the request, so no turn is taken twice). Raises the last ConnectError
-        when none listens."""
+        when none listens. A process killed since the last request leaves a dead kept-alive connection:
+        the request goes once more on a new connection, which tells a dead process from a live one."""
         candidates = rasa_processes_for(pseudonym, self._urls)
         for number, url in enumerate(candidates):
             try:
-                response = await self._http.request(method, url + path, **request)
+                try:
+                    response = await self._http.request(method, url + path, **request)
+                except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                    # A kept-alive connection to a process that died since: asked once more on a new one
+                    # (which a dead process refuses, and a live one answers).
+                    response = await self._http.request(method, url + path, **request)
             except httpx.ConnectError:
                 if number == len(candidates) - 1:
                     raise
