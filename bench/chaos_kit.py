@@ -21,7 +21,7 @@ import websockets
 from redis.asyncio import Redis
 
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.stack import Helpline, running_helpline
+from tests.stack import Helpline, free_ports, running_helpline
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -46,9 +46,14 @@ def report(figures: dict[str, Any], targets: str) -> None:
 
 @contextlib.contextmanager
 def helpline_on_fake_telegram(
-    staffing_file: Path | None = None,
+    staffing_file: Path | None = None, workers: int = 1
 ) -> Iterator[tuple[Helpline, FakeTelegramAPI]]:
-    """The whole helpline as `make run` starts it, in a temporary data dir, on a fake Telegram Bot API."""
+    """The whole helpline as `make run` starts it, in a temporary data dir, on a fake Telegram Bot API.
+
+    With `workers` > 1, scaled out (docs/operations.md): that many web processes (on consecutive ports
+    from `helpline.web_url`), gateways in webhook mode behind `helpline balance`, action servers and Rasa
+    processes.
+    """
     telegram = FakeTelegramAPI()
     telegram.start()
     env = {
@@ -58,11 +63,25 @@ def helpline_on_fake_telegram(
     }
     if staffing_file is not None:
         env["HELPLINE_STAFFING_FILE"] = str(staffing_file)
+    if workers > 1:
+        balancer_port = free_ports(1 + workers)
+        env |= {
+            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{balancer_port}/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+            "HELPLINE_TELEGRAM_WEBHOOK_PORT": str(balancer_port),
+            **{f"HELPLINE_{kind}_WORKERS": str(workers) for kind in ("WEB", "GATEWAY", "ACTIONS", "RASA")},
+        }
     try:
-        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env) as helpline:
+        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env, workers) as helpline:
             yield helpline, telegram
     finally:
         telegram.stop()
+
+
+def web_urls(helpline: Helpline, workers: int) -> list[str]:
+    """The web processes of a (maybe scaled-out) helpline."""
+    base, port = helpline.web_url.rsplit(":", 1)
+    return [f"{base}:{int(port) + n}" for n in range(workers)]
 
 
 def _children(pid: int) -> list[int]:
