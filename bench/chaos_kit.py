@@ -114,15 +114,23 @@ def _part_name(pid: int) -> str | None:
 
 
 def part_pids(supervisor_pid: int) -> dict[str, int]:
-    """The running parts of `helpline run`: {"redis", "actions", "rasa:<port>", "web", "gateway"} → pid."""
-    parts: dict[str, int] = {}
-    for pid in _children(supervisor_pid):
+    """The running parts of `helpline run`: {"redis", "actions", "rasa", "web", "gateway"} → pid, named
+    "web-1", "web-2" … (in start order) where it runs several of a kind (scale-out)."""
+    found: dict[str, list[int]] = {}
+    for pid in sorted(_children(supervisor_pid)):
         name = _part_name(pid)
         if name is not None:
-            parts[name] = pid
-    rasas = sorted(name for name in parts if name.startswith("rasa:"))
-    for index, name in enumerate(rasas):  # "rasa", or "rasa-1", "rasa-2" as the supervisor names them
-        parts["rasa" if len(rasas) == 1 else f"rasa-{index + 1}"] = parts.pop(name)
+            found.setdefault(name.split(":")[0], []).append(pid)
+    rasas = sorted(
+        (pid for pid in _children(supervisor_pid) if (_part_name(pid) or "").startswith("rasa:")),
+        key=lambda pid: _part_name(pid) or "",
+    )
+    if rasas:
+        found["rasa"] = rasas  # by port: rasa-1 is the first port
+    parts: dict[str, int] = {}
+    for name, pids in found.items():
+        for index, pid in enumerate(pids):
+            parts[name if len(pids) == 1 else f"{name}-{index + 1}"] = pid
     return parts
 
 
