@@ -21,7 +21,7 @@ import websockets
 from redis.asyncio import Redis
 
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.stack import Helpline, running_helpline
+from tests.stack import Helpline, free_ports, running_helpline
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -46,9 +46,14 @@ def report(figures: dict[str, Any], targets: str) -> None:
 
 @contextlib.contextmanager
 def helpline_on_fake_telegram(
-    staffing_file: Path | None = None,
+    staffing_file: Path | None = None, workers: int = 1
 ) -> Iterator[tuple[Helpline, FakeTelegramAPI]]:
-    """The whole helpline as `make run` starts it, in a temporary data dir, on a fake Telegram Bot API."""
+    """The whole helpline as `make run` starts it, in a temporary data dir, on a fake Telegram Bot API.
+
+    With `workers` > 1, scaled out (docs/operations.md): that many web processes (on consecutive ports
+    from `helpline.web_url`), gateways in webhook mode behind `helpline balance`, action servers and Rasa
+    processes.
+    """
     telegram = FakeTelegramAPI()
     telegram.start()
     env = {
@@ -58,11 +63,25 @@ def helpline_on_fake_telegram(
     }
     if staffing_file is not None:
         env["HELPLINE_STAFFING_FILE"] = str(staffing_file)
+    if workers > 1:
+        balancer_port = free_ports(1 + workers)
+        env |= {
+            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{balancer_port}/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+            "HELPLINE_TELEGRAM_WEBHOOK_PORT": str(balancer_port),
+            **{f"HELPLINE_{kind}_WORKERS": str(workers) for kind in ("WEB", "GATEWAY", "ACTIONS", "RASA")},
+        }
     try:
-        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env) as helpline:
+        with tempfile.TemporaryDirectory() as data, running_helpline(Path(data), env, workers) as helpline:
             yield helpline, telegram
     finally:
         telegram.stop()
+
+
+def web_urls(helpline: Helpline, workers: int) -> list[str]:
+    """The web processes of a (maybe scaled-out) helpline."""
+    base, port = helpline.web_url.rsplit(":", 1)
+    return [f"{base}:{int(port) + n}" for n in range(workers)]
 
 
 def _children(pid: int) -> list[int]:
@@ -95,15 +114,23 @@ def _part_name(pid: int) -> str | None:
 
 
 def part_pids(supervisor_pid: int) -> dict[str, int]:
-    """The running parts of `helpline run`: {"redis", "actions", "rasa:<port>", "web", "gateway"} → pid."""
-    parts: dict[str, int] = {}
-    for pid in _children(supervisor_pid):
+    """The running parts of `helpline run`: {"redis", "actions", "rasa", "web", "gateway"} → pid, named
+    "web-1", "web-2" … (in start order) where it runs several of a kind (scale-out)."""
+    found: dict[str, list[int]] = {}
+    for pid in sorted(_children(supervisor_pid)):
         name = _part_name(pid)
         if name is not None:
-            parts[name] = pid
-    rasas = sorted(name for name in parts if name.startswith("rasa:"))
-    for index, name in enumerate(rasas):  # "rasa", or "rasa-1", "rasa-2" as the supervisor names them
-        parts["rasa" if len(rasas) == 1 else f"rasa-{index + 1}"] = parts.pop(name)
+            found.setdefault(name.split(":")[0], []).append(pid)
+    rasas = sorted(
+        (pid for pid in _children(supervisor_pid) if (_part_name(pid) or "").startswith("rasa:")),
+        key=lambda pid: _part_name(pid) or "",
+    )
+    if rasas:
+        found["rasa"] = rasas  # by port: rasa-1 is the first port
+    parts: dict[str, int] = {}
+    for name, pids in found.items():
+        for index, pid in enumerate(pids):
+            parts[name if len(pids) == 1 else f"{name}-{index + 1}"] = pid
     return parts
 
 
@@ -142,8 +169,9 @@ def handoff_button(buttons: list[dict[str, Any]]) -> str | None:
 
 @dataclass
 class WebUser:
-    """A person in the web chat, as chat.js behaves: one session kept across reconnects, frames typed while
-    the connection is down queued and sent after the next "ready". Connects from its own 127.0.0.x address
+    """A person in the web chat, as chat.js behaves: one session kept across reconnects, every message kept
+    in an outbox until the server acknowledges it (ack, or an error answering it) and sent again after each
+    "ready". Connects from its own 127.0.0.x address
     (Linux routes all of 127/8 to loopback), so the per-address limits stay as in production."""
 
     web_url: str
@@ -151,7 +179,7 @@ class WebUser:
     session: str | None = None
     frames: list[dict[str, Any]] = field(default_factory=list)
     socket: Any = None
-    waiting: list[str] = field(default_factory=list)
+    outbox: dict[str, str] = field(default_factory=dict)  # frame id -> frame, until acknowledged
     connects: int = 0
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _reader: asyncio.Task[None] | None = None
@@ -170,15 +198,17 @@ class WebUser:
                 break
         self.socket, self.connects = socket, self.connects + 1
         self._reader = asyncio.create_task(self._read(socket))
-        waiting, self.waiting = self.waiting, []
-        for raw in waiting:
+        for raw in list(self.outbox.values()):
             await socket.send(raw)
 
     async def _read(self, socket: Any) -> None:
         try:
             async for raw in socket:
                 if isinstance(raw, str):
-                    self.frames.append(json.loads(raw))
+                    frame = json.loads(raw)
+                    self.frames.append(frame)
+                    if frame.get("type") in ("ack", "error"):
+                        self.outbox.pop(str(frame.get("id") or frame.get("reply_to")), None)
                     self._changed.set()
         except websockets.ConnectionClosed:
             pass
@@ -191,17 +221,16 @@ class WebUser:
     def connected(self) -> bool:
         return self.socket is not None
 
-    async def send(self, text: str, frame_id: str | None = None) -> bool:
-        """Type a message: sent now if connected (True), else queued for the next connection (False)."""
+    async def send(self, text: str, frame_id: str) -> bool:
+        """Type a message: sent now if connected (True); it stays in the outbox until acknowledged."""
         raw = json.dumps({"type": "message", "id": frame_id, "text": text})
+        self.outbox[frame_id] = raw
         if self.socket is None:
-            self.waiting.append(raw)
             return False
         try:
             await self.socket.send(raw)
             return True
         except websockets.ConnectionClosed:
-            self.waiting.append(raw)
             return False
 
     async def wait_frame(self, predicate: Any, timeout_s: float = 30) -> dict[str, Any]:

@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("actions", help="serve the NLG endpoint and custom actions for Rasa").set_defaults(
         func=_actions
     )
+    commands.add_parser(
+        "balance", help="spread webhook posts over several gateways (HELPLINE_BALANCER_BACKENDS)"
+    ).set_defaults(func=_balance)
     database = commands.add_parser("db", help="database schema")
     database.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply migrations"
@@ -74,6 +77,17 @@ def _web(_args: argparse.Namespace) -> int:
     from bot.wiring.web import serve_web
 
     return serve_web(_settings())
+
+
+def _balance(_args: argparse.Namespace) -> int:
+    from bot.wiring.balancer import serve_balancer
+
+    settings = _settings()
+    backends = [url.strip() for url in settings.balancer_backends.split(",") if url.strip()]
+    if not backends:
+        print("HELPLINE_BALANCER_BACKENDS is not set: nothing to balance.", file=sys.stderr)
+        return 2
+    return serve_balancer(settings.balancer_host, settings.balancer_port, backends)
 
 
 def _gateway(_args: argparse.Namespace) -> int:

@@ -194,6 +194,20 @@ class Settings(BaseSettings):
     rasa_workers: int = Field(
         default=1, ge=1, le=8, description="How many Rasa processes `helpline run` starts."
     )
+    web_workers: int = Field(
+        default=1, ge=1, le=8, description="How many web processes `helpline run` starts (on port, port+1…)."
+    )
+    actions_workers: int = Field(
+        default=1, ge=1, le=8, description="Action servers `helpline run` starts; Rasa i uses i mod n."
+    )
+    gateway_workers: int = Field(
+        default=1, ge=1, le=8, description="Gateways `helpline run` starts (over 1: webhook mode, balanced)."
+    )
+    balancer_host: str = Field(default="127.0.0.1", description="Interface of `helpline balance`.")
+    balancer_port: int = Field(default=8443, description="Port of `helpline balance`.")
+    balancer_backends: str = Field(
+        default="", description="`helpline balance`: the comma-separated base URLs it spreads requests over."
+    )
     rasa_token: SecretStr | None = Field(
         default=None, description="Token of Rasa's HTTP API. Unset: made once in the secrets dir."
     )

@@ -27,6 +27,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive TCP ports nobody listens on right now (a scaled-out helpline puts
+    its second web process on port+1, and so on)."""
+    for _ in range(200):
+        first = free_port()
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 @dataclass(frozen=True)
 class Helpline:
     """A running helpline: where to reach each part, and what it wrote."""
@@ -50,15 +65,20 @@ class Helpline:
 
 
 @contextmanager
-def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Helpline]:
+def running_helpline(
+    data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[Helpline]:
     """Run `helpline run` with its data in `data_dir` on free ports; stop it with Ctrl-C (SIGINT) after.
+
+    With `workers`, each kind of part has that many consecutive ports free (HELPLINE_WEB_WORKERS and the
+    like, in `extra_env`, say how many start).
 
     Its made-once secrets go to a folder beside `data_dir` (`<data dir>-secrets`, removed afterwards if made
     here), never to ~/.config.
     """
     secrets_dir = data_dir.with_name(f"{data_dir.name}-secrets")
     made_secrets_dir = not secrets_dir.exists()
-    web_port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    web_port, rasa_port, actions_port = free_ports(workers), free_ports(workers), free_ports(workers)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -70,7 +90,7 @@ def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) ->
         HELPLINE_PORT=str(web_port),
         HELPLINE_RASA_PORT=str(rasa_port),
         HELPLINE_ACTIONS_PORT=str(actions_port),
-        HELPLINE_GATEWAY_HEALTH_PORT=str(free_port()),  # never the default 8002 of a helpline running here
+        HELPLINE_GATEWAY_HEALTH_PORT=str(free_ports(workers)),  # never the default 8002 of a helpline here
         HELPLINE_PSEUDONYM_SECRET=PSEUDONYM_SECRET,
         HELPLINE_RASA_TOKEN=RASA_TOKEN,
         **(extra_env or {}),
@@ -88,7 +108,8 @@ def running_helpline(data_dir: Path, extra_env: dict[str, str] | None = None) ->
             rasa_token=RASA_TOKEN,
             actions_url=f"http://127.0.0.1:{actions_port}",
             redis_url=f"unix://{(data_dir / 'redis.sock').resolve()}",
-            database_url=f"sqlite:///{(data_dir / 'helpline.db').resolve()}",
+            database_url=env.get("HELPLINE_DATABASE_URL")
+            or f"sqlite:///{(data_dir / 'helpline.db').resolve()}",
             data_dir=data_dir,
             secrets_dir=secrets_dir,
             pseudonym_secret=PSEUDONYM_SECRET.encode(),

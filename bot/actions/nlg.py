@@ -64,10 +64,13 @@ def reply_for_request(body: Mapping[str, Any], content: ContentLibrary) -> Rende
     return answer
 
 
-def log_answer(event: str, reply: RenderedReply, started: float) -> None:
-    """Log which entry answered, in which language and variant, and how long it took (never text)."""
+def log_answer(event: str, reply: RenderedReply, started: float, pseudonym: str = "") -> None:
+    """Log which entry answered, in which language and variant, for whom (the pseudonym's 12-character
+    prefix: which Rasa process a conversation is on shows in the scale-out test), and how long it took
+    (never text)."""
     log.info(
         event,
+        pseudonym=pseudonym[:12],
         entry=reply.entry_id,
         locale=reply.locale,
         jurisdiction=reply.jurisdiction,

@@ -74,7 +74,7 @@ def create_action_server(
             log.warning("nlg_request_unreadable", error=type(error).__name__)
             return JSONResponse({"error": "invalid body"}, status_code=400)
         metrics.nlg_reply(nlg_kind(body))
-        log_answer("answered", reply, started)
+        log_answer("answered", reply, started, _sender(body))
         return JSONResponse(rasa_message(reply))
 
     async def webhook(request: Request) -> Response:
@@ -138,3 +138,10 @@ def nlg_kind(body: Any) -> str:
     tracker = body.get("tracker")
     message = tracker.get("latest_message") if isinstance(tracker, dict) else None
     return "fallback" if turn_from_message(message).intent == FALLBACK_INTENT else "answer"
+
+
+def _sender(body: Any) -> str:
+    """The conversation's pseudonym in an NLG request ("" when the request has none)."""
+    tracker = body.get("tracker") if isinstance(body, dict) else None
+    sender = tracker.get("sender_id") if isinstance(tracker, dict) else None
+    return sender if isinstance(sender, str) else ""

@@ -2,53 +2,54 @@
 
 The browser keeps a random session token in sessionStorage. The server turns it into a pseudonym at once
 and never logs or stores the token itself; closing the tab (or the quick exit) forgets it.
+
+The frames it speaks are in `webchat_protocol.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import re
 import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import structlog
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
+from bot.channels.webchat_frames import FrameLedger, frame_digest
 from bot.channels.webchat_limits import SocketLimits, TokenBucket, source_tag
+from bot.channels.webchat_protocol import (
+    NOT_UNDERSTOOD,
+    ChatMessage,
+    Frame,
+    Hello,
+    Rejected,
+    ack_frame,
+    error_frame,
+    interface_frame,
+    parse_frame,
+    reply_frame,
+)
 from bot.handoff.relay import OutboundMessage
-from bot.i18n import SUPPORTED_LOCALES, Translator, _, parse_accept_language, text_direction
+from bot.i18n import SUPPORTED_LOCALES, Translator, _, parse_accept_language
 from bot.messages import Channel, ConversationHandler, IncomingMessage, Reply
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import Settings
-from bot.web.chat_page import chat_page_routes, negotiate, page_text
+from bot.web.chat_page import chat_page_routes, negotiate
 
 log = structlog.get_logger(__name__)
 
-TOO_LONG = _("That message is too long. Please send it in shorter parts.")
-NOT_UNDERSTOOD = _("Sorry, I could not read that message. Please try again.")
 SOMETHING_WENT_WRONG = _("Sorry, something went wrong on our side. Please try again in a moment.")
 SLOW_DOWN = _("You are sending messages very fast. Please wait a moment and send it again.")
 # WebSocket close codes (RFC 6455): over a socket cap, "try again later" (the page reconnects with backoff);
 # no hello in time, "policy violation".
 TRY_AGAIN_LATER = 1013
 NO_HELLO = 1008
-MAX_TEXT_CHARS = 4096
-# A frame may escape every character of the longest message (`\uXXXX`); anything bigger is not a message.
-MAX_FRAME_CHARS = 6 * MAX_TEXT_CHARS + 1024
-MAX_CLIENT_ID_CHARS = 64
-MAX_LANGUAGES = 10
-# `secrets.token_urlsafe(32)`: 43 characters of the URL-safe base64 alphabet.
-SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
 
 
 def webchat_routes(
@@ -56,9 +57,10 @@ def webchat_routes(
     settings: Settings,
     secret: bytes,
     locales: Sequence[str] = SUPPORTED_LOCALES,
+    frames: FrameLedger | None = None,
 ) -> list[BaseRoute]:
     """The web chat's page, its static files and its WebSocket, ready to mount in the web app."""
-    return webchat(handler, settings, secret, locales)[0]
+    return webchat(handler, settings, secret, locales, frames)[0]
 
 
 def webchat(
@@ -66,130 +68,20 @@ def webchat(
     settings: Settings,
     secret: bytes,
     locales: Sequence[str] = SUPPORTED_LOCALES,
+    frames: FrameLedger | None = None,
 ) -> tuple[list[BaseRoute], ChatSocket]:
-    """The web chat's routes, and its socket (which also delivers counsellors' messages)."""
+    """The web chat's routes, and its socket (which also delivers counsellors' messages).
+
+    `frames` remembers which messages were handled (Redis); without it a message sent again is handled again.
+    """
     if not secret:
         raise ValueError("the pseudonym secret must not be empty")
-    socket = ChatSocket(handler, settings, secret, locales)
+    socket = ChatSocket(handler, settings, secret, locales, frames)
     routes: list[BaseRoute] = [
         *chat_page_routes(settings, locales),
         WebSocketRoute("/chat/ws", socket.serve, name="webchat_socket"),
     ]
     return routes, socket
-
-
-@dataclass(frozen=True)
-class Hello:
-    """The first frame of a socket: who is back (maybe) and which languages they read."""
-
-    session: str | None
-    languages: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """Something the person typed, or the payload of a button they pressed."""
-
-    id: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A frame that cannot be handled: `kind` is for the logs, `reason` (a catalog string) for the person."""
-
-    reply_to: str | None
-    kind: str
-    reason: str
-
-
-Frame = Hello | ChatMessage | Rejected
-
-
-def parse_frame(raw: str | None) -> Frame:
-    """Read one client frame; never raises, whatever a client sends."""
-    if raw is None:
-        return Rejected(None, "binary_frame", NOT_UNDERSTOOD)
-    if len(raw) > MAX_FRAME_CHARS:
-        return Rejected(None, "frame_too_long", TOO_LONG)
-    try:
-        data: Any = json.loads(raw)
-    except (ValueError, RecursionError):
-        return Rejected(None, "invalid_json", NOT_UNDERSTOOD)
-    if not isinstance(data, dict):
-        return Rejected(None, "not_an_object", NOT_UNDERSTOOD)
-    kind = data.get("type")
-    if kind == "hello":
-        return Hello(_session_of(data.get("session")), _languages_of(data.get("languages")))
-    reply_to = _client_id(data.get("id"))
-    if kind != "message":
-        return Rejected(reply_to, "unknown_type", NOT_UNDERSTOOD)
-    text = data.get("text")
-    if not isinstance(text, str):
-        return Rejected(reply_to, "text_missing", NOT_UNDERSTOOD)
-    text = _well_formed(text).strip()
-    if len(text) > MAX_TEXT_CHARS:
-        return Rejected(reply_to, "text_too_long", TOO_LONG)
-    return ChatMessage(reply_to, text)
-
-
-def _session_of(value: object) -> str | None:
-    return value if isinstance(value, str) and SESSION_TOKEN.fullmatch(value) else None
-
-
-def _languages_of(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    tags = [tag for tag in value if isinstance(tag, str) and LANGUAGE_TAG.fullmatch(tag)]
-    return tuple(tags[:MAX_LANGUAGES])
-
-
-def _client_id(value: object) -> str | None:
-    if not isinstance(value, str) or len(value) > MAX_CLIENT_ID_CHARS:
-        return None
-    return value if _well_formed(value) == value else None  # echoed in reply_to: must be valid UTF-8
-
-
-def _well_formed(text: str) -> str:
-    """The text with any lone surrogate (JSON can escape half an emoji; UTF-8 cannot carry it) as U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
-    return text
-
-
-def reply_frame(reply_to: str | None, reply: Reply) -> dict[str, object]:
-    """One of the core's replies, as the browser receives it, with its language and direction."""
-    buttons = [{"title": button.title, "payload": button.payload} for button in reply.buttons]
-    frame: dict[str, object] = {"type": "reply", "reply_to": reply_to, "text": reply.text, "buttons": buttons}
-    if reply.locale:
-        frame |= {"locale": reply.locale, "dir": text_direction(reply.locale)}
-    # The page does what Telegram's gateway does with the chat: clear it, forget the session, vanish.
-    if reply.clears_chat:
-        frame["clear"] = True
-    if reply.erased:
-        frame["forget_session"] = True
-    if reply.disappear_after_s is not None:
-        frame["disappear_after_s"] = reply.disappear_after_s
-    if reply.vanish_after_s is not None:
-        frame["vanish_after_s"] = reply.vanish_after_s
-    return frame
-
-
-def interface_frame(catalog_dir: Path, locale: str) -> dict[str, object]:
-    """The page's words in a new language, sent when the person switches to it."""
-    return {
-        "type": "interface",
-        "locale": locale,
-        "dir": text_direction(locale),
-        "text": page_text(catalog_dir, locale),
-    }
-
-
-def error_frame(reply_to: str | None, text: str) -> dict[str, object]:
-    """A kind, translated explanation of why a frame got no answer."""
-    return {"type": "error", "reply_to": reply_to, "text": text}
 
 
 @dataclass
@@ -208,9 +100,15 @@ class ChatSocket:
     """The WebSocket: frames in, the conversation core's replies out, one message at a time."""
 
     def __init__(
-        self, handler: ConversationHandler, settings: Settings, secret: bytes, locales: Sequence[str]
+        self,
+        handler: ConversationHandler,
+        settings: Settings,
+        secret: bytes,
+        locales: Sequence[str],
+        frames: FrameLedger | None = None,
     ) -> None:
         self._handler = handler
+        self._frames = frames
         self._settings = settings
         self._secret = secret
         self._locales = locales
@@ -297,6 +195,8 @@ class ChatSocket:
                 await self._reject(websocket, Rejected(frame.id, "no_hello", NOT_UNDERSTOOD), locale)
             elif frame.text:
                 await self._converse(websocket, conversation, frame)
+            elif frame.id is not None:  # nothing to answer, nothing to send again
+                await websocket.send_json(ack_frame(frame.id))
 
     async def _hello(
         self, websocket: WebSocket, hello: Hello, header_languages: list[str], source: str
@@ -336,21 +236,49 @@ class ChatSocket:
         return Conversation(pseudonym, hint, locale, source)
 
     async def _converse(self, websocket: WebSocket, conversation: Conversation, message: ChatMessage) -> None:
+        """One turn, once per message id: a copy the page sends again after a reconnect is only acknowledged.
+
+        The message counts as handled once the core has answered, before the replies go out: a socket that
+        dies while they are sent loses those replies, never doubles the turn (or a counsellor's copy).
+        """
+        if message.id is None:  # an old page: no outbox, nothing to acknowledge
+            replies = await self._turn(websocket, conversation, message, f"wc-{uuid.uuid4().hex}")
+            await self._send_replies(websocket, conversation, message, replies or [])
+            return
+        digest = frame_digest(conversation.pseudonym, message.id)
+        if self._frames is not None and not await self._frames.claim(digest):
+            await websocket.send_json(ack_frame(message.id))
+            return
+        replies = await self._turn(websocket, conversation, message, f"wc-{digest}")
+        if self._frames is not None:
+            await (self._frames.release(digest) if replies is None else self._frames.done(digest))
+        if replies is not None:
+            await self._send_replies(websocket, conversation, message, replies)
+            await websocket.send_json(ack_frame(message.id))
+
+    async def _turn(
+        self, websocket: WebSocket, conversation: Conversation, message: ChatMessage, key: str
+    ) -> list[Reply] | None:
+        """The core's replies to the message; None when the turn failed (the person is told kindly)."""
         incoming = IncomingMessage(
             pseudonym=conversation.pseudonym,
             channel=Channel.WEBCHAT,
             text=message.text,
             locale=conversation.hint,
-            message_key=f"wc-{uuid.uuid4().hex}",
+            message_key=key,
             source=conversation.source,
         )
         try:
-            replies = await self._handler.handle(incoming)
+            return await self._handler.handle(incoming)
         except Exception as error:  # the core should not raise, but a person must never see a trace
             log.error("webchat_turn_failed", error=type(error).__name__)
             text = self._translate(conversation.locale, SOMETHING_WENT_WRONG)
             await websocket.send_json(error_frame(message.id, text))
-            return
+            return None
+
+    async def _send_replies(
+        self, websocket: WebSocket, conversation: Conversation, message: ChatMessage, replies: list[Reply]
+    ) -> None:
         for reply in replies:
             if reply.locale and reply.locale != conversation.locale:
                 conversation.locale = reply.locale

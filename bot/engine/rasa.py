@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import structlog
 
 from bot.engine.base import EngineUnavailable
 from bot.messages import Button, Reply
 
 # The helpline's REST channel (helpline_rasa/channel.py): Rasa's own, but behind the API token.
 REST_WEBHOOK = "/webhooks/helpline/webhook"
+log = structlog.get_logger(__name__)
+
 # Where Rasa's tracker store (helpline_rasa/tracker_store.py, in Rasa's own environment) keeps each tracker.
 TRACKER_KEY_PREFIX = "helpline:tracker:"
 
@@ -26,11 +30,27 @@ class Understood:
     ranking: dict[str, float]
 
 
-def rasa_process_for(pseudonym: str, urls: Sequence[str]) -> str:
-    """Pin a conversation to one Rasa process, so its in-memory tracker stays in one place."""
+def rasa_processes_for(pseudonym: str, urls: Sequence[str]) -> list[str]:
+    """The Rasa processes for a conversation, in the order it tries them (rendezvous hashing).
+
+    Each conversation goes to its first process: Rasa's lock store keeps one conversation's turns in order
+    only within one process (rasa issue 9213), so a conversation must not be on two at once. When the
+    first does not listen (killed, restarting), the next takes its turns: trackers are in Redis, so it
+    carries on where the first stopped. Adding or removing a process moves only the conversations that
+    were, or will be, on it (a modulo would move almost all of them).
+    """
     if not urls:
         raise ValueError("at least one Rasa URL is needed")
-    return urls[int(pseudonym[:8], 16) % len(urls)] if len(urls) > 1 else urls[0]
+
+    def weight(url: str) -> bytes:
+        return hashlib.sha256(f"{url}|{pseudonym}".encode()).digest()
+
+    return sorted(urls, key=weight, reverse=True)
+
+
+def rasa_process_for(pseudonym: str, urls: Sequence[str]) -> str:
+    """The Rasa process a conversation is pinned to while it listens."""
+    return rasa_processes_for(pseudonym, urls)[0]
 
 
 def replies_from_rasa(messages: Sequence[dict[str, Any]]) -> list[Reply]:
@@ -98,11 +118,10 @@ class RasaClient:
 
     async def send(self, pseudonym: str, text: str, metadata: dict[str, Any]) -> list[Reply]:
         """Send what the person wrote and return what the bot answers."""
-        url = rasa_process_for(pseudonym, self._urls) + REST_WEBHOOK
         payload = {"sender": pseudonym, "message": text, "metadata": metadata}
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else None
         try:
-            response = await self._http.post(url, json=payload, headers=headers)
+            response = await self._pinned(pseudonym, "POST", REST_WEBHOOK, json=payload, headers=headers)
             response.raise_for_status()
             body = response.json()
         except httpx.ConnectError as error:  # nobody listens: Rasa is starting or restarting
@@ -144,9 +163,9 @@ class RasaClient:
 
     async def erase(self, pseudonym: str) -> None:
         """Delete the person's tracker: its events are replaced by none, which the tracker store deletes."""
-        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"
+        path = f"/conversations/{pseudonym}/tracker/events"
         try:
-            response = await self._http.put(url, json=[], params=self._auth())
+            response = await self._pinned(pseudonym, "PUT", path, json=[], params=self._auth())
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise EngineUnavailable(type(error).__name__) from error
@@ -154,9 +173,10 @@ class RasaClient:
     async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
         """What the person and the bot said (before `before_ms`, if given), as ("survivor" | "bot", text),
         for their counsellor."""
-        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker"
         try:
-            response = await self._http.get(url, params=self._auth())
+            response = await self._pinned(
+                pseudonym, "GET", f"/conversations/{pseudonym}/tracker", params=self._auth()
+            )
             response.raise_for_status()
             events = response.json().get("events") or []
         except (httpx.HTTPError, ValueError) as error:
@@ -166,9 +186,10 @@ class RasaClient:
     async def last_topic(self, pseudonym: str, skipping: Collection[str]) -> str | None:
         """The person's last intent in this session that is not one of `skipping` (read from the tracker,
         which already keeps it), for a follow-up that only changes the country."""
-        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker"
         try:
-            response = await self._http.get(url, params=self._auth())
+            response = await self._pinned(
+                pseudonym, "GET", f"/conversations/{pseudonym}/tracker", params=self._auth()
+            )
             response.raise_for_status()
             events = response.json().get("events") or []
         except (httpx.HTTPError, ValueError) as error:
@@ -176,12 +197,35 @@ class RasaClient:
         return last_intent(events, skipping)
 
     async def _append_event(self, pseudonym: str, event: dict[str, Any]) -> None:
-        url = f"{rasa_process_for(pseudonym, self._urls)}/conversations/{pseudonym}/tracker/events"
+        path = f"/conversations/{pseudonym}/tracker/events"
         try:
-            response = await self._http.post(url, json=event, params=self._auth())
+            response = await self._pinned(pseudonym, "POST", path, json=event, params=self._auth())
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise EngineUnavailable(type(error).__name__) from error
+
+    async def _pinned(self, pseudonym: str, method: str, path: str, **request: Any) -> httpx.Response:
+        """The request, to the conversation's Rasa process; to the next one only when a process does not
+        listen (then it never saw the request, so no turn is taken twice). Raises the last ConnectError
+        when none listens. A process killed since the last request leaves a dead kept-alive connection:
+        the request goes once more on a new connection, which tells a dead process from a live one."""
+        candidates = rasa_processes_for(pseudonym, self._urls)
+        for number, url in enumerate(candidates):
+            try:
+                try:
+                    response = await self._http.request(method, url + path, **request)
+                except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                    # A kept-alive connection to a process that died since: asked once more on a new one
+                    # (which a dead process refuses, and a live one answers).
+                    response = await self._http.request(method, url + path, **request)
+            except httpx.ConnectError:
+                if number == len(candidates) - 1:
+                    raise
+                continue
+            if number:
+                log.info("rasa_conversation_moved", pseudonym=pseudonym[:12], to=number + 1)
+            return response
+        raise AssertionError("at least one Rasa URL")  # rasa_processes_for never returns none
 
     def _auth(self) -> dict[str, str] | None:
         return {"token": self._token} if self._token else None

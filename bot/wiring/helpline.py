@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -52,12 +54,24 @@ def _redis_answers(url: str) -> bool:
     return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
 
 
+def _named(kind: str, index: int, count: int) -> str:
+    """A part's name: `web` alone, `web-1`, `web-2` … when there are several."""
+    return f"{kind}-{index + 1}" if count > 1 else kind
+
+
 def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
-    """Every process of the helpline, in start order."""
+    """Every process of the helpline, in start order.
+
+    Scale-out on one machine (docs/operations.md): `web_workers` web processes on port, port+1 …;
+    `actions_workers` action servers from actions_port (Rasa i uses server i mod n); `rasa_workers` Rasa
+    processes, conversations pinned by pseudonym (bot/engine/rasa.py); `gateway_workers` gateways in
+    webhook mode behind `helpline balance` on the webhook port. All share one Redis and one database.
+    """
     data_dir = settings.data_dir.resolve()
     token = rasa_token(settings)
     rasa_urls = [f"http://127.0.0.1:{settings.rasa_port + i}" for i in range(settings.rasa_workers)]
-    actions_url = f"http://127.0.0.1:{settings.actions_port}"
+    actions_urls = [f"http://127.0.0.1:{settings.actions_port + i}" for i in range(settings.actions_workers)]
+    actions_url = actions_urls[0]
     child_env = {
         "HELPLINE_DATA_DIR": str(data_dir),
         "HELPLINE_SECRETS_DIR": str(settings.effective_secrets_dir.resolve()),  # the same, from any cwd
@@ -92,44 +106,98 @@ def helpline_parts(settings: Settings, rasa_executable: Path) -> list[Part]:
             )
         )
     helpline = [sys.executable, "-m", "bot.cli"]
-    parts.append(
+    parts += [
         Part(
-            name="actions",
+            name=_named("actions", index, len(actions_urls)),
             argv=[*helpline, "actions"],
             env={
                 **child_env,
                 "HELPLINE_ACTIONS_HOST": "127.0.0.1",
-                "HELPLINE_ACTIONS_PORT": str(settings.actions_port),
+                "HELPLINE_ACTIONS_PORT": str(settings.actions_port + index),
             },
-            ready=lambda: _http_ok(f"{actions_url}/healthz"),
+            ready=_probe(f"{url}/healthz"),
             ready_timeout_s=COLD_START_S,
         )
-    )
-    parts += [
-        rasa_part(settings, rasa_executable, index, token, child_env)
-        for index in range(settings.rasa_workers)
+        for index, url in enumerate(actions_urls)
     ]
+    for index in range(settings.rasa_workers):
+        own_actions = actions_urls[index % len(actions_urls)]
+        rasa_env = {
+            **child_env,
+            "HELPLINE_ACTIONS_URL": f"{own_actions}/webhook",
+            "HELPLINE_NLG_URL": f"{own_actions}/nlg",
+        }
+        parts.append(rasa_part(settings, rasa_executable, index, token, rasa_env))
+    web_host = local_url(settings).rsplit(":", 1)[0]
+    parts += [
+        Part(
+            name=_named("web", index, settings.web_workers),
+            argv=[*helpline, "web"],
+            env={**child_env, "HELPLINE_PORT": str(settings.port + index)},
+            ready=_probe(f"{web_host}:{settings.port + index}/healthz"),
+            ready_timeout_s=COLD_START_S,
+        )
+        for index in range(settings.web_workers)
+    ]
+    if settings.telegram_bot_token is not None:
+        parts += gateway_parts(settings, helpline, child_env)
+    return parts
+
+
+def gateway_parts(settings: Settings, helpline: list[str], env: dict[str, str]) -> list[Part]:
+    """The Telegram gateway; several in webhook mode, each on its own ports, behind the balancer.
+
+    Long polling allows one gateway only (Telegram refuses a second getUpdates), so it stays one there.
+    """
+    count = settings.gateway_workers if settings.telegram_webhook_url else 1
+    if count == 1:
+        gateway_health = f"http://127.0.0.1:{settings.gateway_health_port}/healthz"
+        gateway = Part("gateway", [*helpline, "gateway"], _probe(gateway_health), COLD_START_S, env=env)
+        return [gateway]
+    listen = settings.telegram_webhook_listen
+    parts = [
+        Part(
+            name=_named("gateway", index, count),
+            argv=[*helpline, "gateway"],
+            env={
+                **env,
+                "HELPLINE_TELEGRAM_WEBHOOK_PORT": str(settings.telegram_webhook_port + 1 + index),
+                "HELPLINE_GATEWAY_HEALTH_PORT": str(settings.gateway_health_port + index),
+            },
+            ready=_probe(f"http://127.0.0.1:{settings.gateway_health_port + index}/healthz"),
+            ready_timeout_s=COLD_START_S,
+        )
+        for index in range(count)
+    ]
+    backends = [f"http://{_reachable(listen)}:{settings.telegram_webhook_port + 1 + i}" for i in range(count)]
     parts.append(
         Part(
-            name="web",
-            argv=[*helpline, "web"],
-            env=child_env,
-            ready=lambda: _http_ok(f"{local_url(settings)}/healthz"),
+            name="balancer",
+            argv=[*helpline, "balance"],
+            env={
+                **env,
+                "HELPLINE_BALANCER_HOST": listen,
+                "HELPLINE_BALANCER_PORT": str(settings.telegram_webhook_port),
+                "HELPLINE_BALANCER_BACKENDS": ",".join(backends),
+            },
+            ready=lambda: _listens(_reachable(listen), settings.telegram_webhook_port),
             ready_timeout_s=COLD_START_S,
         )
     )
-    if settings.telegram_bot_token is not None:
-        gateway_health = f"http://127.0.0.1:{settings.gateway_health_port}/healthz"
-        parts.append(
-            Part(
-                name="gateway",
-                argv=[*helpline, "gateway"],
-                env=child_env,
-                ready=lambda: _http_ok(gateway_health),
-                ready_timeout_s=COLD_START_S,
-            )
-        )
     return parts
+
+
+def _probe(url: str) -> Callable[[], bool]:
+    return lambda: _http_ok(url)
+
+
+def _reachable(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def _listens(host: str, port: int) -> bool:
+    with socket.create_connection((host, port), timeout=2):
+        return True
 
 
 def rasa_part(settings: Settings, rasa_executable: Path, index: int, token: str, env: dict[str, str]) -> Part:
@@ -198,10 +266,10 @@ def run_helpline(settings: Settings, rasa_executable: Path) -> int:
         parts = helpline_parts(settings, rasa_executable)
         for part in parts:
             supervisor.spawn(part)
-            if part.name in ("redis", "actions"):
+            if part.name == "redis" or part.name.startswith("actions"):
                 supervisor.wait_ready(part.name)
         for part in parts:
-            if part.name not in ("redis", "actions"):
+            if not (part.name == "redis" or part.name.startswith("actions")):
                 supervisor.wait_ready(part.name)
         supervisor.say("")
         supervisor.say(f"The helpline is running. Web chat: {local_url(settings)}/chat")

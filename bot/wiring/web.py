@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from bot.channels.webchat import webchat
+from bot.channels.webchat_frames import FrameLedger
 from bot.console.app import ConsoleDeps, create_console
 from bot.console.throttle import login_policy
 from bot.content.drafts import content_drafts
@@ -62,7 +63,8 @@ def console_app(services: Services) -> Starlette:
 
 def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     """The ASGI app, over services opened by the caller; it delivers web chat messages while it runs."""
-    chat_routes, socket = webchat(services.core, services.settings, services.pseudonym_secret)
+    frames = FrameLedger(services.redis)
+    chat_routes, socket = webchat(services.core, services.settings, services.pseudonym_secret, frames=frames)
     delivery = OutboundDelivery(
         services.redis,
         services.cipher,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -107,9 +108,9 @@ class Helpline:
         return self.say(socket, accept_payload(token))
 
     def say(self, socket: Socket, text: str) -> list[dict[str, Any]]:
-        socket.send_json({"type": "message", "id": "m", "text": text})
+        socket.send_json({"type": "message", "id": uuid.uuid4().hex, "text": text})
         frames = [socket.receive_json()]
-        while frames[-1].get("type") == "interface":  # the page's words, then the reply
+        while frames[-1].get("type") not in ("ack", "error"):  # the page's words, replies, then the ack
             frames.append(socket.receive_json())
         return [frame for frame in frames if frame["type"] == "reply"]
 

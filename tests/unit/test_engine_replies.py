@@ -1,6 +1,6 @@
 """What Rasa's REST channel returns becomes replies; conversations stay on one Rasa process."""
 
-from bot.engine.rasa import conversation_lines, rasa_process_for, replies_from_rasa
+from bot.engine.rasa import conversation_lines, rasa_process_for, rasa_processes_for, replies_from_rasa
 from bot.messages import Button, Channel, Reply
 from bot.privacy.pseudonym import pseudonym_for
 
@@ -52,3 +52,20 @@ def test_the_bot_conversation_cut_at_a_moment_leaves_out_everything_said_after()
         ("bot", "Would you like a counsellor?"),
     ]
     assert len(conversation_lines(events)) == 4  # uncut: every line with text
+
+
+def test_a_third_rasa_process_takes_conversations_only_for_itself() -> None:
+    """Consistent (rendezvous) hashing: adding a process moves only the conversations it takes."""
+    pseudonyms = [pseudonym_for(Channel.TELEGRAM, user_id, b"secret") for user_id in range(300)]
+    before = {p: rasa_process_for(p, ["http://a", "http://b"]) for p in pseudonyms}
+    after = {p: rasa_process_for(p, ["http://a", "http://b", "http://c"]) for p in pseudonyms}
+    moved = {p for p in pseudonyms if before[p] != after[p]}
+    assert moved and all(after[p] == "http://c" for p in moved)
+
+
+def test_when_its_process_is_gone_a_conversation_goes_to_its_next_one() -> None:
+    pseudonyms = [pseudonym_for(Channel.WEBCHAT, str(n), b"secret") for n in range(100)]
+    for pseudonym in pseudonyms:
+        first, second, third = rasa_processes_for(pseudonym, ["http://a", "http://b", "http://c"])
+        remaining = [url for url in ["http://a", "http://b", "http://c"] if url != first]
+        assert rasa_process_for(pseudonym, remaining) == second != first != third

@@ -106,10 +106,13 @@ def test_a_burst_of_messages_is_answered_and_the_excess_told_to_slow_down_in_spa
         assert hello(socket, languages=["es-ES", "es"])["locale"] == "es"
         for number in range(30):
             say(socket, f"mensaje {number}", id=f"m{number}")
-        frames = [socket.receive_json() for _ in range(30)]
-    assert [frame["reply_to"] for frame in frames] == [f"m{number}" for number in range(30)], "none dropped"
-    assert [frame["type"] for frame in frames[:5]] == ["reply"] * 5
-    assert frames[5:] == [
+        frames = [socket.receive_json() for _ in range(35)]  # five replies, each with its ack, then errors
+    answered = [frame.get("reply_to", frame.get("id")) for frame in frames]
+    assert answered == [f"m{n}" for n in range(5) for _ in "ra"] + [f"m{n}" for n in range(5, 30)], (
+        "none dropped"
+    )
+    assert [frame["type"] for frame in frames[:10]] == ["reply", "ack"] * 5
+    assert frames[10:] == [
         {"type": "error", "reply_to": f"m{number}", "text": SLOW_DOWN_ES} for number in range(5, 30)
     ]
     assert [message.text for message in core.received] == [f"mensaje {number}" for number in range(5)]

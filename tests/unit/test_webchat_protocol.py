@@ -13,7 +13,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.testclient import WebSocketTestSession as Socket
 
-from bot.channels.webchat import MAX_TEXT_CHARS, parse_frame, webchat_routes
+from bot.channels.webchat import webchat_routes
+from bot.channels.webchat_protocol import MAX_TEXT_CHARS, parse_frame
 from bot.messages import Button, Channel, IncomingMessage, Reply
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import Settings
@@ -73,6 +74,10 @@ def hello(socket: Socket, session: str | None = None, languages: list[str] | Non
 
 def say(socket: Socket, text: str, id: str = "m1") -> None:
     socket.send_json({"type": "message", "id": id, "text": text})
+
+
+def ack(id: str) -> dict[str, str]:
+    return {"type": "ack", "id": id}
 
 
 # The page
@@ -230,13 +235,15 @@ def test_a_button_payload_is_sent_like_typed_text(client: TestClient, core: Reco
     assert core.received[0].text == "/ask_shelter"
 
 
-def test_empty_messages_are_ignored_without_an_error(client: TestClient, core: RecordingCore) -> None:
+def test_empty_messages_are_acknowledged_without_an_answer(client: TestClient, core: RecordingCore) -> None:
     with client.websocket_connect("/chat/ws") as socket:
         hello(socket)
         say(socket, "", id="empty")
         say(socket, " \n\t ", id="blank")
         say(socket, "hello", id="real")
+        assert [socket.receive_json() for _ in range(2)] == [ack("empty"), ack("blank")]
         assert socket.receive_json()["reply_to"] == "real"
+        assert socket.receive_json() == ack("real")
     assert [message.text for message in core.received] == ["hello"]
 
 
@@ -246,7 +253,15 @@ def test_messages_of_one_socket_are_answered_in_order(client: TestClient) -> Non
         say(socket, "slow", id="1")
         say(socket, "fast", id="2")
         say(socket, "faster", id="3")
-        assert [socket.receive_json()["reply_to"] for _ in range(3)] == ["1", "2", "3"]
+        frames = [socket.receive_json() for _ in range(6)]
+    assert [(frame["type"], frame.get("reply_to", frame.get("id"))) for frame in frames] == [
+        ("reply", "1"),
+        ("ack", "1"),
+        ("reply", "2"),
+        ("ack", "2"),
+        ("reply", "3"),
+        ("ack", "3"),
+    ]
 
 
 # Mistakes and failures: a kind error, and the socket stays open

@@ -1,9 +1,13 @@
 // The web chat: one WebSocket to the helpline, a message log, and a quick exit that leaves at once.
-// Nothing is kept but a random session token in sessionStorage (gone when the tab closes or on quick exit).
+// Nothing is kept but a random session token and the outbox in sessionStorage (gone when the tab closes or on
+// quick exit). The outbox holds each message until the server acknowledges it ("ack"), so a message sent as
+// the connection broke is sent again after the reconnect (or a reload); its random id lets the server handle
+// it once.
 (function () {
   "use strict";
 
   var SESSION_KEY = "chat-session";
+  var OUTBOX_KEY = "chat-outbox";
   var DOUBLE_ESCAPE_MS = 1000;
   var FIRST_RETRY_MS = 1000;
   var LONGEST_RETRY_MS = 30000;
@@ -21,8 +25,7 @@
   var leaving = false;
   var retries = 0;
   var retryTimer = null;
-  var waiting = []; // frames typed while the connection was down, sent after the next "ready"
-  var nextId = 0;
+  var outbox = readOutbox(); // [{id, text, shown}]: sent, not yet acknowledged; sent again after each "ready"
   var botLocale = null;
   var botDir = null;
   var lastEscape = 0;
@@ -43,6 +46,51 @@
     } catch (error) {
       /* without storage, a reconnect starts a new conversation */
     }
+  }
+
+  function readOutbox() {
+    try {
+      var kept = JSON.parse(window.sessionStorage.getItem(OUTBOX_KEY) || "[]");
+      return Array.isArray(kept)
+        ? kept.filter(function (entry) {
+            return entry && typeof entry.id === "string" && typeof entry.text === "string";
+          })
+        : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function keepOutbox() {
+    try {
+      if (outbox.length) {
+        window.sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
+      } else {
+        window.sessionStorage.removeItem(OUTBOX_KEY);
+      }
+    } catch (error) {
+      /* without storage the outbox lives as long as the page */
+    }
+  }
+
+  function acknowledged(id) {
+    var before = outbox.length;
+    outbox = outbox.filter(function (entry) { return entry.id !== id; });
+    if (outbox.length !== before) {
+      keepOutbox();
+    }
+  }
+
+  // Random, not a counter: a counter starts again after a reload, and the server would take a new message
+  // for one it already handled.
+  function newFrameId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (byte) { return ("0" + byte.toString(16)).slice(-2); }).join("");
+  }
+
+  function frameOf(entry) {
+    return JSON.stringify({ type: "message", id: entry.id, text: entry.text });
   }
 
   function setStatus(state) {
@@ -88,6 +136,8 @@
     } catch (error) {
       /* nothing stored */
     }
+    outbox = []; // nothing of the erased conversation is sent into the new one
+    keepOutbox();
     vanishAfterMs = 0;
     restartVanishing();
     var old = socket;
@@ -161,13 +211,12 @@
       return;
     }
     addMessage("me", shownAs || text);
-    nextId += 1;
-    var frame = JSON.stringify({ type: "message", id: "m" + nextId, text: text });
+    var entry = { id: newFrameId(), text: text, shown: shownAs || text };
+    outbox.push(entry);
+    keepOutbox();
     if (ready && socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(frame);
-    } else {
-      waiting.push(frame);
-    }
+      socket.send(frameOf(entry));
+    } // else: sent after the next "ready"
   }
 
   function onFrame(event) {
@@ -185,9 +234,13 @@
       ready = true;
       retries = 0;
       setStatus("connected");
-      while (waiting.length && socket.readyState === WebSocket.OPEN) {
-        socket.send(waiting.shift());
-      }
+      outbox.forEach(function (entry) {
+        if (socket.readyState === WebSocket.OPEN) {
+          socket.send(frameOf(entry));
+        }
+      });
+    } else if (data.type === "ack") {
+      acknowledged(data.id);
     } else if (data.type === "interface") {
       botLocale = data.locale;
       botDir = data.dir;
@@ -211,6 +264,9 @@
       }
     } else if (data.type === "error") {
       addBotMessage(String(data.text || ""), [], "error");
+      if (data.reply_to) {
+        acknowledged(data.reply_to); // answered with the reason: the person sends it again if they wish
+      }
     }
   }
 
@@ -269,7 +325,7 @@
       socket.close();
       socket = null;
     }
-    waiting = [];
+    outbox = [];
     log.replaceChildren();
     input.value = "";
     // replace(), not assign(): the back button must not lead here again.
@@ -310,6 +366,10 @@
     }
   });
 
+  // After a reload: what was typed and not yet acknowledged shows again, and goes after "ready".
+  outbox.forEach(function (entry) {
+    addMessage("me", String(entry.shown || entry.text || ""));
+  });
   setStatus("connecting");
   connect();
 })();
