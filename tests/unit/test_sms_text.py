@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.sms_segments import count_segments
-from bot.channels.sms_text import bodies, choice, keyword, numbered
+from bot.channels.sms_text import bodies, choice, keyword, numbered, plain
 from bot.channels.twilio import signature, signature_valid
+from bot.commands.sms_report import segment_table, sms_text
+from bot.content import ContentLibrary
+from bot.i18n import SUPPORTED_LOCALES
 from bot.messages import Button
 from tests.fakes.twilio_api import twilio_signature
+from tests.stack import ROOT
 
 # Twilio's documented example (its security docs and every official library's RequestValidator test).
 DOC_TOKEN = "12345"
@@ -136,3 +140,24 @@ def test_a_text_over_twilios_limit_goes_as_several_bodies_cut_between_paragraphs
     assert all(len(part) <= 1600 for part in bodies("w" * 4000))
     assert "".join(bodies("w" * 4000)) == "w" * 4000
     assert bodies("short") == ["short"]
+
+
+def test_typographic_punctuation_goes_as_its_gsm7_twin_and_pictographs_are_left_out() -> None:
+    assert plain("It’s “safe” – really…\u00a0• yes") == 'It\'s "safe" - really... - yes'
+    assert plain("🇷🇴 Romania\n🌐 Language") == "Romania\nLanguage"
+    assert plain("Întrebare în română") == "Întrebare în română"  # letters are the language's: kept
+    assert count_segments(plain("It’s " + "a" * 150)).encoding == "GSM-7"
+
+
+def test_every_sms_body_is_plain() -> None:
+    assert bodies("“1” 🇷🇴 Romania") == ['"1" Romania']
+
+
+def test_the_segment_report_counts_every_entry_in_every_language() -> None:
+    library = ContentLibrary.load(ROOT / "content")
+    table = segment_table(library, ["sms_help", "shelter"], SUPPORTED_LOCALES, "RO")
+    assert table[0] == "| entry | " + " | ".join(SUPPORTED_LOCALES) + " |"
+    help_row = table[2].split("|")[2:-1]
+    assert help_row[0].strip() == "1"  # English HELP fits one GSM-7 segment
+    assert all(cell.strip().rstrip("u").isdigit() for row in table[2:] for cell in row.split("|")[2:-1])
+    assert count_segments(sms_text(library, "sms_help", "ru", None)).encoding == "UCS-2"
