@@ -182,15 +182,16 @@ class FakeTwilioAPI:
             )
         return params
 
-    def send_sms(self, phone: str, body: str) -> httpx.Response:
-        """The person at `phone` texts `body`: the carrier handles STOP/START, Twilio posts the webhook."""
+    def send_sms(self, phone: str, body: str, **fields: str) -> httpx.Response:
+        """The person at `phone` texts `body`: the carrier handles STOP/START, Twilio posts the webhook
+        (`fields` set others Twilio sends, such as FromCity or FromZip)."""
         word = body.strip().upper()
         with self._cond:
             if word in OPT_OUT:
                 self._opted_out.add(phone)
             elif word in OPT_IN:
                 self._opted_out.discard(phone)
-        return self.post_webhook(self.inbound_params(phone, body))
+        return self.post_webhook(self.inbound_params(phone, body) | fields)
 
     def send_mms(self, phone: str, body: str = "", pictures: int = 1) -> httpx.Response:
         """The person sends a picture (its media URL is in the webhook; nobody should fetch it)."""
