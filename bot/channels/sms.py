@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.channels import sms_text
+from bot.channels.capabilities import capabilities_of
 from bot.channels.twilio import SIGNATURE_HEADER, TwilioMessages, signature_valid
 from bot.content import ContentLibrary
 from bot.handoff.relay import OutboundMessage, Relay
@@ -43,6 +44,7 @@ KEY_PREFIX = "helpline:sms:"
 # What the core is sent for a keyword (as if a button had been pressed).
 START_PAYLOAD = "/greet"
 ERASE_PAYLOAD = "/delete_data"
+VANISH_PAYLOAD = "/vanish"  # /vanish_menu, /vanish_30…: not offered on SMS
 # content/ entries of SMS's own texts.
 MENU_HINT, HELP_ENTRY, MEDIA_ENTRY, ERASED_ENTRY = "sms_menu", "sms_help", "sms_media", "sms_erased"
 
@@ -213,8 +215,9 @@ class SmsChannel:
         texts: list[str] = []
         payloads: list[str] = []
         for reply in replies:
+            buttons = _offered(reply.buttons)
             rendered = sms_text.numbered(
-                reply.text, reply.buttons, self._text(MENU_HINT, reply.locale), len(payloads) + 1
+                reply.text, buttons, self._text(MENU_HINT, reply.locale), len(payloads) + 1
             )
             texts.append(rendered.text)
             payloads += rendered.payloads
@@ -294,6 +297,13 @@ class SmsChannel:
         finally:
             if not lock.locked() and self._locks.get(pseudonym) is lock:
                 del self._locks[pseudonym]
+
+
+def _offered(buttons: Sequence[Button]) -> tuple[Button, ...]:
+    """The choices SMS can keep: never vanishing mode (a text cannot be deleted from the phone)."""
+    if capabilities_of(Channel.SMS).vanishing:
+        return tuple(buttons)
+    return tuple(button for button in buttons if not button.payload.startswith(VANISH_PAYLOAD))
 
 
 def _has_media(form: dict[str, str]) -> bool:

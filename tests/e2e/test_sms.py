@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
 from bot.actions.counsellor import YES
+from bot.channels.sms_text import plain
 from bot.content import ContentLibrary
 from bot.i18n import Translator
 from bot.messages import Channel
@@ -97,7 +98,7 @@ def test_a_person_on_sms_gets_her_countrys_numbers_a_counsellor_and_erases_every
 
     count = len(twilio.messages_to(PHONE))
     texts(twilio, "vreau sa vorbesc cu un om")
-    yes = Translator(ROOT / "content" / "locale", "ro").gettext(YES)
+    yes = plain(Translator(ROOT / "content" / "locale", "ro").gettext(YES)).strip()  # without its ✅
     offer = receives(twilio, lambda body: yes in body, count)
     count = len(twilio.messages_to(PHONE))
     texts(twilio, option(offer.body, yes))
@@ -121,7 +122,7 @@ def test_a_person_on_sms_gets_her_countrys_numbers_a_counsellor_and_erases_every
 
     count = len(twilio.messages_to(PHONE))
     texts(twilio, "ERASE")
-    confirm = content.reply("delete_data", "ro").buttons[0].title
+    confirm = plain(content.reply("delete_data", "ro").buttons[0].title).strip()
     erase_offer = receives(twilio, lambda body: confirm in body, count)
     count = len(twilio.messages_to(PHONE))
     texts(twilio, option(erase_offer.body, confirm))

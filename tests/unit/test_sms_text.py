@@ -161,3 +161,10 @@ def test_the_segment_report_counts_every_entry_in_every_language() -> None:
     assert help_row[0].strip() == "1"  # English HELP fits one GSM-7 segment
     assert all(cell.strip().rstrip("u").isdigit() for row in table[2:] for cell in row.split("|")[2:-1])
     assert count_segments(sms_text(library, "sms_help", "ru", None)).encoding == "UCS-2"
+
+
+def test_vanishing_mode_is_never_offered_on_sms() -> None:
+    from bot.channels.sms import _offered
+
+    buttons = (Button("Erase", "/delete_data"), Button("Disappearing messages", "/vanish_menu"))
+    assert _offered(buttons) == (Button("Erase", "/delete_data"),)
