@@ -266,3 +266,12 @@ async def test_sms_is_off_unless_twilio_is_configured(
         transport = httpx.ASGITransport(app=create_app(opened))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as web:
             assert (await web.post(WEBHOOK_PATH, data={"Body": "hi"})).status_code == 404
+
+
+async def test_the_safe_word_answers_with_harmless_text(
+    helpline: Services, twilio: FakeTwilioAPI, content: ContentLibrary
+) -> None:
+    number = phone(13)
+    await texts(twilio, number, "Sunflower!")
+    [neutral] = await received(twilio, number, 1)
+    assert neutral.body == content.reply("neutral", "en").text
