@@ -265,6 +265,8 @@ class SmsChannel:
             rendered = sms_text.numbered(text, buttons, self._text(MENU_HINT, locale))
             await self._state.remember_menu(pseudonym, rendered.payloads)
             text = rendered.text
+        elif message.ticket_id:  # a counsellor writes: a number the person sends now is for them
+            await self._state.forget_menu(pseudonym)
         outcome = "sent"
         for body in sms_text.bodies(text):
             outcome = await self._messages.send(route, body, self._config.webhook_url)

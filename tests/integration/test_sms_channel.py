@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from redis.asyncio import Redis
 
-from bot.channels.sms import EMPTY_TWIML, WEBHOOK_PATH
+from bot.channels.sms import EMPTY_TWIML, WEBHOOK_PATH, SmsState
 from bot.content import ContentLibrary
 from bot.content.danger import DangerNet
 from bot.handoff.routes import RouteStore
@@ -275,3 +275,18 @@ async def test_the_safe_word_answers_with_harmless_text(
     await texts(twilio, number, "Sunflower!")
     [neutral] = await received(twilio, number, 1)
     assert neutral.body == content.reply("neutral", "en").text
+
+
+async def test_once_a_counsellor_writes_a_number_is_for_them_not_an_old_menu(
+    helpline: Services, twilio: FakeTwilioAPI
+) -> None:
+    number = phone(14)
+    await texts(twilio, number, "/ask_shelter")  # answered with numbered countries
+    await received(twilio, number, 1)
+    pseudonym = pseudonym_for(Channel.SMS, number, helpline.pseudonym_secret)
+    assert await SmsState(helpline.redis).menu(pseudonym)
+    await helpline.relay.outbound(
+        "sms", pseudonym, "How many of you are there?", secrets.token_hex(8), "ticket-1", "counsellor"
+    )
+    await received(twilio, number, 2)
+    assert await SmsState(helpline.redis).menu(pseudonym) == []
