@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from bot.channels.webchat import webchat
 from bot.console.app import ConsoleDeps, create_console
 from bot.console.throttle import login_policy
+from bot.content.drafts import content_drafts
 from bot.handoff.delivery import OutboundDelivery
 from bot.handoff.schedule import Staffing
 from bot.handoff.watcher import WaitWatcher
@@ -55,6 +56,7 @@ def console_app(services: Services) -> Starlette:
             login=login_policy(settings),
             day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
             route_ttl_s=settings.route_ttl_s,
+            translation_drafts=content_drafts(settings.content_dir),
         )
     )
 
