@@ -75,6 +75,10 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     # Third-party request logs can carry URLs, addresses or payloads; keep them at warnings.
     for noisy in ("httpx", "httpcore", "apscheduler", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+    # At DEBUG, uvicorn's WebSocket protocol logs every frame it sends and receives, text included
+    # ("< TEXT '{"type":"send","text":…}'"): what survivors and counsellors write. Never below INFO.
+    for frames in ("uvicorn.error", "websockets"):
+        logging.getLogger(frames).setLevel(max(numeric, logging.INFO))
     quiet_telegram_logs(numeric, stdlib_formatter(json))
     structlog.configure(
         processors=[

@@ -13,11 +13,12 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.secret_files import SecretFiles, with_password
+from bot.settings_sms import SmsSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
+class Settings(SmsSettings, BaseSettings):
     """Every knob of the helpline. Variables use the `HELPLINE_` prefix unless noted."""
 
     model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore")

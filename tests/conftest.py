@@ -10,9 +10,11 @@ import pytest
 import structlog
 
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.stack import ROOT, Helpline, running_helpline
 
 STAFFING_ALWAYS_OPEN = ROOT / "tests" / "fixtures" / "staffing-always-open.yml"
+SMS_PUBLIC_URL = "https://helpline.example.org/sms"  # the URL set in Twilio's console, behind a proxy
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class HelplineWithTelegram:
 
     helpline: Helpline
     telegram: FakeTelegramAPI
+    twilio: FakeTwilioAPI
 
 
 @pytest.fixture(autouse=True)
@@ -46,18 +49,28 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineWithTele
     """The whole helpline (embedded Redis, SQLite, Rasa, actions, web, gateway) and its fake Telegram."""
     telegram = FakeTelegramAPI()
     telegram.start()
+    twilio = FakeTwilioAPI(webhook_url=SMS_PUBLIC_URL)
+    twilio.start()
     env = {
         "TELEGRAM_BOT_TOKEN": telegram.token,
         "TELEGRAM_API_BASE_URL": telegram.base_url,
         "HELPLINE_LOG_LEVEL": "DEBUG",
         # Counsellors on duty whenever the tests run; the shipped schedule is tested on its own.
         "HELPLINE_STAFFING_FILE": str(STAFFING_ALWAYS_OPEN),
+        # SMS through the fake Twilio; Twilio signs the public URL, and posts to the web app's /sms.
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_FROM_NUMBER": twilio.number,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+        "SMS_WEBHOOK_URL": SMS_PUBLIC_URL,
     }
     try:
         with running_helpline(tmp_path_factory.mktemp("helpline-data"), env) as helpline:
-            yield HelplineWithTelegram(helpline, telegram)
+            twilio.webhook_target = f"{helpline.web_url}/sms"
+            yield HelplineWithTelegram(helpline, telegram, twilio)
     finally:
         telegram.stop()
+        twilio.stop()
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +83,12 @@ def helpline(stack: HelplineWithTelegram) -> Helpline:
 def telegram(stack: HelplineWithTelegram) -> FakeTelegramAPI:
     """The fake Telegram Bot API the gateway polls."""
     return stack.telegram
+
+
+@pytest.fixture(scope="session")
+def twilio(stack: HelplineWithTelegram) -> FakeTwilioAPI:
+    """The fake Twilio Messages API the web app sends SMS through (and that texts its /sms)."""
+    return stack.twilio
 
 
 @pytest.fixture(scope="session")

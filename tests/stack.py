@@ -82,7 +82,8 @@ def running_helpline(
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("HELPLINE_", "TELEGRAM_")) and key not in ("REDIS_URL", "DATABASE_URL")
+        if not key.startswith(("HELPLINE_", "TELEGRAM_", "TWILIO_", "SMS_"))
+        and key not in ("REDIS_URL", "DATABASE_URL")
     }
     env.update(
         HELPLINE_DATA_DIR=str(data_dir),

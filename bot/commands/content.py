@@ -1,4 +1,4 @@
-"""`helpline content check`, `show` and `drafts`: staff and translator tools for the content pack."""
+"""`helpline content check`, `show`, `drafts`, `sms-segments`: staff and translator tools for the content."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from bot.commands.sms_report import add_sms_segments_command, run_sms_segments
 from bot.content.drafts import content_drafts, drafts_summary
 from bot.content.library import ContentError, ContentLibrary, RenderedReply
+from bot.content.pack import read_pack
 from bot.content.review import check_content
 from bot.content.schema import CONTRACT_INTENTS, CORE_ACTIONS
 from bot.i18n import SUPPORTED_LOCALES
@@ -40,6 +42,10 @@ def add_content_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
     drafts.add_argument("--lang", default=None, help="only this locale, e.g. uk")
     drafts.set_defaults(func=run_drafts)
 
+    segments = add_sms_segments_command(subparsers)
+    _add_content_dir(segments)
+    segments.set_defaults(func=run_segments)
+
 
 def run_check(args: argparse.Namespace) -> int:
     """Print every problem; 1 if any is an error, else 0."""
@@ -57,6 +63,12 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{'info':<7} {line}")
     print(f"{errors} error(s), {warnings} warning(s)" if problems else "content OK")
     return 1 if errors else 0
+
+
+def run_segments(args: argparse.Namespace) -> int:
+    """`sms-segments`: the SMS segments of every answer in every language (bot/commands/sms_report.py)."""
+    content_dir = _content_dir(args)
+    return run_sms_segments(ContentLibrary.load(content_dir), list(read_pack(content_dir)[0].entries), args)
 
 
 def run_drafts(args: argparse.Namespace) -> int:

@@ -87,6 +87,21 @@ class Relay:
     ) -> RelayedMessage:
         """Send a counsellor's (or the helpline's) message to the survivor, and keep it in the chat."""
         message = await self._append(ticket_id, sender, text, key)
+        await self.outbound(channel, pseudonym, text, key, ticket_id, sender, buttons)
+        return message
+
+    async def outbound(
+        self,
+        channel: str,
+        pseudonym: str,
+        text: str,
+        key: str,
+        ticket_id: str = "",
+        sender: Sender = "system",
+        buttons: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        """Queue a message for the survivor's channel only (a bot reply on SMS, sent once the webhook has
+        answered: no ticket, nothing in a chat)."""
         fields = {
             "ticket": ticket_id,
             "pseudonym": pseudonym,
@@ -96,7 +111,6 @@ class Relay:
             "buttons": json.dumps(buttons),
         }
         await self._redis.xadd(self.outbound_key(channel), fields)  # type: ignore[arg-type]
-        return message
 
     async def note(self, ticket_id: str, text: str, key: str) -> RelayedMessage:
         """A line from the helpline to the counsellor only (shown in the chat, never sent to the survivor)."""

@@ -278,6 +278,8 @@ def run_helpline(settings: Settings, rasa_executable: Path) -> int:
         else:
             mode = "webhook" if settings.telegram_webhook_url else "long polling"
             supervisor.say(f"Telegram gateway: on ({mode}).")
+        if settings.sms_configured:
+            supervisor.say(f"SMS: on ({settings.sms_webhook_url}).")
         supervisor.say(f"Logs: {settings.data_dir / 'logs'}. Press Ctrl-C to stop.")
         supervisor.watch(lambda: stopping)
         supervisor.say("\nStopping…")

@@ -32,6 +32,7 @@ from bot.store.second_factor import SecondFactorStore
 from bot.web.health import Check, Readiness, database_check, health_routes, http_check, redis_check
 from bot.web.privacy import PrivacyPage
 from bot.wiring.services import Services, services
+from bot.wiring.sms import sms_parts
 
 
 def console_app(services: Services) -> Starlette:
@@ -75,6 +76,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         metrics=services.metrics,
     )
     socket.on_connect = delivery.deliver_pending_now
+    sms = sms_parts(services)  # None unless Twilio is configured
     watcher = WaitWatcher(
         services.queue,
         services.relay,
@@ -94,6 +96,8 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         waiting, longest_s = await services.queue.waiting_figures()
         metrics.set_queue(waiting, longest_s)
         metrics.outbound_pending.labels(Channel.WEBCHAT.value).set(await delivery.pending())
+        if sms is not None:
+            metrics.outbound_pending.labels(Channel.SMS.value).set(await sms.delivery.pending())
         metrics.set_restarts(read_restarts(services.settings.data_dir / "logs"))
 
     retention = RetentionSchedule(
@@ -113,12 +117,16 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
             asyncio.create_task(watcher.run(stop)),
             asyncio.create_task(retention.run(stop)),
         ]
+        if sms is not None:
+            background.append(asyncio.create_task(sms.delivery.run(stop)))
         try:
             yield
         finally:
             stop.set()
             await asyncio.gather(*background)
             await probes.aclose()
+            if sms is not None:
+                await sms.messages.aclose()
 
     routes = [
         Route("/", home),
@@ -131,6 +139,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         *chat_routes,
         PrivacyPage(services.content, services.settings).route(),
         Mount("/console", app=console_app(services)),
+        *([sms.channel.route()] if sms is not None else []),
         *(extra_routes or []),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -48,6 +48,7 @@ def no_secret_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         ("TELEGRAM_BOT_TOKEN", "telegram_bot_token"),
         ("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret"),
         ("HELPLINE_TELEGRAM_BOT_TOKEN", "telegram_bot_token"),
+        ("TWILIO_AUTH_TOKEN", "twilio_auth_token"),
     ],
 )
 def test_a_secret_setting_is_read_from_the_file_its_file_variable_names(

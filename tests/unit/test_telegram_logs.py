@@ -84,3 +84,16 @@ def test_every_process_routes_telegram_through_the_filter() -> None:
     assert logger.propagate is False
     assert [type(f) for handler in logger.handlers for f in handler.filters] == [WithoutContents]
     assert logger.level == logging.WARNING  # debug logs would include whole updates
+
+
+def test_websocket_frames_are_never_logged_even_at_debug() -> None:
+    """uvicorn logs every WebSocket frame at DEBUG, the web chat's and the console's texts included."""
+    frames = [logging.getLogger(name) for name in ("uvicorn.error", "websockets")]
+    structlog_config = structlog.get_config()
+    try:
+        configure_logging("DEBUG")
+        assert [logger.level for logger in frames] == [logging.INFO, logging.INFO]
+    finally:
+        structlog.configure(**structlog_config)
+        for logger in frames:
+            logger.setLevel(logging.NOTSET)
