@@ -30,6 +30,7 @@ from bot.store.second_factor import SecondFactorStore
 from bot.web.health import Check, Readiness, database_check, health_routes, http_check, redis_check
 from bot.web.privacy import PrivacyPage
 from bot.wiring.services import Services, services
+from bot.wiring.whatsapp import whatsapp_channel
 
 
 def console_app(services: Services) -> Starlette:
@@ -71,6 +72,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         metrics=services.metrics,
     )
     socket.on_connect = delivery.deliver_pending_now
+    whatsapp = whatsapp_channel(services)  # /whatsapp, when WHATSAPP_TOKEN and the rest are set
     watcher = WaitWatcher(
         services.queue,
         services.relay,
@@ -90,6 +92,8 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         waiting, longest_s = await services.queue.waiting_figures()
         metrics.set_queue(waiting, longest_s)
         metrics.outbound_pending.labels(Channel.WEBCHAT.value).set(await delivery.pending())
+        if whatsapp is not None:
+            metrics.outbound_pending.labels(Channel.WHATSAPP.value).set(await whatsapp.delivery.pending())
         metrics.set_restarts(read_restarts(services.settings.data_dir / "logs"))
 
     retention = RetentionSchedule(
@@ -108,6 +112,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
             asyncio.create_task(delivery.run(stop)),
             asyncio.create_task(watcher.run(stop)),
             asyncio.create_task(retention.run(stop)),
+            *([asyncio.create_task(whatsapp.run(stop))] if whatsapp is not None else []),
         ]
         try:
             yield
@@ -127,6 +132,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         *chat_routes,
         PrivacyPage(services.content, services.settings).route(),
         Mount("/console", app=console_app(services)),
+        *(whatsapp.routes if whatsapp is not None else []),
         *(extra_routes or []),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
