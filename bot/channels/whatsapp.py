@@ -33,6 +33,14 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.capabilities import capabilities_of
 from bot.channels.whatsapp_api import GraphError, WhatsAppApi, error_kind
 from bot.channels.whatsapp_render import ChoiceWords, render, template_message
+from bot.channels.whatsapp_webhook import (
+    SIGNATURE_HEADER,
+    Inbound,
+    Status,
+    parse_notification,
+    read_body,
+    signature_valid,
+)
 from bot.content import ContentLibrary
 from bot.handoff.relay import OutboundMessage
 from bot.handoff.routes import RouteStore
@@ -44,7 +52,6 @@ from bot.privacy.pseudonym import pseudonym_for
 log = structlog.get_logger(__name__)
 
 WEBHOOK_PATH = "/whatsapp"
-SIGNATURE_HEADER = "x-hub-signature-256"
 MAX_BODY_BYTES = 256 * 1024  # a notification is a few kilobytes; nothing bigger is read
 CHANNEL = Channel.WHATSAPP
 WINDOW_S = (capabilities_of(CHANNEL).reply_window_h or 24) * 3600
@@ -58,103 +65,6 @@ SILENT_TYPES = frozenset({"reaction", "system", "ephemeral", "request_welcome", 
 # What a button or list row may send back: an intent (`/ask_shelter`) or a language (`/language_uk`).
 BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z0-9_]{0,62}$")
 NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-
-
-def signature_valid(body: bytes, header: str | None, app_secret: bytes) -> bool:
-    """True when `header` is Meta's `sha256=<hex>` HMAC of exactly `body` with the app secret."""
-    if not header or not header.startswith("sha256="):
-        return False
-    expected = "sha256=" + hmac.new(app_secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.strip().encode())
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One message of a notification, as the adapter needs it; `wa_id` never leaves memory."""
-
-    wa_id: str
-    wamid: str
-    kind: str  # text, interactive, button, image, location, …
-    text: str  # what was typed, or the payload of the button pressed ("" for media)
-
-
-@dataclass(frozen=True)
-class Status:
-    """A delivery status of one of the helpline's messages."""
-
-    status: str  # sent, delivered, read, failed
-    wa_id: str
-    error_codes: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Notification:
-    """What one webhook POST carried for the helpline's number."""
-
-    messages: tuple[Inbound, ...]
-    statuses: tuple[Status, ...]
-
-
-class UnreadableNotification(ValueError):
-    """A signed body that is not a notification Meta could have sent."""
-
-
-def parse_notification(body: bytes, phone_number_id: str) -> Notification:
-    """The messages and statuses a (signed) body carries for `phone_number_id`; others are ignored."""
-    data: Any = json.loads(body)
-    if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
-        raise UnreadableNotification("not a WhatsApp notification")
-    messages: list[Inbound] = []
-    statuses: list[Status] = []
-    for entry in _list(data.get("entry")):
-        for change in _list(_dict(entry).get("changes")):
-            change = _dict(change)
-            value = _dict(change.get("value"))
-            if change.get("field") != "messages":
-                continue
-            if str(_dict(value.get("metadata")).get("phone_number_id", "")) != phone_number_id:
-                continue
-            messages += [inbound for item in _list(value.get("messages")) if (inbound := _inbound(item))]
-            statuses += [status for item in _list(value.get("statuses")) if (status := _status(item))]
-    return Notification(tuple(messages), tuple(statuses))
-
-
-def _inbound(item: Any) -> Inbound | None:
-    item = _dict(item)
-    wa_id, wamid, kind = str(item.get("from", "")), str(item.get("id", "")), str(item.get("type", ""))
-    if not wa_id or not wamid or not kind:
-        return None
-    text = ""
-    if kind == "text":
-        text = str(_dict(item.get("text")).get("body", ""))
-    elif kind == "interactive":
-        interactive = _dict(item.get("interactive"))
-        chosen = _dict(interactive.get("button_reply") or interactive.get("list_reply"))
-        text = str(chosen.get("id", ""))
-    elif kind == "button":  # a template's quick-reply button
-        text = str(_dict(item.get("button")).get("payload", ""))
-    return Inbound(wa_id, wamid, kind, text)
-
-
-def _status(item: Any) -> Status | None:
-    item = _dict(item)
-    status = str(item.get("status", ""))
-    if not status:
-        return None
-    codes = tuple(
-        int(error["code"])
-        for error in map(_dict, _list(item.get("errors")))
-        if isinstance(error.get("code"), int)
-    )
-    return Status(status, str(item.get("recipient_id", "")), codes)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -208,7 +118,7 @@ class WhatsAppAdapter:
         if declared and (not declared.isdigit() or int(declared) > self._config.max_body_bytes):
             log.warning("whatsapp_webhook_refused", reason="body_too_large")
             return Response(status_code=413)
-        body = await _read_body(request, self._config.max_body_bytes)
+        body = await read_body(request, self._config.max_body_bytes)
         if body is None:
             log.warning("whatsapp_webhook_refused", reason="body_too_large")
             return Response(status_code=413)
@@ -438,15 +348,3 @@ def _status_kind(code: int) -> str:
 def _kind_label(kind: str) -> str:
     known = {"image", "audio", "video", "document", "sticker", "location", "contacts", "unsupported"}
     return kind if kind in known else "other"
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it grows over `limit` bytes (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -200,7 +200,7 @@ class ChatPages:
             "canned": [{"id": reply_id, "title": title, "body": body} for reply_id, title, body in canned],
             "colleagues": colleagues,
             "outcomes": OUTCOME_LABELS,
-            "reply_window": await reply_window(deps.routes, ticket),
+            "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket),
         }
 
 

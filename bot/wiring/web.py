@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from bot.channels.capabilities import reply_windows_h
 from bot.channels.webchat import webchat
 from bot.console.app import ConsoleDeps, create_console
 from bot.console.throttle import login_policy
@@ -55,6 +56,7 @@ def console_app(services: Services) -> Starlette:
             login=login_policy(settings),
             day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
             route_ttl_s=settings.route_ttl_s,
+            reply_window_h=reply_windows_h(),
         )
     )
 

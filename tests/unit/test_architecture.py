@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.cipher",
             "bot.redis_client",
             "bot.settings",
+            "bot.whatsapp_settings",
             "bot.secret_files",
             "bot.logs",
             "bot.metrics",
