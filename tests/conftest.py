@@ -10,6 +10,7 @@ import pytest
 import structlog
 
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.stack import ROOT, Helpline, running_helpline
 
 STAFFING_ALWAYS_OPEN = ROOT / "tests" / "fixtures" / "staffing-always-open.yml"
@@ -21,6 +22,7 @@ class HelplineWithTelegram:
 
     helpline: Helpline
     telegram: FakeTelegramAPI
+    whatsapp: FakeWhatsAppAPI
 
 
 @pytest.fixture(autouse=True)
@@ -46,18 +48,37 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineWithTele
     """The whole helpline (embedded Redis, SQLite, Rasa, actions, web, gateway) and its fake Telegram."""
     telegram = FakeTelegramAPI()
     telegram.start()
+    whatsapp = FakeWhatsAppAPI()
+    whatsapp.start()
     env = {
         "TELEGRAM_BOT_TOKEN": telegram.token,
         "TELEGRAM_API_BASE_URL": telegram.base_url,
+        **whatsapp_env(whatsapp),
         "HELPLINE_LOG_LEVEL": "DEBUG",
         # Counsellors on duty whenever the tests run; the shipped schedule is tested on its own.
         "HELPLINE_STAFFING_FILE": str(STAFFING_ALWAYS_OPEN),
     }
     try:
         with running_helpline(tmp_path_factory.mktemp("helpline-data"), env) as helpline:
-            yield HelplineWithTelegram(helpline, telegram)
+            whatsapp.webhook_url = f"{helpline.web_url}/whatsapp"  # Meta's webhook, as set in the Meta app
+            yield HelplineWithTelegram(helpline, telegram, whatsapp)
     finally:
         telegram.stop()
+        whatsapp.stop()
+
+
+WHATSAPP_VERIFY_TOKEN = "test-verify-token"
+
+
+def whatsapp_env(whatsapp: FakeWhatsAppAPI) -> dict[str, str]:
+    """The settings that point the helpline's WhatsApp channel at the fake Cloud API."""
+    return {
+        "WHATSAPP_TOKEN": whatsapp.token,
+        "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
+        "WHATSAPP_APP_SECRET": whatsapp.app_secret,
+        "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
+        "WHATSAPP_API_BASE_URL": whatsapp.base_url,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +91,12 @@ def helpline(stack: HelplineWithTelegram) -> Helpline:
 def telegram(stack: HelplineWithTelegram) -> FakeTelegramAPI:
     """The fake Telegram Bot API the gateway polls."""
     return stack.telegram
+
+
+@pytest.fixture(scope="session")
+def whatsapp(stack: HelplineWithTelegram) -> FakeWhatsAppAPI:
+    """The fake WhatsApp Cloud API the web app sends to, which posts people's messages to /whatsapp."""
+    return stack.whatsapp
 
 
 @pytest.fixture(scope="session")

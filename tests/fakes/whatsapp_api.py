@@ -188,6 +188,13 @@ class FakeWhatsAppAPI:
         location = {"latitude": 52.5200, "longitude": 13.4050, "name": "Somewhere", "address": "A street 1"}
         return self._from_person(wa_id, name, {"type": "location", "location": location})
 
+    def send_contact(
+        self, wa_id: str, phone: str, contact_name: str, name: str = "Test Person"
+    ) -> httpx.Response:
+        """The person shares a contact card (a name and a phone number)."""
+        card = {"name": {"formatted_name": contact_name}, "phones": [{"phone": phone, "type": "CELL"}]}
+        return self._from_person(wa_id, name, {"type": "contacts", "contacts": [card]})
+
     def post_signed(self, body: bytes, signature: str | None = None) -> httpx.Response:
         """POST `body` to the webhook, signed with the app secret unless `signature` is given."""
         assert self.webhook_url, "set webhook_url to the helpline's /whatsapp first"
@@ -420,6 +427,18 @@ def texts(messages: list[JSON]) -> list[str]:
             ]
             read.append(interactive["body"]["text"] + "\n" + "\n".join(f"[{option}]" for option in options))
     return read
+
+
+def numbered(message: JSON) -> dict[str, str]:
+    """Numbered options in a text message ("2. 🇪🇸 España"): title → the number to answer with."""
+    if message["type"] != "text":
+        return {}
+    found = {}
+    for line in message["text"]["body"].splitlines():
+        number, dot, title = line.partition(". ")
+        if dot and number.isdigit():
+            found[title] = number
+    return found
 
 
 def options(message: JSON) -> dict[str, str]:
