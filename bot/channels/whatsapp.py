@@ -31,6 +31,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.capabilities import capabilities_of
+from bot.channels.commands import command_payload
 from bot.channels.whatsapp_api import GraphError, WhatsAppApi, error_kind
 from bot.channels.whatsapp_render import ChoiceWords, render, template_message
 from bot.channels.whatsapp_webhook import (
@@ -216,6 +217,9 @@ class WhatsAppAdapter:
                 return message.text
             log.warning("button_payload_rejected", channel=CHANNEL.value)
             return "/bot_capabilities"
+        command = command_payload(message.text, CHANNEL)  # `/erase`: works in a counsellor's chat too
+        if command is not None:
+            return command
         number = NUMBER.match(message.text)
         if number and choices and 1 <= int(number.group(1)) <= len(choices):
             return choices[int(number.group(1)) - 1]

@@ -276,3 +276,10 @@ async def test_nothing_in_redis_holds_the_number_or_the_name(world: World) -> No
         value = await world.redis.get(key) if kind == "string" else b""
         assert WA_ID.encode() not in key + (value or b"")
         assert NAME.encode() not in key + (value or b"")
+
+
+async def test_a_typed_command_works_where_words_would_go_to_a_counsellor(world: World) -> None:
+    await world.write("/erase")
+    assert world.core.received[-1].text == "/delete_data"
+    await world.write("/vanish")  # WhatsApp cannot make a chat vanish: not offered, passed on as written
+    assert world.core.received[-1].text == "/vanish"
