@@ -16,6 +16,7 @@ person back (docs/channels.md).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -213,7 +214,7 @@ class WhatsAppAdapter:
         """What the person means: a button's payload, the option a number stands for, or their words."""
         choices = await self._take_choices(pseudonym)
         if message.kind in ("interactive", "button"):
-            if BUTTON_PAYLOAD.match(message.text):
+            if BUTTON_PAYLOAD.match(message.text) and not _vanishing(message.text):
                 return message.text
             log.warning("button_payload_rejected", channel=CHANNEL.value)
             return "/bot_capabilities"
@@ -227,6 +228,9 @@ class WhatsAppAdapter:
 
     async def _send_all(self, wa_id: str, pseudonym: str, replies: list[Reply]) -> None:
         for reply in replies:
+            # No vanishing mode where the chat cannot be deleted from the phone: its buttons are not offered.
+            kept = tuple(button for button in reply.buttons if not _vanishing(button.payload))
+            reply = dataclasses.replace(reply, buttons=kept)
             rendered = render(reply, self._choice_words(reply.locale or DEFAULT_LOCALE))
             if rendered.choices:
                 await self._keep_choices(pseudonym, rendered.choices)
@@ -343,6 +347,10 @@ class WhatsAppAdapter:
 
     def _invited_key(self, pseudonym: str) -> str:
         return f"helpline:wa:invited:{pseudonym}"
+
+
+def _vanishing(payload: str) -> bool:
+    return payload.startswith("/vanish") and not capabilities_of(CHANNEL).vanishing
 
 
 def _status_kind(code: int) -> str:

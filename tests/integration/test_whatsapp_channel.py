@@ -66,6 +66,9 @@ class RecordingCore:
                     (Button("Refugio", "/ask_shelter"), Button("Una persona", "/request_human")),
                 )
             ]
+        if message.text == "privacidad":
+            disappearing = Button("Mensajes temporales", "/vanish_menu")
+            return [Reply("Lo que guardamos.", (disappearing, Button("Borrar", "/delete_data")))]
         if message.text == "país":
             return [Reply("¿En qué país estás?", COUNTRIES)]
         return [Reply(f"Recibido: {message.text}")]
@@ -283,3 +286,12 @@ async def test_a_typed_command_works_where_words_would_go_to_a_counsellor(world:
     assert world.core.received[-1].text == "/delete_data"
     await world.write("/vanish")  # WhatsApp cannot make a chat vanish: not offered, passed on as written
     assert world.core.received[-1].text == "/vanish"
+
+
+async def test_vanishing_mode_is_never_offered_on_whatsapp(world: World) -> None:
+    await world.write("privacidad")
+    (privacy,) = world.fake.messages_to(WA_ID)
+    assert options(privacy) == {"Borrar": "/delete_data"}
+    await asyncio.to_thread(world.fake.press, WA_ID, "/vanish_5", "5 min")  # an old or forged button
+    await world.adapter.drain()
+    assert world.core.received[-1].text == "/bot_capabilities"
