@@ -25,7 +25,8 @@ help:
 	@echo "make run    start the whole helpline locally (web chat at http://127.0.0.1:8000/chat)"
 	@echo "make test   run every test (unit, integration, end-to-end, browser)"
 	@echo "make bench  pipeline vs bare Rasa, eight languages vs English, handoff claims and latency,"
-	@echo "            encrypted tracker store vs in-memory, danger net and model (bench/results.json)"
+	@echo "            encrypted tracker store vs in-memory, danger net and model, training time, model size"
+	@echo "            and the whole stack's memory (bench/results.json)"
 	@echo "make eval   per-language macro-F1 on the held-out split, conversation accuracy (bench/results.json)"
 	@echo "make chaos  kill -9 each part during relayed chats, then fuzz every entry point (~20 min)"
 	@echo "make fuzz   10,000 seeded odd inputs through every entry point (bench/results.json)"
@@ -97,6 +98,7 @@ bench: setup train eval
 	.venv/bin/python bench/tracker_pipeline.py
 	.venv/bin/python bench/danger.py
 	.venv/bin/python bench/danger_first.py
+	.venv/bin/python bench/training.py
 
 eval: setup train
 	.venv/bin/python bench/eval.py

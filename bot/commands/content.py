@@ -6,10 +6,9 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from bot.content.drafts import drafts_summary, machine_drafts
+from bot.content.drafts import content_drafts, drafts_summary
 from bot.content.library import ContentError, ContentLibrary, RenderedReply
-from bot.content.pack import read_pack
-from bot.content.review import DANGER_DIR, check_content
+from bot.content.review import check_content
 from bot.content.schema import CONTRACT_INTENTS, CORE_ACTIONS
 from bot.i18n import SUPPORTED_LOCALES
 
@@ -51,7 +50,7 @@ def run_check(args: argparse.Namespace) -> int:
     errors = sum(problem.severity == "error" for problem in problems)
     warnings = len(problems) - errors
     content_dir = _content_dir(args)
-    drafts = machine_drafts(read_pack(content_dir)[0], content_dir / DANGER_DIR)
+    drafts = content_drafts(content_dir)
     for line in drafts_summary(
         {locale: drafts.get(locale, []) for locale in locales if locale in drafts}, True
     ):
@@ -63,7 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_drafts(args: argparse.Namespace) -> int:
     """Print each machine-drafted file, the danger lexicon first, one a line, by locale; always 0."""
     content_dir = _content_dir(args)
-    drafts = machine_drafts(read_pack(content_dir)[0], content_dir / DANGER_DIR)
+    drafts = content_drafts(content_dir)
     if args.lang is not None:
         drafts = {locale: names for locale, names in drafts.items() if locale == args.lang}
     for line, files in zip(drafts_summary(drafts), drafts.values(), strict=False):

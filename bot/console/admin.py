@@ -1,5 +1,6 @@
 """The admin page: the team's accounts; add a counsellor, deactivate or reactivate one, reset someone's second
-factor, and the alerts raised by many failed logins for one account, until an admin acknowledges them."""
+factor, and the alerts raised by many failed logins for one account, until an admin acknowledges them; and
+which translations are still machine-drafted, waiting for a native speaker's review."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.console.auth import StaffSession
 from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.security import row_id, whole_number
+from bot.content.drafts import draft_name
 from bot.store.counsellors import MAX_CAPACITY, ROLES, SECOND_FACTOR_ROLES, CounsellorExists
 
 log = structlog.get_logger(__name__)
@@ -164,5 +166,9 @@ class AdminPages:
             "alert_policy": self._console.deps.login,
             "roles": ROLES,
             "error": error,
+            "drafts": [
+                {"locale": locale, "names": [draft_name(file) for file in files]}
+                for locale, files in self._console.deps.translation_drafts.items()
+            ],
         }
         return self._console.renderer.page(request, "admin.html", {**context, "form": kept}, status_code)

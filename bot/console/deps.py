@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
 from pathlib import Path
@@ -75,6 +75,9 @@ class ConsoleDeps:
     # Channels that allow free replies only for a while after the person's last message, and for how many
     # hours (WhatsApp: 24, from bot.channels.capabilities): the chat page shows what is left of it.
     reply_window_h: Mapping[str, int] = field(default_factory=dict)
+    # By locale, the content files still machine-drafted (bot.content.drafts): the admin page lists them, so
+    # the team knows which answers wait for a native speaker's review (docs/translators.md).
+    translation_drafts: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

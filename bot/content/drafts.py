@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from bot.content.danger import read_lexicons
-from bot.content.pack import TRANSLATIONS_DIR, Pack
+from bot.content.pack import TRANSLATIONS_DIR, Pack, read_pack
+from bot.content.review import DANGER_DIR
 
 DANGER_LEXICON = "danger lexicon"  # how content/danger/<locale>.yml is named in the summary
 
@@ -26,6 +27,11 @@ def machine_drafts(pack: Pack, danger_dir: Path) -> dict[str, list[str]]:
         if translation.machine_drafted:
             drafts.setdefault(locale, []).append(name)
     return dict(sorted(drafts.items()))
+
+
+def content_drafts(content_dir: Path) -> dict[str, list[str]]:
+    """`machine_drafts` of the content pack in `content_dir` (its translations and danger lexicons)."""
+    return machine_drafts(read_pack(content_dir)[0], content_dir / DANGER_DIR)
 
 
 def draft_name(file: str) -> str:

@@ -18,6 +18,7 @@ from bot.channels.capabilities import reply_windows_h
 from bot.channels.webchat import webchat
 from bot.console.app import ConsoleDeps, create_console
 from bot.console.throttle import login_policy
+from bot.content.drafts import content_drafts
 from bot.handoff.delivery import OutboundDelivery
 from bot.handoff.schedule import Staffing
 from bot.handoff.watcher import WaitWatcher
@@ -57,6 +58,7 @@ def console_app(services: Services) -> Starlette:
             day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
             route_ttl_s=settings.route_ttl_s,
             reply_window_h=reply_windows_h(),
+            translation_drafts=content_drafts(settings.content_dir),
         )
     )
 

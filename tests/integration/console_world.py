@@ -275,6 +275,7 @@ def console_world(
     secure_cookies: bool | None = True,
     base_url: str = "https://testserver",
     login_policy: LoginPolicy | None = None,
+    translation_drafts: dict[str, list[str]] | None = None,
 ) -> Iterator[World]:
     """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
     url = f"sqlite:///{tmp_path / 'helpline.db'}"
@@ -306,6 +307,7 @@ def console_world(
         queue_prefix=f"{prefix}handoff:",
         console_prefix=f"{prefix}console:",
         live_refresh_s=0.2,
+        translation_drafts=translation_drafts or {},
     )
     console = create_console(deps)
     app = SourceFromHeader(Starlette(routes=[Mount("/console", app=console)]))

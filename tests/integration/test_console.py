@@ -14,6 +14,7 @@ from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
 from bot.console.survivor import ENDED, JOINED
+from bot.content.drafts import content_drafts
 from bot.i18n import Translator
 from tests.integration.console_world import (
     CATALOG_DIR,
@@ -310,6 +311,28 @@ def test_supervisor_and_admin_pages_are_for_their_roles(world: World) -> None:
     assert supervisor.status_code == 200 and 'id="queued-today">1<' in supervisor.text
     assert sam.get("/console/admin").status_code == 403
     assert root.get("/console/supervisor").status_code == 200
+
+
+def test_the_admin_page_lists_the_translations_that_wait_for_a_native_speaker(
+    tmp_path: Path, redis_url: str
+) -> None:
+    drafts = {"es": ["danger/es.yml", "translations/es/shelter.yml"], "uk": ["translations/uk/asylum.yml"]}
+    with console_world(tmp_path, redis_url, translation_drafts=drafts) as world:
+        page = world.counsellor("root", role="admin").get("/console/admin").text
+    spanish = re.search(r'<tr data-drafts="es">(.*?)</tr>', page, re.S)
+    ukrainian = re.search(r'<tr data-drafts="uk">(.*?)</tr>', page, re.S)
+    assert spanish and "<td>2</td>" in spanish.group(1) and "danger lexicon, shelter" in spanish.group(1)
+    assert ukrainian and "<td>1</td>" in ukrainian.group(1) and "asylum" in ukrainian.group(1)
+
+
+def test_the_admin_page_says_when_every_translation_is_reviewed(world: World) -> None:
+    page = world.counsellor("root", role="admin").get("/console/admin").text
+    assert "Every translation has been reviewed by a native speaker." in page
+
+
+def test_the_real_content_pack_lists_its_machine_drafted_spanish() -> None:
+    drafts = content_drafts(CATALOG_DIR.parent)
+    assert "danger/es.yml" in drafts["es"] and "en" not in drafts
 
 
 def test_an_admin_adds_and_deactivates_a_counsellor(world: World) -> None:
