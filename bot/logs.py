@@ -75,10 +75,11 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     # Third-party request logs can carry URLs, addresses or payloads; keep them at warnings.
     for noisy in ("httpx", "httpcore", "apscheduler", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
-    # At DEBUG, uvicorn's WebSocket protocol logs every frame it sends and receives, text included
-    # ("< TEXT '{"type":"send","text":…}'"): what survivors and counsellors write. Never below INFO.
-    for frames in ("uvicorn.error", "websockets"):
-        logging.getLogger(frames).setLevel(max(numeric, logging.INFO))
+    # At DEBUG, uvicorn's WebSocket protocol logs every frame it sends and receives ("> TEXT '{…}'"), through
+    # "uvicorn.error": what people and counsellors write. Never below INFO (found by the WhatsApp privacy
+    # test: a counsellor's words at the end of a console frame, where the log's elision did not hide them).
+    for chatty in ("uvicorn.error", "websockets"):
+        logging.getLogger(chatty).setLevel(max(numeric, logging.INFO))
     quiet_telegram_logs(numeric, stdlib_formatter(json))
     structlog.configure(
         processors=[

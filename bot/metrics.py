@@ -73,6 +73,12 @@ class Metrics:
         self.delivery_errors = Counter(
             "helpline_delivery_errors", "Delivery loop errors.", ["channel", "error"], registry=r
         )
+        self.provider_statuses = Counter(
+            "helpline_provider_statuses",
+            "Delivery statuses a channel's provider reported (sent, delivered, read, failed), by class.",
+            ["channel", "status"],
+            registry=r,
+        )
         self.outbound_pending = Gauge(
             "helpline_outbound_pending", "Outbound messages not delivered yet.", ["channel"], registry=r
         )
@@ -148,6 +154,10 @@ class Metrics:
     def delivery_error(self, channel: str, error_class: str) -> None:
         """The delivery loop failed once (Redis restarting)."""
         self.delivery_errors.labels(channel, safe_label(error_class)).inc()
+
+    def provider_status(self, channel: str, status: str) -> None:
+        """The provider reported a message's status (WhatsApp: sent, delivered, read, failed_<class>)."""
+        self.provider_statuses.labels(channel, safe_label(status)).inc()
 
     def set_restarts(self, counts: Mapping[str, int]) -> None:
         """The supervisor's restart counts, as last written."""

@@ -11,6 +11,7 @@ import structlog
 
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.stack import ROOT, Helpline, running_helpline
 
 STAFFING_ALWAYS_OPEN = ROOT / "tests" / "fixtures" / "staffing-always-open.yml"
@@ -24,6 +25,7 @@ class HelplineWithTelegram:
     helpline: Helpline
     telegram: FakeTelegramAPI
     twilio: FakeTwilioAPI
+    whatsapp: FakeWhatsAppAPI
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +53,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineWithTele
     telegram.start()
     twilio = FakeTwilioAPI(webhook_url=SMS_PUBLIC_URL)
     twilio.start()
+    whatsapp = FakeWhatsAppAPI()
+    whatsapp.start()
     env = {
         "TELEGRAM_BOT_TOKEN": telegram.token,
         "TELEGRAM_API_BASE_URL": telegram.base_url,
+        **whatsapp_env(whatsapp),
         "HELPLINE_LOG_LEVEL": "DEBUG",
         # Counsellors on duty whenever the tests run; the shipped schedule is tested on its own.
         "HELPLINE_STAFFING_FILE": str(STAFFING_ALWAYS_OPEN),
@@ -67,10 +72,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineWithTele
     try:
         with running_helpline(tmp_path_factory.mktemp("helpline-data"), env) as helpline:
             twilio.webhook_target = f"{helpline.web_url}/sms"
-            yield HelplineWithTelegram(helpline, telegram, twilio)
+            whatsapp.webhook_url = f"{helpline.web_url}/whatsapp"  # Meta's webhook, as set in the Meta app
+            yield HelplineWithTelegram(helpline, telegram, twilio, whatsapp)
     finally:
         telegram.stop()
         twilio.stop()
+        whatsapp.stop()
+
+
+WHATSAPP_VERIFY_TOKEN = "test-verify-token"
+
+
+def whatsapp_env(whatsapp: FakeWhatsAppAPI) -> dict[str, str]:
+    """The settings that point the helpline's WhatsApp channel at the fake Cloud API."""
+    return {
+        "WHATSAPP_TOKEN": whatsapp.token,
+        "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
+        "WHATSAPP_APP_SECRET": whatsapp.app_secret,
+        "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
+        "WHATSAPP_API_BASE_URL": whatsapp.base_url,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +110,12 @@ def telegram(stack: HelplineWithTelegram) -> FakeTelegramAPI:
 def twilio(stack: HelplineWithTelegram) -> FakeTwilioAPI:
     """The fake Twilio Messages API the web app sends SMS through (and that texts its /sms)."""
     return stack.twilio
+
+
+@pytest.fixture(scope="session")
+def whatsapp(stack: HelplineWithTelegram) -> FakeWhatsAppAPI:
+    """The fake WhatsApp Cloud API the web app sends to, which posts people's messages to /whatsapp."""
+    return stack.whatsapp
 
 
 @pytest.fixture(scope="session")

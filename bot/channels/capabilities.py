@@ -69,3 +69,12 @@ CAPABILITIES: dict[Channel, Capabilities] = {
 def capabilities_of(channel: Channel) -> Capabilities:
     """The capabilities of `channel`."""
     return CAPABILITIES[channel]
+
+
+def reply_windows_h() -> dict[str, int]:
+    """Channels that allow free replies only for a while after the person's last message: hours, by name."""
+    return {
+        channel.value: can.reply_window_h
+        for channel, can in CAPABILITIES.items()
+        if can.reply_window_h is not None
+    }

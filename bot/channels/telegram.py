@@ -32,6 +32,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.commands import COMMAND_PAYLOADS
 from bot.channels.telegram_cleanup import ChatCleaner
 from bot.handoff.relay import OutboundMessage
 from bot.handoff.routes import RouteStore
@@ -63,16 +64,6 @@ COMMANDS = (
     ("erase", COMMAND_ERASE),
     ("vanish", COMMAND_VANISH),
 )
-# What each command sends to the conversation core, as if its button had been pressed.
-COMMAND_PAYLOADS = {
-    "start": "/greet",
-    "help": "/bot_capabilities",
-    "language": "/change_language",
-    "country": "/change_country",
-    "privacy": "/privacy_question",
-    "erase": "/delete_data",
-    "vanish": "/vanish_menu",
-}
 
 # What a button may send back: an intent (`/ask_shelter`) or a language (`/language_uk`), nothing else;
 # clients can forge callbacks.

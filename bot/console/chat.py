@@ -15,7 +15,7 @@ from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.security import row_id
 from bot.console.survivor import ENDED, clean_text, keep_note, send_as_counsellor, tell_survivor
-from bot.console.tickets import language_label, now_ms, seat_of, ticket_view
+from bot.console.tickets import language_label, now_ms, reply_window, seat_of, ticket_view
 from bot.handoff.queue import ClaimRefused, NotHolding, Ticket
 from bot.store.handoffs import OUTCOMES, UnknownHandoff
 
@@ -200,6 +200,7 @@ class ChatPages:
             "canned": [{"id": reply_id, "title": title, "body": body} for reply_id, title, body in canned],
             "colleagues": colleagues,
             "outcomes": OUTCOME_LABELS,
+            "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket),
         }
 
 

@@ -72,6 +72,9 @@ class ConsoleDeps:
     live_refresh_s: float = 20.0  # how often a live queue re-marks presence and refreshes waiting times
     day_zone: tzinfo = field(default=timezone.utc)  # where "today" starts for the supervisor's counts
     route_ttl_s: int = ROUTE_TTL_S  # how long a survivor's route is kept after their chat is resolved
+    # Channels that allow free replies only for a while after the person's last message, and for how many
+    # hours (WhatsApp: 24, from bot.channels.capabilities): the chat page shows what is left of it.
+    reply_window_h: Mapping[str, int] = field(default_factory=dict)
     # By locale, the content files still machine-drafted (bot.content.drafts): the admin page lists them, so
     # the team knows which answers wait for a native speaker's review (docs/translators.md).
     translation_drafts: Mapping[str, Sequence[str]] = field(default_factory=dict)

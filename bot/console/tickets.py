@@ -7,12 +7,14 @@ pseudonym, a channel id or anything else that names the survivor.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
 from bot.countries import country_name
 from bot.handoff.queue import CounsellorSeat, HandoffQueue, Ticket
+from bot.handoff.routes import RouteStore
 from bot.store.counsellors import CounsellorAccount
 
 STAFF_LOCALE = "en"  # console words are for staff, in English for now
@@ -57,6 +59,26 @@ def ticket_view(ticket: Ticket, now_ms: int) -> dict[str, Any]:
         "mismatch": ticket.mismatch,
         "status": ticket.status,
     }
+
+
+async def reply_window(
+    routes: RouteStore, windows_h: Mapping[str, int], ticket: Ticket
+) -> dict[str, Any] | None:
+    """For a channel that allows free replies only for a while after the person's last message (WhatsApp:
+    24 hours, `windows_h`), whether that window is open and how long it has left; None for other channels."""
+    hours = windows_h.get(ticket.channel)
+    if hours is None:
+        return None
+    left_s = await routes.window_left_s(ticket.channel, ticket.pseudonym)
+    return {
+        "channel": CHANNEL_LABELS.get(ticket.channel, ticket.channel),
+        "hours": hours,
+        "open": left_s > 0,
+        "left": waited(0, left_s * 1000),
+    }
+
+
+CHANNEL_LABELS = {"telegram": "Telegram", "webchat": "Web chat", "whatsapp": "WhatsApp", "sms": "SMS"}
 
 
 def seat_of(account: CounsellorAccount) -> CounsellorSeat:

@@ -3,6 +3,10 @@
 One key per person and channel, `{prefix}route:{channel}:{pseudonym}`, holding a Fernet token. A route
 without expiry is held by an open handoff; every other route expires after `ttl_s` of inactivity. The
 relay's delivery, chat cleanup, erasure and retention all ask this one store.
+
+A channel that lets the helpline write freely only for a while after the person's last message (WhatsApp:
+24 hours) also keeps here when that window closes: `{prefix}window:{channel}:{pseudonym}`, a key that holds
+nothing and expires with the window. Forgetting a route forgets its window.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class RouteStore:
         self._redis = redis
         self._cipher = cipher
         self._head = f"{prefix}route:"
+        self._window_head = f"{prefix}window:"
 
     async def remember(
         self, channel: str, pseudonym: str, route: str, ttl_s: int | None = ROUTE_TTL_S
@@ -53,7 +58,19 @@ class RouteStore:
 
     async def forget(self, channel: str, pseudonym: str) -> None:
         """Forget how to reach a person (the handoff ended, or they erased their data)."""
-        await self._redis.delete(self._key(channel, pseudonym))
+        await self._redis.delete(self._key(channel, pseudonym), self._window_key(channel, pseudonym))
+
+    async def heard_from(self, channel: str, pseudonym: str, window_s: int) -> None:
+        """The person just wrote: the channel lets us write freely for `window_s` from now."""
+        await self._redis.set(self._window_key(channel, pseudonym), 1, ex=window_s)
+
+    async def window_left_s(self, channel: str, pseudonym: str) -> int:
+        """Seconds left before the channel's window closes (0: closed, or never opened)."""
+        return max(0, int(await self._redis.ttl(self._window_key(channel, pseudonym))))
+
+    async def close_window(self, channel: str, pseudonym: str) -> None:
+        """The channel says the window is closed (its clock and ours disagreed)."""
+        await self._redis.delete(self._window_key(channel, pseudonym))
 
     async def forget_unless_held(self, channel: str, pseudonym: str) -> None:
         """Forget the route now, unless an open handoff holds it (a route without expiry)."""
@@ -77,3 +94,6 @@ class RouteStore:
 
     def _key(self, channel: str, pseudonym: str) -> str:
         return f"{self._head}{channel}:{pseudonym}"
+
+    def _window_key(self, channel: str, pseudonym: str) -> str:
+        return f"{self._window_head}{channel}:{pseudonym}"

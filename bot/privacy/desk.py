@@ -90,8 +90,16 @@ class PrivacyDesk:
         if not erasure.complete:
             text = Translator(self._content.catalog_dir, locale).gettext(ERASE_INCOMPLETE)
             return Reply(text, erased=True, disappear_after_s=max(60, self._erase_notice_s))
-        done = self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country).as_reply()
+        done = self._erased_reply(message, locale, country)
         return Reply(done.text, erased=True, disappear_after_s=self._erase_notice_s)
+
+    def _erased_reply(self, message: IncomingMessage, locale: str, country: str | None) -> Reply:
+        """The erase's confirmation; a channel that cannot delete from the phone has its own, which says so
+        and how to delete the chat there (`erased_<channel>`, e.g. content/messages/erased_whatsapp.yml)."""
+        try:
+            return self._reply(f"erased_{message.channel.value}", locale, country)
+        except KeyError:
+            return self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country).as_reply()
 
     async def _vanish(self, message: IncomingMessage, choice: str, locale: str, country: str | None) -> Reply:
         minutes = None if choice == "off" else int(choice)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from bot.channels.capabilities import reply_windows_h
 from bot.channels.webchat import webchat
 from bot.channels.webchat_frames import FrameLedger
 from bot.console.app import ConsoleDeps, create_console
@@ -33,6 +34,7 @@ from bot.web.health import Check, Readiness, database_check, health_routes, http
 from bot.web.privacy import PrivacyPage
 from bot.wiring.services import Services, services
 from bot.wiring.sms import sms_parts
+from bot.wiring.whatsapp import whatsapp_channel
 
 
 def console_app(services: Services) -> Starlette:
@@ -57,6 +59,7 @@ def console_app(services: Services) -> Starlette:
             login=login_policy(settings),
             day_zone=Staffing.load(settings.effective_staffing_file).time_zone,
             route_ttl_s=settings.route_ttl_s,
+            reply_window_h=reply_windows_h(),
             translation_drafts=content_drafts(settings.content_dir),
         )
     )
@@ -77,6 +80,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
     )
     socket.on_connect = delivery.deliver_pending_now
     sms = sms_parts(services)  # None unless Twilio is configured
+    whatsapp = whatsapp_channel(services)  # /whatsapp, when WHATSAPP_TOKEN and the rest are set
     watcher = WaitWatcher(
         services.queue,
         services.relay,
@@ -98,6 +102,8 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         metrics.outbound_pending.labels(Channel.WEBCHAT.value).set(await delivery.pending())
         if sms is not None:
             metrics.outbound_pending.labels(Channel.SMS.value).set(await sms.delivery.pending())
+        if whatsapp is not None:
+            metrics.outbound_pending.labels(Channel.WHATSAPP.value).set(await whatsapp.delivery.pending())
         metrics.set_restarts(read_restarts(services.settings.data_dir / "logs"))
 
     retention = RetentionSchedule(
@@ -116,6 +122,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
             asyncio.create_task(delivery.run(stop)),
             asyncio.create_task(watcher.run(stop)),
             asyncio.create_task(retention.run(stop)),
+            *([asyncio.create_task(whatsapp.run(stop))] if whatsapp is not None else []),
         ]
         if sms is not None:
             background.append(asyncio.create_task(sms.delivery.run(stop)))
@@ -140,6 +147,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         PrivacyPage(services.content, services.settings).route(),
         Mount("/console", app=console_app(services)),
         *([sms.channel.route()] if sms is not None else []),
+        *(whatsapp.routes if whatsapp is not None else []),
         *(extra_routes or []),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

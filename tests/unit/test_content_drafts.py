@@ -125,7 +125,7 @@ def test_check_lists_the_drafts_as_information_not_as_problems(
     info = [line for line in output.splitlines() if line.startswith("info")]
     assert len(info) == 1
     assert info[0].startswith(
-        "info    uk: 23 machine-drafted, to be reviewed by a native speaker: danger lexicon, asylum,"
+        "info    uk: 26 machine-drafted, to be reviewed by a native speaker: danger lexicon, asylum,"
     )
     assert "shelter" not in info[0]
     assert output.splitlines()[-1] == "content OK"
@@ -134,6 +134,6 @@ def test_check_lists_the_drafts_as_information_not_as_problems(
 def test_drafts_command_lists_the_files_of_one_language(capsys: pytest.CaptureFixture[str]) -> None:
     assert content_command("drafts", "--content-dir", str(REAL_CONTENT), "--lang", "uk") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "uk: 24 machine-drafted, to be reviewed by a native speaker"
+    assert lines[0] == "uk: 27 machine-drafted, to be reviewed by a native speaker"
     assert lines[1:3] == ["  danger/uk.yml", "  translations/uk/asylum.yml"]
-    assert len(lines) == 25
+    assert len(lines) == 28
