@@ -95,12 +95,16 @@ class PrivacyDesk:
 
     async def _erase(self, message: IncomingMessage, locale: str, country: str | None) -> Reply:
         erasure = await self._eraser.erase(message.channel.value, message.pseudonym)
+        # Where the channel cannot delete from the phone, the notice stays: it says how to delete by hand.
+        deletes = capabilities_of(message.channel).deletes_from_phone
         if not erasure.complete:
             text = Translator(self._content.catalog_dir, locale).gettext(ERASE_INCOMPLETE)
-            return Reply(text, erased=True, disappear_after_s=max(60, self._erase_notice_s))
+            return Reply(
+                text, erased=True, disappear_after_s=max(60, self._erase_notice_s) if deletes else None
+            )
         channel = message.channel.value
         done = self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country, channel).as_reply()
-        return Reply(done.text, erased=True, disappear_after_s=self._erase_notice_s)
+        return Reply(done.text, erased=True, disappear_after_s=self._erase_notice_s if deletes else None)
 
     async def _vanish(self, message: IncomingMessage, choice: str, locale: str, country: str | None) -> Reply:
         minutes = None if choice == "off" else int(choice)

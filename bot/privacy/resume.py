@@ -15,7 +15,6 @@ from typing import Protocol
 
 import structlog
 
-from bot.channels.capabilities import capabilities_of
 from bot.content import ContentLibrary
 from bot.handoff.queue import Ticket
 from bot.messages import Button, IncomingMessage, Reply
@@ -32,7 +31,6 @@ RESTORED_ENTRY = "resume_restored"
 HANDOFF_ENTRY = "resume_handoff"
 UNKNOWN_ENTRY = "resume_unknown"
 LOCKED_ENTRY = "resume_locked"
-CODE_SHOWN_S = 600  # where the channel can delete it, the code leaves the chat after 10 minutes
 ISSUE_TRIES = 5  # a fresh code that is, by chance, already someone's is drawn again
 
 
@@ -145,8 +143,9 @@ class ResumeDesk:
         days = max(1, self._codes.ttl_s // 86400)
         rendered = self._content.reply(ISSUED_ENTRY, locale, country, channel=channel.value).as_reply()
         text = rendered.text.replace("{code}", code).replace("{days}", str(days))
-        deletes = capabilities_of(channel).deletes_from_phone
-        return Reply(text, rendered.buttons, disappear_after_s=CODE_SHOWN_S if deletes else None)
+        # It stays in the chat (a channel's "disappear" clears the whole chat, a counsellor's too): the
+        # WhatsApp and SMS variants ask the person to delete it once noted.
+        return Reply(text, rendered.buttons)
 
     async def _attempt(self, message: IncomingMessage, locale: str, country: str | None) -> Resumed:
         channel, pseudonym = message.channel, message.pseudonym

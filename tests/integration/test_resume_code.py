@@ -127,9 +127,7 @@ async def helpline(database_url: str, redis_url: str) -> AsyncIterator[Helpline]
     eraser = Eraser(redis, queue, relay, routes, handoffs, ledger, engine, f"{prefix}stats:", codes=codes)
     privacy = PrivacyDesk(CONTENT, eraser, ledger, ("sunflower",), 10, handoff=desk, codes=codes)
     resume = ResumeDesk(CONTENT, WORDS, codes, conversations, handoff=desk)
-    core = ConversationCore(
-        engine, conversations, CATALOG_DIR, handoff=desk, privacy=privacy, resume=resume
-    )
+    core = ConversationCore(engine, conversations, CATALOG_DIR, handoff=desk, privacy=privacy, resume=resume)
     yield Helpline(core, queue, relay, routes, offers, codes, conversations, handoffs, engine, paused)
     await core.drain()
     keys = [key async for key in redis.scan_iter(match=prefix + "*")]

@@ -29,7 +29,9 @@ def test_each_list_gives_at_least_two_to_the_thirty_codes(locale: str) -> None:
     assert words.length <= 4  # short enough to write down and type on a phone
 
 
-@pytest.mark.parametrize(("size", "words"), [(1024, 3), (2048, 3), (1023, 4), (256, 4), (255, 4), (32, 6), (31, 7)])
+@pytest.mark.parametrize(
+    ("size", "words"), [(1024, 3), (2048, 3), (1023, 4), (256, 4), (255, 4), (32, 6), (31, 7)]
+)
 def test_a_smaller_list_needs_more_words(size: int, words: int) -> None:
     assert words_per_code(size) == words
 
