@@ -54,6 +54,7 @@ COMMAND_COUNTRY = _("Change your country")
 COMMAND_PRIVACY = _("What is kept about you")
 COMMAND_ERASE = _("Erase this conversation")
 COMMAND_VANISH = _("Disappearing messages")
+COMMAND_CODE = _("A code to continue on another app")
 COMMANDS = (
     ("start", COMMAND_START),
     ("help", COMMAND_HELP),
@@ -62,6 +63,7 @@ COMMANDS = (
     ("privacy", COMMAND_PRIVACY),
     ("erase", COMMAND_ERASE),
     ("vanish", COMMAND_VANISH),
+    ("code", COMMAND_CODE),
 )
 # What each command sends to the conversation core, as if its button had been pressed.
 COMMAND_PAYLOADS = {
@@ -72,6 +74,8 @@ COMMAND_PAYLOADS = {
     "privacy": "/privacy_question",
     "erase": "/delete_data",
     "vanish": "/vanish_menu",
+    "code": "/resume_code",  # bot/privacy/resume.py
+    "resume": "/resume_code",
 }
 
 # What a button may send back: an intent (`/ask_shelter`) or a language (`/language_uk`), nothing else;
