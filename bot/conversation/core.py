@@ -335,7 +335,7 @@ class ConversationCore:
             self._metrics.engine_error(str(error))
             if self._without_engine is not None:
                 try:
-                    replies = self._without_engine.replies(text, locale, country)
+                    replies = self._without_engine.replies(text, locale, country, message.channel.value)
                     self._metrics.reply("degraded")
                     return replies
                 except Exception as failure:  # the apology below is still better than nothing

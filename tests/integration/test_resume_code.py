@@ -43,7 +43,7 @@ from tests.integration.console_world import CATALOG_DIR, ROOT, RecordingEngine
 
 pytestmark = pytest.mark.integration
 SECRET = b"test-pseudonym-secret"
-ANA = CounsellorSeat("7", frozenset({"es"}), capacity=3)
+ANA = CounsellorSeat("7", frozenset({"en", "es"}), capacity=3)
 ALWAYS_OPEN = Staffing.from_mapping({"time_zone": "UTC", "hours": {day: ["00:00-24:00"] for day in WEEKDAYS}})
 CONTENT = ContentLibrary.load(ROOT / "content")
 WORDS = CodeWords.load(ROOT / "content")
@@ -231,3 +231,35 @@ async def test_guessing_is_cut_off_kindly_per_person_and_per_source(helpline: He
     source = secrets.token_hex(32)
     answers = [await helpline.say(Channel.WEBCHAT, person(), wrong, source=source) for _ in range(6)]
     assert answers[-1][0].text == CONTENT.reply("resume_locked", "en").text
+
+
+async def test_a_person_already_in_a_chat_here_keeps_it_and_the_other_chat_stays_where_it_was(
+    helpline: Helpline,
+) -> None:
+    on_telegram, on_the_web = person(), person()
+    theirs = await helpline.in_a_counsellor_chat(Channel.TELEGRAM, on_telegram)
+    here = await helpline.in_a_counsellor_chat(Channel.WEBCHAT, on_the_web)
+    code = await helpline.code_for(Channel.TELEGRAM, on_telegram)
+
+    # Typed inside an open counsellor chat, the words are the person's message to their counsellor.
+    assert await helpline.say(Channel.WEBCHAT, on_the_web, code) == []
+    assert (await helpline.relay.chat(here))[-1].text == code
+    # Outside it, the code restores the language but moves no chat onto one that is open already.
+    moved = await helpline.queue.move(theirs, ("telegram", on_telegram), ("webchat", on_the_web))
+    assert moved is None
+    ticket = await helpline.queue.open_ticket("telegram", on_telegram)
+    assert ticket is not None and ticket.id == theirs
+    assert await helpline.codes.has_code("telegram", on_telegram)  # not used up by a counsellor's chat
+
+
+async def test_a_chat_that_ended_is_not_moved(helpline: Helpline) -> None:
+    owner, elsewhere = person(), person()
+    ticket_id = await helpline.in_a_counsellor_chat(Channel.TELEGRAM, owner)
+    code = await helpline.code_for(Channel.TELEGRAM, owner)
+    await helpline.queue.resolve(ticket_id, ANA.id)
+
+    replies = await helpline.say(Channel.WEBCHAT, elsewhere, code)
+
+    assert [reply.text for reply in replies] == [CONTENT.reply("resume_restored", "en").text]
+    assert await helpline.queue.open_ticket("webchat", elsewhere) is None
+    assert await helpline.queue.move(ticket_id, ("telegram", owner), ("webchat", elsewhere)) is None
