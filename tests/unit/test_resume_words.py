@@ -36,9 +36,14 @@ def test_a_smaller_list_needs_more_words(size: int, words: int) -> None:
     assert words_per_code(size) == words
 
 
+@pytest.fixture(scope="module")
+def net() -> DangerNet:
+    """The real danger net, loaded once."""
+    return DangerNet.load(ROOT / "content" / "danger")
+
+
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
-def test_no_code_word_is_read_as_danger(locale: str) -> None:
-    net = DangerNet.load(ROOT / "content" / "danger")
+def test_no_code_word_is_read_as_danger(net: DangerNet, locale: str) -> None:
     assert [word for word in WORDS.list_for(locale).words if net.assess(word) is not None] == []
 
 
