@@ -160,11 +160,12 @@ class ConversationCore:
         replies = await self._privacy_turn(message, choice.locale, country)
         if replies is None:
             resumed = await self._resume_turn(message, choice.locale, country)
-            if resumed is not None:
+            if resumed is not None:  # the words of a code say nothing of the person's language or country
                 replies, restored = resumed.replies, resumed.restored
-                if restored is not None:  # the code brought back the person's language and country
-                    choice = _locale_choice(restored, self._locales) or choice
-                    country = restored.country
+                choice = _locale_choice(restored, self._locales) or choose(
+                    before, message.locale, "", None, self._locales
+                )
+                country = restored.country if restored else stored.country if stored else None
         if replies is None:
             replies = await self._safety_turn(message, understood, choice.locale)
         if any(reply.erased for reply in replies):  # nothing about this person may be written again

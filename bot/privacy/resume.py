@@ -31,6 +31,7 @@ RESTORED_ENTRY = "resume_restored"
 HANDOFF_ENTRY = "resume_handoff"
 UNKNOWN_ENTRY = "resume_unknown"
 LOCKED_ENTRY = "resume_locked"
+STRONG_SOURCES = ("detected", "explicit")  # bot.conversation.language.LocaleSource, by name
 ISSUE_TRIES = 5  # a fresh code that is, by chance, already someone's is drawn again
 
 
@@ -158,7 +159,9 @@ class ResumeDesk:
             return Resumed([self._reply(UNKNOWN_ENTRY, locale, country, message)])
         state = await asyncio.to_thread(self._conversations.state_of, holder.pseudonym, holder.channel.value)
         restored = state or StoredConversation(locale, "client", country)
-        restored = StoredConversation(restored.locale, restored.locale_source, restored.country)
+        # At least as strong as a detection: the new app's language hint must not undo what the code restored.
+        source = restored.locale_source if restored.locale_source in STRONG_SOURCES else "detected"
+        restored = StoredConversation(restored.locale, source, restored.country)
         moved = await self._continue_handoff(holder, message)
         self._event("restored", message, from_channel=holder.channel.value, handoff=moved)
         replies = [self._reply(RESTORED_ENTRY, restored.locale, restored.country, message)]

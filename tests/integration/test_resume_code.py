@@ -78,11 +78,13 @@ class Helpline:
     engine: BotEngine
     paused: RecordingEngine
 
-    async def say(self, channel: Channel, pseudonym: str, text: str, **extra: str) -> list[Reply]:
-        return await self.core.handle(IncomingMessage(pseudonym, channel, text, locale="en", **extra))
+    async def say(
+        self, channel: Channel, pseudonym: str, text: str, locale: str = "en", **extra: str
+    ) -> list[Reply]:
+        return await self.core.handle(IncomingMessage(pseudonym, channel, text, locale=locale, **extra))
 
-    async def code_for(self, channel: Channel, pseudonym: str) -> str:
-        replies = await self.say(channel, pseudonym, "/code")
+    async def code_for(self, channel: Channel, pseudonym: str, locale: str = "en") -> str:
+        replies = await self.say(channel, pseudonym, "/code", locale)
         return code_in(replies[0].text)
 
     async def in_a_counsellor_chat(self, channel: Channel, pseudonym: str) -> str:
@@ -263,3 +265,27 @@ async def test_a_chat_that_ended_is_not_moved(helpline: Helpline) -> None:
     assert [reply.text for reply in replies] == [CONTENT.reply("resume_restored", "en").text]
     assert await helpline.queue.open_ticket("webchat", elsewhere) is None
     assert await helpline.queue.move(ticket_id, ("telegram", owner), ("webchat", elsewhere)) is None
+
+
+async def test_an_unknown_code_changes_nothing_about_the_person(helpline: Helpline) -> None:
+    someone = person()
+    helpline.conversations.record_message(someone, "webchat", "fr", "explicit", "FR")
+    wrong = " ".join(WORDS.list_for("es").words[-3:])
+
+    replies = await helpline.say(Channel.WEBCHAT, someone, wrong)
+
+    assert [reply.text for reply in replies] == [CONTENT.reply("resume_unknown", "fr").text]
+    await helpline.core.drain()
+    state = helpline.conversations.state_of(someone, "webchat")
+    assert state is not None and (state.locale, state.country) == ("fr", "FR")
+
+
+async def test_the_restored_language_outlasts_the_new_apps_language(helpline: Helpline) -> None:
+    owner, elsewhere = person(), person()
+    helpline.conversations.record_message(owner, "telegram", "uk", "client", "UA")  # from the app's language
+    code = await helpline.code_for(Channel.TELEGRAM, owner, "uk")
+    await helpline.say(Channel.WEBCHAT, elsewhere, code)
+
+    replies = await helpline.say(Channel.WEBCHAT, elsewhere, "/privacy_question")  # the browser says "en"
+
+    assert replies[0].locale == "uk"
