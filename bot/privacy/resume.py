@@ -36,22 +36,11 @@ ISSUE_TRIES = 5  # a fresh code that is, by chance, already someone's is drawn a
 
 
 class Conversations(Protocol):
-    """Where a person's language and country are kept (bot.store.conversations.ConversationStore)."""
+    """Where a person's language and country are kept (bot.store.conversations.ConversationStore); the
+    core records what a code restores, as for any turn."""
 
     def state_of(self, pseudonym: str, channel: str) -> StoredConversation | None:
         """What was kept of a person's conversation."""
-        ...
-
-    def record_message(
-        self,
-        pseudonym: str,
-        channel: str,
-        locale: str,
-        locale_source: str,
-        country: str | None = None,
-        pending_intent: str | None = None,
-    ) -> None:
-        """Keep the locale and country of a conversation."""
         ...
 
 
