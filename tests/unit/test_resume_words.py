@@ -5,6 +5,7 @@ kept."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,16 @@ def test_the_hash_is_keyed_and_never_the_words() -> None:
     assert not any(word in one for word in code.split())
     with pytest.raises(ValueError):
         code_hash(code, b"")
+
+
+def test_nothing_people_write_to_the_bot_looks_like_a_code() -> None:
+    """A message taken for a code is answered "I don't know this code": it must never be one of the
+    examples the bot learns from or is tested on (code words leave out every word of them)."""
+    examples = [*ROOT.joinpath("nlu").rglob("*.yml"), *ROOT.joinpath("tests", "nlu").glob("*.yml")]
+    examples += [*ROOT.joinpath("tests", "conversations").glob("*.yml")]
+    lines = (line for path in examples for line in path.read_text(encoding="utf-8").splitlines())
+    texts = (re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip().removeprefix("- ")) for line in lines)
+    assert [text for text in texts if WORDS.looks_like_code(text)] == []
 
 
 def test_ordinary_messages_do_not_look_like_codes() -> None:
