@@ -23,6 +23,7 @@ RESTARTS_FILE = "restarts.json"  # in the supervisor's log dir, read by the web 
 REPLY_KINDS = ("answer", "degraded", "apology", "empty", "danger_first")
 # Answers of the action server's NLG endpoint: "fallback" is the "not understood" entry.
 NLG_KINDS = ("answer", "fallback")
+RESUME_EVENTS = ("issued", "restored", "unknown", "locked")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 
 
@@ -48,6 +49,12 @@ class Metrics:
         self.replies = Counter("helpline_replies", "Turns by the kind of their reply.", ["kind"], registry=r)
         self.nlg_replies = Counter(
             "helpline_nlg_replies", "NLG answers by kind (fallback: not understood).", ["kind"], registry=r
+        )
+        self.resume_codes = Counter(
+            "helpline_resume_codes",
+            "Resume codes by event (issued, restored, unknown, locked); never a code.",
+            ["event", "channel"],
+            registry=r,
         )
         self.engine_errors = Counter(
             "helpline_engine_errors", "Turns the engine did not answer, by error.", ["error"], registry=r
@@ -97,6 +104,10 @@ class Metrics:
     def reply(self, kind: str) -> None:
         """One turn answered with a reply of this kind (`REPLY_KINDS`)."""
         self.replies.labels(kind if kind in REPLY_KINDS else "other").inc()
+
+    def resume_code(self, event: str, channel: str) -> None:
+        """A resume code was issued, used, not known, or refused for too many attempts (`RESUME_EVENTS`)."""
+        self.resume_codes.labels(event if event in RESUME_EVENTS else "other", safe_label(channel)).inc()
 
     def nlg_reply(self, kind: str) -> None:
         """One NLG answer of this kind (`NLG_KINDS`)."""

@@ -92,6 +92,17 @@ class Settings(SmsSettings, WhatsAppSettings):
     erase_notice_s: int = Field(
         default=10, ge=1, le=600, description="Seconds the one-line confirmation of an erase stays visible."
     )
+    resume_code_days: int = Field(
+        default=30, ge=1, le=365, description="Days a resume code stays valid (it is used once)."
+    )
+    resume_tries_per_hour: int = Field(
+        default=5, ge=1, description="Attempts to type a resume code one person may make in an hour."
+    )
+    resume_tries_per_source_per_hour: int = Field(
+        default=20,
+        ge=1,
+        description="Attempts to type a resume code one web chat source (client address) may make an hour.",
+    )
     login_max_failures: int = Field(
         default=10,
         ge=1,

@@ -55,8 +55,9 @@ def reply_for_request(body: Mapping[str, Any], content: ContentLibrary) -> Rende
     turn = turn_from_message(tracker.get("latest_message"))
     response = body.get("response")
     if isinstance(response, str) and response.startswith(RESPONSE_PREFIX) and response != ANSWER_RESPONSE:
-        return content.reply(response.removeprefix(RESPONSE_PREFIX), turn.locale, turn.country)
-    answer = content.reply_for_intent(turn.intent, turn.locale, turn.country)
+        return content.reply(response.removeprefix(RESPONSE_PREFIX), turn.locale, turn.country, turn.channel)
+    # The channel picks the entry's variant for it, if any (privacy_whatsapp: what WhatsApp cannot delete).
+    answer = content.reply_for_intent(turn.intent, turn.locale, turn.country, turn.channel)
     if turn.intent != DANGER_INTENT and turn.danger_score >= DANGER_SCORE:
         # The model was not sure, but danger came close: the emergency number first, inside this answer.
         danger = content.reply_for_intent(DANGER_INTENT, turn.locale, turn.country)

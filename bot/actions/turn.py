@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.content.schema import DANGER_INTENT
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from bot.messages import Channel
 
 FALLBACK_INTENT = "nlu_fallback"
+CHANNELS = frozenset(channel.value for channel in Channel)
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Turn:
     locale: str
     country: str | None
     danger_score: float = 0.0  # the model's confidence in `immediate_danger`, even when another intent won
+    channel: str | None = None  # where the person writes: some answers differ by what the channel can do
 
 
 def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
@@ -30,7 +33,7 @@ def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
     locale = metadata.get("locale")
     if locale not in SUPPORTED_LOCALES:
         locale = DEFAULT_LOCALE
-    country = metadata.get("country")
+    country, channel = metadata.get("country"), metadata.get("channel")
     if not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
         country = None
     return Turn(
@@ -38,6 +41,7 @@ def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
         locale=str(locale),
         country=country.upper() if country else None,
         danger_score=_score_of(DANGER_INTENT, message.get("intent_ranking")),
+        channel=channel if channel in CHANNELS else None,
     )
 
 

@@ -14,6 +14,8 @@ COMMAND_PAYLOADS = {
     "privacy": "/privacy_question",
     "erase": "/delete_data",
     "vanish": "/vanish_menu",
+    "code": "/resume_code",  # bot/privacy/resume.py
+    "resume": "/resume_code",
 }
 
 

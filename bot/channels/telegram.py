@@ -55,6 +55,7 @@ COMMAND_COUNTRY = _("Change your country")
 COMMAND_PRIVACY = _("What is kept about you")
 COMMAND_ERASE = _("Erase this conversation")
 COMMAND_VANISH = _("Disappearing messages")
+COMMAND_CODE = _("A code to continue on another app")
 COMMANDS = (
     ("start", COMMAND_START),
     ("help", COMMAND_HELP),
@@ -63,6 +64,7 @@ COMMANDS = (
     ("privacy", COMMAND_PRIVACY),
     ("erase", COMMAND_ERASE),
     ("vanish", COMMAND_VANISH),
+    ("code", COMMAND_CODE),
 )
 
 # What a button may send back: an intent (`/ask_shelter`) or a language (`/language_uk`), nothing else;

@@ -150,12 +150,22 @@ class ContentLibrary:
                 return variants[candidate]
         return variants[INTERNATIONAL]
 
-    def reply_for_intent(self, intent: str, locale: str, jurisdiction: str | None = None) -> RenderedReply:
+    def reply_for_intent(
+        self, intent: str, locale: str, jurisdiction: str | None = None, channel: str | None = None
+    ) -> RenderedReply:
         """The reply to an intent; an intent nobody answers gets the "not understood" reply."""
         entry = self._owners.get(intent) or self._owners[FALLBACK_INTENT]
-        return self.reply(entry.id, locale, jurisdiction)
+        return self.reply(entry.id, locale, jurisdiction, channel)
 
-    def reply(self, entry_id: str, locale: str, jurisdiction: str | None = None) -> RenderedReply:
+    def for_channel(self, entry_id: str, channel: str | None) -> str:
+        """The entry a person on `channel` reads: `<entry>_<channel>` where one is written (what that
+        channel can and cannot do, bot/channels/capabilities.py), else the entry itself."""
+        variant = f"{entry_id}_{channel}" if channel else ""
+        return variant if variant in self._entries else entry_id
+
+    def reply(
+        self, entry_id: str, locale: str, jurisdiction: str | None = None, channel: str | None = None
+    ) -> RenderedReply:
         """One entry rendered in the locale and for the person's country, exactly as the person reads it.
 
         Text not yet translated is shown in English under a note in the person's language. An entry that
@@ -164,6 +174,7 @@ class ContentLibrary:
         written the way the person's locale writes dates; numbers and links in right-to-left text are kept
         left to right.
         """
+        entry_id = self.for_channel(entry_id, channel)
         entry, variant = self.entry(entry_id), self.variant(entry_id, jurisdiction)
         country = country_code(jurisdiction)
         text, used_locale = _localised(variant.text, locale)

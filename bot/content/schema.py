@@ -54,6 +54,7 @@ CORE_ACTIONS: tuple[str, ...] = (
     "vanish_30",
     "vanish_60",
     "vanish_off",
+    "resume_code",  # a code to continue on another app (bot/privacy/resume.py)
 )
 MENU_BUTTON = "menu"  # in `buttons`, expands to the list in content/menu.yml
 LANGUAGES_BUTTON = "languages"  # in `buttons`, expands to one button per supported language

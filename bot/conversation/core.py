@@ -26,6 +26,7 @@ from bot.handoff.queue import Ticket
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
 from bot.messages import Channel, IncomingMessage, Reply
 from bot.metrics import Metrics
+from bot.privacy.resume import Resumed, ResumeTurns
 from bot.store.conversations import StoredConversation
 
 log = structlog.get_logger(__name__)
@@ -125,6 +126,7 @@ class ConversationCore:
         without_engine: ContentOnlyAnswers | None = None,
         metrics: Metrics | None = None,
         places: Gazetteer | None = None,
+        resume: ResumeTurns | None = None,
     ) -> None:
         self._engine = engine
         self._metrics = metrics or Metrics()
@@ -132,6 +134,7 @@ class ConversationCore:
         self._danger = danger
         self._handoff = handoff
         self._privacy = privacy
+        self._resume = resume
         self._conversations = conversations
         self._catalog_dir = catalog_dir
         self._detector = detector
@@ -155,6 +158,14 @@ class ConversationCore:
         understood = self._understood(message.text, stored)
         country = understood.country
         replies = await self._privacy_turn(message, choice.locale, country)
+        if replies is None:
+            resumed = await self._resume_turn(message, choice.locale, country)
+            if resumed is not None:  # the words of a code say nothing of the person's language or country
+                replies, restored = resumed.replies, resumed.restored
+                choice = _locale_choice(restored, self._locales) or choose(
+                    before, message.locale, "", None, self._locales
+                )
+                country = restored.country if restored else stored.country if stored else None
         if replies is None:
             replies = await self._safety_turn(message, understood, choice.locale)
         if any(reply.erased for reply in replies):  # nothing about this person may be written again
@@ -262,6 +273,20 @@ class ConversationCore:
             log.error("privacy_unavailable", pseudonym=message.pseudonym[:12], error=type(error).__name__)
             return [Reply(text=Translator(self._catalog_dir, locale).gettext(PRIVACY_DOWN))]
 
+    async def _resume_turn(
+        self, message: IncomingMessage, locale: str, country: str | None
+    ) -> Resumed | None:
+        """A request for a resume code, or a typed one (never for the engine's tracker); danger first."""
+        if self._resume is None or not self._resume.wants(message.text):
+            return None
+        if self._assess_danger(message) is not None:
+            return None
+        try:
+            return await self._resume.turn(message, locale, country)
+        except Exception as error:  # Redis down: say so, never pretend it worked
+            log.error("resume_unavailable", pseudonym=message.pseudonym[:12], error=type(error).__name__)
+            return Resumed([Reply(text=Translator(self._catalog_dir, locale).gettext(PRIVACY_DOWN))])
+
     def _understood(self, text: str, stored: StoredConversation | None) -> Understanding:
         """What to send the engine, and the country: buttons, and countries named in what was written."""
         country = stored.country if stored else None
@@ -311,7 +336,7 @@ class ConversationCore:
             self._metrics.engine_error(str(error))
             if self._without_engine is not None:
                 try:
-                    replies = self._without_engine.replies(text, locale, country)
+                    replies = self._without_engine.replies(text, locale, country, message.channel.value)
                     self._metrics.reply("degraded")
                     return replies
                 except Exception as failure:  # the apology below is still better than nothing

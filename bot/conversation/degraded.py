@@ -28,8 +28,8 @@ class ContentOnlyAnswers:
     def __init__(self, content: ContentLibrary) -> None:
         self._content = content
 
-    def replies(self, text: str, locale: str, country: str | None) -> list[Reply]:
-        """The replies to a turn the engine could not take."""
+    def replies(self, text: str, locale: str, country: str | None, channel: str | None = None) -> list[Reply]:
+        """The replies to a turn the engine could not take (the channel's variant of an entry, if any)."""
         intent = text[1:].split("{", 1)[0].strip() if text.startswith("/") else None
         if intent == DANGER_INTENT:
             return [
@@ -37,7 +37,7 @@ class ContentOnlyAnswers:
                 self._entry(DANGER_FOLLOW_UP, locale, country),
             ]
         if intent and self._content.entry_for_intent(intent) is not None:
-            return [self._entry_for(intent, locale, country)]
+            return [self._content.reply_for_intent(intent, locale, country, channel).as_reply()]
         translate = Translator(self._content.catalog_dir, locale).gettext
         menu = tuple(Button(button.title, button.payload) for button in self._content.menu(locale))
         return [self._entry_for(DANGER_INTENT, locale, country), Reply(translate(DEGRADED_NOTE), menu)]

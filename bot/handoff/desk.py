@@ -10,6 +10,7 @@ write goes to their counsellor (through the relay), not to Rasa, whose tracker i
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +46,10 @@ CANCEL_PAYLOAD = "/handoff_cancel"
 SAFE_WORD_NOTE = (
     "The person typed the safe word: someone may be watching their screen. The bot answered with harmless "
     "text and deleted the recent messages from their chat. Do not write until they write again."
+)
+MOVED_NOTE = (
+    "The person continued this chat on {channel} with their resume code. Earlier messages were not shown "
+    "to them there; your next message reaches them on {channel}."
 )
 
 
@@ -90,6 +95,10 @@ class HandoffDesk:
     async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
         """The person's waiting or claimed ticket, if any."""
         return await self._queue.open_ticket(message.channel.value, message.pseudonym)
+
+    async def open_ticket_of(self, channel: str, pseudonym: str) -> Ticket | None:
+        """The open ticket of a person on a channel (whose resume code was typed elsewhere)."""
+        return await self._queue.open_ticket(channel, pseudonym)
 
     async def join(
         self, message: IncomingMessage, token: str, locale: str, country: str | None
@@ -160,6 +169,27 @@ class HandoffDesk:
         await self._tell_engine(self._engine.resume, message.pseudonym)
         log.info("handoff_cancelled", pseudonym=message.pseudonym[:12])
         return [Reply(text=Translator(self._catalog_dir, locale).gettext(LEFT))]
+
+    async def move(self, ticket: Ticket, message: IncomingMessage) -> Ticket | None:
+        """The person typed their resume code here: their open ticket continues on this channel, with the
+        same counsellor (or the same place in the queue); None when it could not move (no longer open, or
+        the person already has an open ticket here)."""
+        old = (ticket.channel, ticket.pseudonym)
+        new = (message.channel.value, message.pseudonym)
+        moved = await self._queue.move(ticket.id, old, new)
+        if moved is None:
+            log.info("handoff_not_moved", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8])
+            return None
+        await asyncio.to_thread(self._store.record_moved, ticket.id, message.pseudonym, new[0])
+        if message.reply_route:  # the way back is this channel's now, kept while the handoff is open
+            await self._routes.remember(new[0], message.pseudonym, message.reply_route, ttl_s=None)
+        await self._routes.release(*old)  # the old channel's route expires as after any handoff
+        await self._tell_engine(self._engine.resume, old[1])
+        await self._tell_engine(self._engine.pause, message.pseudonym)
+        key = message.message_key or f"m-{uuid.uuid4().hex}"
+        await self._relay.note(ticket.id, MOVED_NOTE.format(channel=new[0]), f"moved-{key}")
+        log.info("handoff_moved", pseudonym=message.pseudonym[:12], ticket=ticket.id[:8], channel=new[0])
+        return moved
 
     async def note_safe_word(self, ticket: Ticket, key: str) -> None:
         """Tell the counsellor (only them) that the person typed the safe word."""

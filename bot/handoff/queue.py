@@ -141,6 +141,7 @@ class HandoffQueue:
         self._resolve = redis.register_script(lua_script("resolve"))
         self._cancel = redis.register_script(lua_script("cancel"))
         self._erase = redis.register_script(lua_script("erase"))
+        self._move = redis.register_script(lua_script("move"))
 
     async def enqueue(
         self,
@@ -235,6 +236,15 @@ class HandoffQueue:
     async def cancel(self, channel: str, pseudonym: str) -> Ticket | None:
         """The survivor no longer wants a counsellor: end their open ticket, if any."""
         reply = await self._run(self._cancel, Channel(channel).value, pseudonym)
+        return _ticket(reply[1]) if decoded(reply[0]) == "ok" else None
+
+    async def move(self, ticket_id: str, from_: tuple[str, str], to: tuple[str, str]) -> Ticket | None:
+        """The person continues their open ticket as (channel, pseudonym) `to` (a resume code): the same
+        ticket, place and counsellor. None when it is no longer open or `to` already has an open ticket."""
+        if not PSEUDONYM.fullmatch(to[1]):
+            raise ValueError("a ticket is for a pseudonym (64 hex characters), never a raw id")
+        channels = (Channel(from_[0]).value, Channel(to[0]).value)
+        reply = await self._run(self._move, ticket_id, channels[0], from_[1], channels[1], to[1])
         return _ticket(reply[1]) if decoded(reply[0]) == "ok" else None
 
     async def active_of(self, counsellor_id: str) -> list[Ticket]:

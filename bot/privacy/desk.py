@@ -11,12 +11,14 @@ import uuid
 
 import structlog
 
+from bot.channels.capabilities import capabilities_of
 from bot.content import ContentLibrary
 from bot.handoff.desk import HandoffDesk
 from bot.i18n import Translator, _
 from bot.messages import IncomingMessage, Reply
 from bot.privacy.erasure import Eraser
 from bot.privacy.ledger import VANISH_CHOICES_MIN, ChatLedger
+from bot.privacy.resume_codes import ResumeCodes
 from bot.privacy.safe_word import is_safe_word
 
 log = structlog.get_logger(__name__)
@@ -44,6 +46,7 @@ class PrivacyDesk:
         safe_words: tuple[str, ...],
         erase_notice_s: int,
         handoff: HandoffDesk | None = None,
+        codes: ResumeCodes | None = None,
     ) -> None:
         self._content = content
         self._eraser = eraser
@@ -51,6 +54,7 @@ class PrivacyDesk:
         self._safe_words = safe_words
         self._erase_notice_s = erase_notice_s
         self._handoff = handoff
+        self._codes = codes
 
     def is_erase(self, text: str) -> bool:
         """True for the confirmation that erases everything."""
@@ -58,18 +62,19 @@ class PrivacyDesk:
 
     async def turn(self, message: IncomingMessage, locale: str, country: str | None) -> list[Reply] | None:
         """The replies of a privacy turn, or None when the message is not one."""
-        text = message.text
+        text, channel = message.text, message.channel.value
         if is_safe_word(text, self._safe_words):
             return await self._safe_word(message, locale, country)
         if text == ERASE_OFFER:
-            return [self._reply("delete_data", locale, country)]
+            return [self._reply("delete_data", locale, country, channel)]
         if text == ERASE_CONFIRM:
             return [await self._erase(message, locale, country)]
         if text == ERASE_CANCEL:
-            return [self._reply("erase_cancelled", locale, country)]
-        if text == VANISH_MENU:
-            return [self._reply("vanishing", locale, country)]
+            return [self._reply("erase_cancelled", locale, country, channel)]
         chosen = VANISH.match(text)
+        if text == VANISH_MENU or (chosen and not capabilities_of(message.channel).vanishing):
+            # Where the channel cannot delete from the phone, the answer says so and how to do it by hand.
+            return [self._reply("vanishing", locale, country, channel)]
         if chosen and (chosen.group(1) == "off" or int(chosen.group(1)) in VANISH_CHOICES_MIN):
             return [await self._vanish(message, chosen.group(1), locale, country)]
         return None
@@ -81,25 +86,25 @@ class PrivacyDesk:
             if ticket is not None:
                 key = message.message_key or f"s-{uuid.uuid4().hex}"
                 await self._handoff.note_safe_word(ticket, key)
+        if self._codes is not None:  # a code seen on the screen must not open the chat elsewhere
+            await self._codes.forget(message.channel.value, message.pseudonym)
         log.info("safe_word", pseudonym=message.pseudonym[:12], channel=message.channel.value)
-        neutral = self._content.reply(NEUTRAL_ENTRY, locale, country).as_reply()
-        return [Reply(neutral.text, clear_chat=True)]
+        neutral = self._content.reply(NEUTRAL_ENTRY, locale, country, message.channel.value).as_reply()
+        # Only a channel that can delete from the phone clears the chat; elsewhere the harmless text is all.
+        return [Reply(neutral.text, clear_chat=capabilities_of(message.channel).deletes_from_phone)]
 
     async def _erase(self, message: IncomingMessage, locale: str, country: str | None) -> Reply:
         erasure = await self._eraser.erase(message.channel.value, message.pseudonym)
+        # Where the channel cannot delete from the phone, the notice stays: it says how to delete by hand.
+        deletes = capabilities_of(message.channel).deletes_from_phone
         if not erasure.complete:
             text = Translator(self._content.catalog_dir, locale).gettext(ERASE_INCOMPLETE)
-            return Reply(text, erased=True, disappear_after_s=max(60, self._erase_notice_s))
-        done = self._erased_reply(message, locale, country)
-        return Reply(done.text, erased=True, disappear_after_s=self._erase_notice_s)
-
-    def _erased_reply(self, message: IncomingMessage, locale: str, country: str | None) -> Reply:
-        """The erase's confirmation; a channel that cannot delete from the phone has its own, which says so
-        and how to delete the chat there (`erased_<channel>`, e.g. content/messages/erased_whatsapp.yml)."""
-        try:
-            return self._reply(f"erased_{message.channel.value}", locale, country)
-        except KeyError:
-            return self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country).as_reply()
+            return Reply(
+                text, erased=True, disappear_after_s=max(60, self._erase_notice_s) if deletes else None
+            )
+        channel = message.channel.value
+        done = self._content.reply_for_intent(ERASE_CONFIRM[1:], locale, country, channel).as_reply()
+        return Reply(done.text, erased=True, disappear_after_s=self._erase_notice_s if deletes else None)
 
     async def _vanish(self, message: IncomingMessage, choice: str, locale: str, country: str | None) -> Reply:
         minutes = None if choice == "off" else int(choice)
@@ -108,5 +113,5 @@ class PrivacyDesk:
         reply = self._reply(f"vanish_{choice}", locale, country)
         return Reply(reply.text, reply.buttons, vanish_after_s=(minutes or 0) * 60)
 
-    def _reply(self, entry_id: str, locale: str, country: str | None) -> Reply:
-        return self._content.reply(entry_id, locale, country).as_reply()
+    def _reply(self, entry_id: str, locale: str, country: str | None, channel: str | None = None) -> Reply:
+        return self._content.reply(entry_id, locale, country, channel).as_reply()

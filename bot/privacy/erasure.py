@@ -1,10 +1,11 @@
 """Erase: everything the helpline keeps about one person, deleted in one step at their request.
 
 Rasa's tracker (through its API), the handoff queue's tickets and their chat streams, messages still waiting
-to reach the person, the encrypted route to them, their vanishing setting, and their rows in the database
-(conversation, handoffs, transcripts). What stays is anonymous: a count of erasures per day, and an audit
-line per erased handoff id (no pseudonym) so a counsellor sees why a chat closed. The channel deletes the
-messages from the person's own app afterwards (it holds the chat's message ids, see `ChatLedger.take`).
+to reach the person, the encrypted route to them, their vanishing setting, their resume code, and their rows
+in the database (conversation, handoffs, transcripts). What stays is anonymous: a count of erasures per day,
+and an audit line per erased handoff id (no pseudonym) so a counsellor sees why a chat closed. The channel
+deletes the messages from the person's own app afterwards, where it can (it holds the chat's message ids, see
+`ChatLedger.take`); on WhatsApp and SMS the phone keeps them (bot/channels/capabilities.py).
 
 Deleted is not yet gone from the disk: the database's write-ahead log and Redis's append-only file still
 hold what was deleted. So an erase ends by truncating SQLite's log (its deleted rows are zeroed, see
@@ -28,6 +29,7 @@ from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.privacy.aof import AofRewriter
 from bot.privacy.ledger import ChatLedger
+from bot.privacy.resume_codes import ResumeCodes
 from bot.store.handoffs import HandoffStore
 
 log = structlog.get_logger(__name__)
@@ -68,6 +70,7 @@ class Eraser:
         counter_prefix: str = COUNTER_PREFIX,
         disk: AofRewriter | None = None,
         notice_s: float = 0.0,
+        codes: ResumeCodes | None = None,
     ) -> None:
         self._redis = redis
         self._queue = queue
@@ -78,6 +81,7 @@ class Eraser:
         self._engine = engine
         self._counter_prefix = counter_prefix
         self._disk = disk
+        self._codes = codes
         self._notice_s = notice_s  # how long the erase's notice stays in the chat (its cleanup needs Redis)
 
     async def erase(self, channel: str, pseudonym: str) -> Erasure:
@@ -91,6 +95,8 @@ class Eraser:
             await self._relay.drop_outbound(channel, pseudonym)
             await self._routes.forget(channel, pseudonym)
             await self._ledger.forget(channel, pseudonym)
+            if self._codes is not None:
+                await self._codes.forget(channel, pseudonym)
 
         async def database_side() -> None:
             await asyncio.to_thread(self._handoffs.erase_person, pseudonym, channel)

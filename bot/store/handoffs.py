@@ -1,5 +1,4 @@
-"""What stays of a handoff after Redis forgets it: its times and outcome, its encrypted transcript, the audit
-trail, and their purge once the retention period is over."""
+"""What stays of a handoff once Redis forgets it: times, outcome, encrypted transcript, audit trail, purge."""
 
 from __future__ import annotations
 
@@ -215,6 +214,11 @@ class HandoffStore:
             )
         if not known:
             raise UnknownHandoff(handoff_id)
+
+    def record_moved(self, handoff_id: str, pseudonym: str, channel: str) -> None:
+        """The person continues the handoff on another channel (a resume code): it is theirs there now."""
+        with self._engine.begin() as connection:
+            self._change(connection, handoff_id, pseudonym=pseudonym, channel=channel)
 
     def get(self, handoff_id: str) -> HandoffRecord | None:
         """The stored handoff, if any."""

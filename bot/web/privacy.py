@@ -1,7 +1,8 @@
 """The privacy notice as a web page (/privacy): what is kept, for how long, who can see it.
 
 The same reviewed entry (content/messages/privacy.yml) that answers "is this chat private?" in the chat,
-in the language the browser asks for or the one picked on the page; nothing else, and nothing third-party.
+then what each channel can and cannot do (privacy_channels.yml: WhatsApp and SMS cannot delete from the
+phone), in the language the browser asks for or the one picked on the page; nothing third-party.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.web.headers import PAGE_HEADERS
 from bot.web.templates import templates
 
 PRIVACY_ENTRY = "privacy"
+CHANNELS_ENTRY = "privacy_channels"
 
 
 class PrivacyPage:
@@ -42,7 +44,9 @@ class PrivacyPage:
         preferred = [asked] if asked in self._locales else []
         header = parse_accept_language(request.headers.get("accept-language"))
         locale = negotiate([*preferred, *header], self._settings, self._locales)
-        notice = self._content.reply(PRIVACY_ENTRY, locale)
+        notice = "\n\n".join(
+            self._content.reply(entry, locale).text for entry in (PRIVACY_ENTRY, CHANNELS_ENTRY)
+        )
         html = (
             templates()
             .get_template("privacy.html")
@@ -50,7 +54,7 @@ class PrivacyPage:
                 locale=locale,
                 direction=text_direction(locale),
                 text=page_text(self._settings.catalog_dir, locale),
-                paragraphs=[part.strip() for part in notice.text.split("\n\n") if part.strip()],
+                paragraphs=[part.strip() for part in notice.split("\n\n") if part.strip()],
                 languages=[(code, language_name(code)) for code in self._locales],
                 page_path=request.url.path,
                 chat_path=request.url_for("webchat_page").path,

@@ -32,6 +32,9 @@ from bot.privacy.crypto import TranscriptCipher, transcript_cipher
 from bot.privacy.desk import PrivacyDesk
 from bot.privacy.erasure import Eraser
 from bot.privacy.ledger import ChatLedger
+from bot.privacy.resume import ResumeDesk
+from bot.privacy.resume_codes import ResumeCodes
+from bot.privacy.resume_words import CodeWords
 from bot.privacy.secrets import pseudonym_secret, rasa_token
 from bot.redis_client import open_redis
 from bot.settings import Settings
@@ -91,8 +94,25 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     content = ContentLibrary.load(settings.content_dir)
     ledger = ChatLedger(redis, cipher)
     disk = AofRewriter(redis)  # erased data leaves Redis's append-only file too
+    secret = pseudonym_secret(settings)
+    codes = ResumeCodes(
+        redis,
+        secret,
+        ttl_s=settings.resume_code_days * 24 * 3600,
+        tries_per_person=settings.resume_tries_per_hour,
+        tries_per_source=settings.resume_tries_per_source_per_hour,
+    )
     eraser = Eraser(
-        redis, queue, relay, routes, handoffs, ledger, rasa, disk=disk, notice_s=settings.erase_notice_s
+        redis,
+        queue,
+        relay,
+        routes,
+        handoffs,
+        ledger,
+        rasa,
+        disk=disk,
+        notice_s=settings.erase_notice_s,
+        codes=codes,
     )
     privacy = PrivacyDesk(
         content,
@@ -101,13 +121,17 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         settings.safe_word_list,
         settings.erase_notice_s,
         handoff=desk,
+        codes=codes,
     )
     danger = DangerFirst(DangerNet.load(settings.content_dir / "danger"), content)
+    conversations = ConversationStore(database)
+    words = CodeWords.load(settings.content_dir)
+    resume = ResumeDesk(content, words, codes, conversations, handoff=desk, metrics=metrics)
     core = ConversationCore(
         WaitingEngine(
             rasa, metrics=metrics
         ),  # waits (≤ 20 s) for a Rasa that is starting; then answers from content/
-        ConversationStore(database),
+        conversations,
         settings.catalog_dir,
         detector,
         handoff=desk,
@@ -115,11 +139,12 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         danger=danger,
         without_engine=ContentOnlyAnswers(content),
         metrics=metrics,
+        resume=resume,
     )
     try:
         yield Services(
             settings,
-            pseudonym_secret(settings),
+            secret,
             redis,
             database,
             rasa,

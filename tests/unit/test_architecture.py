@@ -43,6 +43,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.i18n",
             "bot.countries",
             "bot.private_files",
+            # The table of what each channel can do: the privacy controls and the core read it too.
+            "bot.channels.capabilities",
         ),
     ),
 ]
@@ -74,11 +76,17 @@ def imports_of(path: Path) -> set[str]:
 
 
 def place(module: str) -> tuple[int, str]:
-    """(layer index, the package or module that owns it) of a `bot` module."""
-    for index, (_name, owners) in enumerate(LAYERS):
-        for owner in owners:
-            if module == owner or module.startswith(owner + "."):
-                return index, owner
+    """(layer index, the package or module that owns it) of a `bot` module; the longest owner wins (a
+    foundation module may live in an adapter's package)."""
+    found = [
+        (len(owner), index, owner)
+        for index, (_name, owners) in enumerate(LAYERS)
+        for owner in owners
+        if module == owner or module.startswith(owner + ".")
+    ]
+    if found:
+        _length, index, owner = max(found)
+        return index, owner
     raise AssertionError(f"{module} belongs to no layer: add it to LAYERS and docs/development.md")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 from pathlib import Path
 
@@ -124,8 +125,9 @@ def test_check_lists_the_drafts_as_information_not_as_problems(
     output = capsys.readouterr().out
     info = [line for line in output.splitlines() if line.startswith("info")]
     assert len(info) == 1
-    assert info[0].startswith(
-        "info    uk: 26 machine-drafted, to be reviewed by a native speaker: danger lexicon, asylum,"
+    assert re.match(
+        r"info    uk: \d+ machine-drafted, to be reviewed by a native speaker: danger lexicon, asylum,",
+        info[0],
     )
     assert "shelter" not in info[0]
     assert output.splitlines()[-1] == "content OK"
@@ -134,6 +136,7 @@ def test_check_lists_the_drafts_as_information_not_as_problems(
 def test_drafts_command_lists_the_files_of_one_language(capsys: pytest.CaptureFixture[str]) -> None:
     assert content_command("drafts", "--content-dir", str(REAL_CONTENT), "--lang", "uk") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "uk: 27 machine-drafted, to be reviewed by a native speaker"
+    drafted = re.fullmatch(r"uk: (\d+) machine-drafted, to be reviewed by a native speaker", lines[0])
+    assert drafted is not None
     assert lines[1:3] == ["  danger/uk.yml", "  translations/uk/asylum.yml"]
-    assert len(lines) == 28
+    assert len(lines) == int(drafted.group(1)) + 1
