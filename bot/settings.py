@@ -13,13 +13,14 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.secret_files import SecretFiles, with_password
+from bot.settings_resume import ResumeSettings
 from bot.settings_sms import SmsSettings
 from bot.whatsapp_settings import WhatsAppSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(SmsSettings, WhatsAppSettings):
+class Settings(ResumeSettings, SmsSettings, WhatsAppSettings):
     """Every knob of the helpline. Variables use the `HELPLINE_` prefix unless noted."""
 
     model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore")
@@ -91,17 +92,6 @@ class Settings(SmsSettings, WhatsAppSettings):
     )
     erase_notice_s: int = Field(
         default=10, ge=1, le=600, description="Seconds the one-line confirmation of an erase stays visible."
-    )
-    resume_code_days: int = Field(
-        default=30, ge=1, le=365, description="Days a resume code stays valid (it is used once)."
-    )
-    resume_tries_per_hour: int = Field(
-        default=5, ge=1, description="Attempts to type a resume code one person may make in an hour."
-    )
-    resume_tries_per_source_per_hour: int = Field(
-        default=20,
-        ge=1,
-        description="Attempts to type a resume code one web chat source (client address) may make an hour.",
     )
     login_max_failures: int = Field(
         default=10,

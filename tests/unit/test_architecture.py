@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.redis_client",
             "bot.settings",
             "bot.settings_sms",
+            "bot.settings_resume",
             "bot.whatsapp_settings",
             "bot.secret_files",
             "bot.logs",
