@@ -34,7 +34,13 @@ IN_THE_QUESTION = [
     ("ar", "أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT", "وفي فرنسا؟", "FR"),
     ("sq", "jam ne itali dhe me duhet nje avokat falas", "IT", "po ne Greqi?", "GR"),
 ]
-TOPIC = {"en": "ask_shelter", "es": "ask_legal_aid", "ru": "ask_legal_aid", "ar": "ask_shelter", "sq": "ask_legal_aid"}
+TOPIC = {
+    "en": "ask_shelter",
+    "es": "ask_legal_aid",
+    "ru": "ask_legal_aid",
+    "ar": "ask_shelter",
+    "sq": "ask_legal_aid",
+}
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
     ("en", "im so scared, i need somewhere to stay tonight. i am in london", "GB"),
