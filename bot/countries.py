@@ -87,6 +87,13 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "US": ("أمريكا", "أميركا", "الولايات المتحدة الأمريكية"),
         "NL": ("هولندا",),
     },
+    "sq": {
+        "GB": ("Angli", "Britani", "Britania e Madhe", "Mbretëria e Bashkuar", "UK", "Skoci"),
+        "US": ("Amerikë", "Shtetet e Bashkuara", "USA"),
+        "NL": ("Hollandë", "Vendet e Ulëta"),
+        "MK": ("Maqedoni",),
+        "CZ": ("Republika Çeke",),
+    },
 }
 
 # Countries' own names, which people abroad often type whatever language they chat in.
@@ -143,6 +150,13 @@ _ENDINGS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("й", ("ї", "ю", "я")),
         ("во", ("ві",)),
         (_CYRILLIC_CONSONANT, ("і", "у", "а", "ом", "ові")),
+    ),
+    # Albanian, folded ("Italinë" is "italine"): the definite, accusative and genitive forms people write
+    # after "në", "nga", "te" (Itali -> Italia, Italinë, Italisë; Spanjë -> Spanja, Spanjën, Spanjës).
+    "sq": (
+        ("i", ("ia", "ine", "ise", "in")),
+        ("e", ("a", "en", "es")),
+        ("a", ("en", "es", "ne", "se")),
     ),
     "ro": (
         ("ia", ("iei",)),

@@ -63,6 +63,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
         "immediate_danger": "أنا في خطر الآن",
     },
+    "sq": {
+        "ask_shelter": "me duhet nje vend i sigurt ku te kaloj naten sonte",
+        "ask_legal_aid": "si mund te marr nje avokat pa pagese",
+        "immediate_danger": "jam ne rrezik tani",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

@@ -36,8 +36,12 @@ DANGER: dict[str, list[str]] = {
     "uk": ["мене замкнули в кімнаті і не випускають"],
     "fr": ["ils m'ont enfermée dans la chambre sans eau ni nourriture"],
     "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
+    "sq": [
+        "me kane mbyllur ne dhome dhe nuk kam as uje as buke",
+        "pronari kercenon se do me vrase, eshte ne dhomen ngjitur",
+    ],
 }
-NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no"}
+NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo"}
 
 
 @pytest.fixture(scope="module")

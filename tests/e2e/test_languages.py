@@ -54,6 +54,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "أحتاج إلى مكان آمن أنام فيه الليلة",
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
     },
+    "sq": {
+        "ask_shelter": "me duhet nje vend i sigurt ku te kaloj naten sonte",
+        "ask_legal_aid": "si mund te marr nje avokat pa pagese",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 

@@ -66,6 +66,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "صاحب العمل يهددني بالقتل، وهو في الغرفة المجاورة",
         "قفلوا علي باب الغرفة وما بيخلوني اطلع",
     ],
+    "sq": [
+        "më mbyllën në dhomë dhe nuk ka as ushqim as ujë",
+        "burri po më ndjek dhe do të më fusë në furgon",
+        "pronari kërcënon se do më vrasë, është në dhomën ngjitur",
+        "më mbyllën në dhomë dhe nuk më lënë të dal",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -93,6 +99,7 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "ru": ["мужчина идет за мной и хочет затащить меня в фургон", "menya zaperli v komnate, pomogite"],
     "uk": ["хазяїн погрожує мене вбити він у сусідній кімнаті", "mene zamknuly v kimnati, ratuyte"],
     "ar": ["الرجل يلاحقني ويريد ان يدخلني في الشاحنه", "حَبَسُوني في الغُرفة ولا يوجَد طعام ولا ماء"],
+    "sq": ["me kan mbyll ne dhom e sme lene te dal", "shefi tha qe do me vras, esht ktu jasht"],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
@@ -193,6 +200,20 @@ NOT_DANGER: dict[str, list[str]] = {
         "قبل سنتين حبسوني في شقة، شو بقدر أعمل",
         "ما بيدفعولي راتبي",
         "السكينة والهدوء مهمان",
+    ],
+    "sq": [
+        "cilat jane te drejtat e mia",
+        "shefi ma mori pasaportën",
+        "kam frikë se do më deportojnë",
+        "si te gjej nje avokat falas",
+        "ku mund të fle sonte",
+        "a eshte private kjo bisede",
+        "a duhet te shkoj ne polici?",
+        "para dy vitesh me mbyllen ne nje apartament, cfare mund te bej tani",
+        "nuk ma paguan rrogen",
+        "a eshte i mbyllur dyqani te dielen?",
+        "nuk mund te iki ne shtepi se s kam leter",
+        "e mbylli telefonin dhe nuk me foli me",
     ],
 }
 

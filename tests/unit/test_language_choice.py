@@ -81,3 +81,22 @@ def test_the_detector_never_confidently_mistakes_one_language_for_another(
     ]
     assert wrong == []
     assert sum(found == locale for found in detected) >= 0.5 * len(texts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "më duhet një vend i sigurt për të fjetur",  # with ë
+        "me duhet nje avokat falas ne itali",  # without ë and ç, as most people type on a phone
+        "jam ne londer dhe me duhet doktor",
+    ],
+)
+def test_albanian_is_detected_with_or_without_its_diacritics(detector: LanguageDetector, text: str) -> None:
+    assert choose(None, "en", text, detector) == LocaleChoice("sq", DETECTED)
+
+
+def test_a_short_albanian_message_keeps_the_apps_language(detector: LanguageDetector) -> None:
+    assert choose(None, "en", "cfare te bej tani", detector) == LocaleChoice("en", CLIENT)
+    assert choose(LocaleChoice("sq", EXPLICIT), "sq", "ho bisogno di un avvocato gratis", detector) == (
+        LocaleChoice("sq", EXPLICIT)
+    )

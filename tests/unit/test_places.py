@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq"]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,9 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar"]
         ("я працюю в Польщі без документів", "PL"),
         ("أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT"),
         ("أعيش بإسبانيا", "ES"),
+        ("jam ne Itali dhe me duhet nje vend per te fjetur", "IT"),
+        ("punoj në Gjermani pa kontratë", "DE"),
+        ("jetoj ne greqi prej 3 vjetesh", "GR"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -50,6 +53,9 @@ def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: 
         ("мы были в Киеве", "UA"),
         ("ми були у Києві", "UA"),
         ("بلندن", "GB"),
+        ("jam ne Londer", "GB"),
+        ("punoj në Milano", "IT"),
+        ("jam ne Athine", "GR"),
     ],
 )
 def test_a_city_is_its_country(text: str, country: str) -> None:
@@ -67,6 +73,7 @@ def test_a_city_is_its_country(text: str, country: str) -> None:
         ("итальянская полиция", "IT"),
         ("польська поліція", "PL"),
         ("الشرطة الإسبانية", "ES"),
+        ("policia greke me mori pasaporten", "GR"),
     ],
 )
 def test_an_authority_named_by_its_country_is_that_country(text: str, country: str) -> None:
@@ -92,6 +99,8 @@ def test_an_authority_named_by_its_country_is_that_country(text: str, country: s
         "I'm from Romania but now in Italy",  # two countries: better to ask
         "italianissimo",  # no name inside another word
         "spainish",
+        "flas italisht",  # a language, not a place
+        "jam grek",  # a nationality
     ],
 )
 def test_no_country_is_read_where_a_person_would_not_read_one(text: str) -> None:
@@ -119,6 +128,8 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("а в Польше?", "PL"),
         ("а в Польщі?", "PL"),
         ("وفي إيطاليا؟", "IT"),
+        ("po ne Itali?", "IT"),
+        ("dhe në Angli?", "GB"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:
