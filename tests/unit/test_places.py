@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "vi"]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,9 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar"]
         ("я працюю в Польщі без документів", "PL"),
         ("أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT"),
         ("أعيش بإسبانيا", "ES"),
+        ("tôi đang ở Đức, cần chỗ ngủ tối nay", "DE"),
+        ("em lam nail o ben anh", "GB"),
+        ("ho dua em sang ba lan roi", "PL"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -50,6 +53,7 @@ def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: 
         ("мы были в Киеве", "UA"),
         ("ми були у Києві", "UA"),
         ("بلندن", "GB"),
+        ("em lam o tiem nail o Luan Don", "GB"),
     ],
 )
 def test_a_city_is_its_country(text: str, country: str) -> None:
@@ -67,6 +71,7 @@ def test_a_city_is_its_country(text: str, country: str) -> None:
         ("итальянская полиция", "IT"),
         ("польська поліція", "PL"),
         ("الشرطة الإسبانية", "ES"),
+        ("cảnh sát Tây Ban Nha giữ giấy tờ của tôi", "ES"),
     ],
 )
 def test_an_authority_named_by_its_country_is_that_country(text: str, country: str) -> None:
@@ -92,6 +97,12 @@ def test_an_authority_named_by_its_country_is_that_country(text: str, country: s
         "I'm from Romania but now in Italy",  # two countries: better to ask
         "italianissimo",  # no name inside another word
         "spainish",
+        # Vietnamese short names that are everyday words without marks: anh (you), ba lần (three times),
+        # hợp pháp (legal), đồng ý (agree).
+        "anh oi giup em",
+        "toi goi canh sat ba lan roi",
+        "viec nay co hop phap khong",
+        "toi dong y",
     ],
 )
 def test_no_country_is_read_where_a_person_would_not_read_one(text: str) -> None:
@@ -119,6 +130,8 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("а в Польше?", "PL"),
         ("а в Польщі?", "PL"),
         ("وفي إيطاليا؟", "IT"),
+        ("còn ở Ý thì sao?", "IT"),
+        ("con o phap thi sao", "FR"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:
