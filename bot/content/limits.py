@@ -61,7 +61,9 @@ CHARACTER_LIMITS = Limits(text=MAX_TOPIC_CHARS, sentence=MAX_SENTENCE_CHARS, uni
 # Vietnamese puts a space between syllables, not between words ("luật sư" is one word): a word of English
 # carries about as much as one and a half Vietnamese syllables, so a syllable counts as two thirds of a word.
 SYLLABLE_LOCALES = frozenset({"vi"})
-SYLLABLE_LIMITS = Limits(text=MAX_TOPIC_WORDS * 3 // 2, sentence=MAX_SENTENCE_WORDS * 3 // 2, unit="syllables")
+SYLLABLE_LIMITS = Limits(
+    text=MAX_TOPIC_WORDS * 3 // 2, sentence=MAX_SENTENCE_WORDS * 3 // 2, unit="syllables"
+)
 
 
 def counts_characters(locale: str) -> bool:

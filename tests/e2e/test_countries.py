@@ -63,6 +63,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
         "immediate_danger": "أنا في خطر الآن",
     },
+    "vi": {
+        "ask_shelter": "tôi cần một nơi an toàn để ngủ đêm nay",
+        "ask_legal_aid": "lam sao de co luat su mien phi",
+        "immediate_danger": "toi dang gap nguy hiem ngay bay gio",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

@@ -36,6 +36,7 @@ DANGER: dict[str, list[str]] = {
     "uk": ["мене замкнули в кімнаті і не випускають"],
     "fr": ["ils m'ont enfermée dans la chambre sans eau ni nourriture"],
     "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
+    "vi": ["ong chu doa giet em, han dang o phong ben", "họ nhốt tôi trong phòng, không cho ra ngoài"],
 }
 NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no"}
 

@@ -54,6 +54,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "أحتاج إلى مكان آمن أنام فيه الليلة",
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
     },
+    "vi": {
+        "ask_shelter": "tôi cần một nơi an toàn để ngủ đêm nay",
+        "ask_legal_aid": "lam sao de co luat su mien phi",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 

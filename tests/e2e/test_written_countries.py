@@ -32,14 +32,22 @@ IN_THE_QUESTION = [
     ("es", "estoy en españa y necesito un abogado gratis", "ES", "¿y en Portugal?", "PT"),
     ("ru", "я в италии и мне нужен бесплатный адвокат", "IT", "а в Польше?", "PL"),
     ("ar", "أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT", "وفي فرنسا؟", "FR"),
+    ("vi", "em dang o ben duc va can mot luat su mien phi", "DE", "còn ở Ý thì sao?", "IT"),
 ]
-TOPIC = {"en": "ask_shelter", "es": "ask_legal_aid", "ru": "ask_legal_aid", "ar": "ask_shelter"}
+TOPIC = {
+    "en": "ask_shelter",
+    "es": "ask_legal_aid",
+    "ru": "ask_legal_aid",
+    "ar": "ask_shelter",
+    "vi": "ask_legal_aid",
+}
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
     ("en", "im so scared, i need somewhere to stay tonight. i am in london", "GB"),
     ("es", "tengo mucho miedo y necesito un sitio para dormir esta noche, estoy en Madrid", "ES"),
     ("ru", "мне очень страшно и мне нужно где то переночевать сегодня, я в Лондоне", "GB"),
     ("ar", "انا خايفة كتير ومحتاجة مكان انام فيه الليلة، انا في لندن", "GB"),
+    ("vi", "em so lam, dem nay khong co cho ngu, em dang o Luan Don", "GB"),
 ]
 
 
