@@ -94,6 +94,17 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "MK": ("Maqedoni",),
         "CZ": ("Republika Çeke",),
     },
+    # Short names that are everyday words alone (Anh "you", Mỹ, Ý "idea") only with "nước" (country);
+    # đ is a letter of its own, so names typed without it are listed too.
+    "vi": {
+        "GB": ("Nước Anh", "Anh Quốc", "Anh Quoc", "England"),
+        "US": ("Nước Mỹ", "Nuoc My", "USA", "America"),
+        "IT": ("Nước Ý", "Nuoc Y", "Italia"),
+        "DE": ("Duc", "Nuoc Duc", "CHLB Đức"),
+        "PT": ("Bo Dao Nha",),
+        "NL": ("Holland",),
+        "VN": ("Vietnam", "VN"),
+    },
 }
 
 # Countries' own names, which people abroad often type whatever language they chat in.

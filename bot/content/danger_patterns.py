@@ -29,6 +29,8 @@ _KEEP_MARKED = (("й", "\ue000"), ("ї", "\ue001"))
 _SAME_LETTER = {"ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": "", "ґ": "г", "ʼ": " "} | {
     chr(0x0660 + digit): str(digit) for digit in range(10)
 }
+# Vietnamese đ is a letter of its own, not d with a mark, but phones often type it as d ("duoc" for "được").
+_SAME_LETTER |= {"đ": "d"}
 _SAME_LETTER_RE = re.compile("[" + "".join(_SAME_LETTER) + "]")
 
 

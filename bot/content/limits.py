@@ -58,6 +58,12 @@ class Limits:
 
 WORD_LIMITS = Limits(text=MAX_TOPIC_WORDS, sentence=MAX_SENTENCE_WORDS, unit="words")
 CHARACTER_LIMITS = Limits(text=MAX_TOPIC_CHARS, sentence=MAX_SENTENCE_CHARS, unit="characters")
+# Vietnamese puts a space between syllables, not between words ("luật sư" is one word): a word of English
+# carries about as much as one and a half Vietnamese syllables, so a syllable counts as two thirds of a word.
+SYLLABLE_LOCALES = frozenset({"vi"})
+SYLLABLE_LIMITS = Limits(
+    text=MAX_TOPIC_WORDS * 3 // 2, sentence=MAX_SENTENCE_WORDS * 3 // 2, unit="syllables"
+)
 
 
 def counts_characters(locale: str) -> bool:
@@ -67,6 +73,8 @@ def counts_characters(locale: str) -> bool:
 
 def limits_for(locale: str) -> Limits:
     """The limits a topic text in this locale must keep."""
+    if re.split(r"[_-]", locale, maxsplit=1)[0].lower() in SYLLABLE_LOCALES:
+        return SYLLABLE_LIMITS
     return CHARACTER_LIMITS if counts_characters(locale) else WORD_LIMITS
 
 

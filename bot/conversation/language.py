@@ -33,6 +33,20 @@ _LATIN_LETTER = re.compile(r"[A-Za-zÀ-ɏ]")
 # People whose app is in one of these often type their language in Latin letters ("kak nayti advokata",
 # "3ayz a7ki m3 7ad"), which a detector reads as English or French: Latin text never switches them.
 NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar"})
+# People whose app is in Vietnamese often type it without tone marks ("toi can giup do"), which a detector
+# reads as French, Romanian or English: their Latin text is only ever detected as Vietnamese.
+UNMARKED_TYPING = frozenset({"vi"})
+# Vietnamese typed without marks, known by its commonest words that are not words of the other Latin-script
+# languages ("em", "nao", "mot", "sao" are Portuguese or French too): enough of them make the text Vietnamese.
+_UNMARKED_VIETNAMESE_WORDS = """
+toi khong ko hok duoc dc nguoi cua minh muon giup gi bi voi roi phai nhung cung tien viec luat nuoc thi chu
+vay nhe giay chong nhot tuoi xin cam bay gio dau biet hoi lam co nay nha anh ong dang duong cho nhu nhieu vao
+thoi khi neu ngay canh cong toan ngu benh vien tre nam thang tuan dinh nguy hiem khach luong chieu giu xoa
+nhan khac tieng viet chuyen ngon mien phong cuu danh theo doa giet chet duoi nho thay dieu giai thich trong
+ngoai quyen phap dong
+"""
+_UNMARKED_VIETNAMESE = frozenset(_UNMARKED_VIETNAMESE_WORDS.split())
+MIN_UNMARKED_VIETNAMESE = 2
 
 
 class LocaleSource(IntEnum):
@@ -95,13 +109,24 @@ class LanguageDetector:
         latin = sum(1 for letter in letters if _LATIN_LETTER.match(letter))
         if hint in NON_LATIN_SCRIPT and latin * 2 > len(letters):
             return None
+        if "vi" in self._codes and _is_unmarked_vietnamese(text):
+            return "vi"
         best = self.confidences(text)[:1]
         if not best:
             return None
         locale, confidence = best[0]
+        if hint in UNMARKED_TYPING and locale != hint and latin * 2 > len(letters):
+            return None
         close = frozenset({locale, hint}) in CLOSE_LANGUAGES
         needed = max(self._min_confidence, MIN_CONFIDENCE_CLOSE) if close else self._min_confidence
         return locale if confidence >= needed else None
+
+
+def _is_unmarked_vietnamese(text: str) -> bool:
+    """Vietnamese typed without tone marks: a third of its words, two different ones at least, are common."""
+    words = re.findall(r"\w+", text.casefold())
+    known = [word for word in words if word in _UNMARKED_VIETNAMESE]
+    return len(set(known)) >= MIN_UNMARKED_VIETNAMESE and len(known) * 3 >= len(words)
 
 
 def is_free_text(text: str) -> bool:

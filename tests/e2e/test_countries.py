@@ -68,6 +68,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "si mund te marr nje avokat pa pagese",
         "immediate_danger": "jam ne rrezik tani",
     },
+    "vi": {
+        "ask_shelter": "tôi cần một nơi an toàn để ngủ đêm nay",
+        "ask_legal_aid": "lam sao de co luat su mien phi",
+        "immediate_danger": "toi dang gap nguy hiem ngay bay gio",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

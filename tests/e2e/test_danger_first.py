@@ -40,6 +40,7 @@ DANGER: dict[str, list[str]] = {
         "me kane mbyllur ne dhome dhe nuk kam as uje as buke",
         "pronari kercenon se do me vrase, eshte ne dhomen ngjitur",
     ],
+    "vi": ["ong chu doa giet em, han dang o phong ben", "họ nhốt tôi trong phòng, không cho ra ngoài"],
 }
 NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo"}
 

@@ -58,6 +58,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "me duhet nje vend i sigurt ku te kaloj naten sonte",
         "ask_legal_aid": "si mund te marr nje avokat pa pagese",
     },
+    "vi": {
+        "ask_shelter": "tôi cần một nơi an toàn để ngủ đêm nay",
+        "ask_legal_aid": "lam sao de co luat su mien phi",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 

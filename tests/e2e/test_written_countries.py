@@ -33,6 +33,7 @@ IN_THE_QUESTION = [
     ("ru", "я в италии и мне нужен бесплатный адвокат", "IT", "а в Польше?", "PL"),
     ("ar", "أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT", "وفي فرنسا؟", "FR"),
     ("sq", "jam ne itali dhe me duhet nje avokat falas", "IT", "po ne Greqi?", "GR"),
+    ("vi", "em dang o ben duc va can mot luat su mien phi", "DE", "còn ở Ý thì sao?", "IT"),
 ]
 TOPIC = {
     "en": "ask_shelter",
@@ -40,6 +41,7 @@ TOPIC = {
     "ru": "ask_legal_aid",
     "ar": "ask_shelter",
     "sq": "ask_legal_aid",
+    "vi": "ask_legal_aid",
 }
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
@@ -48,6 +50,7 @@ AFRAID = [
     ("ru", "мне очень страшно и мне нужно где то переночевать сегодня, я в Лондоне", "GB"),
     ("ar", "انا خايفة كتير ومحتاجة مكان انام فيه الليلة، انا في لندن", "GB"),
     ("sq", "kam shume frike dhe me duhet nje vend ku te fle sonte, jam ne Londer", "GB"),
+    ("vi", "em so lam, dem nay khong co cho ngu, em dang o Luan Don", "GB"),
 ]
 
 

@@ -33,6 +33,7 @@ def test_each_line_gets_one_json_prediction_in_order(helpline: Helpline) -> None
         "es\tcomo consigo un abogado gratis\n"
         "\n"
         "ar\tأحتاج إلى مكان آمن أنام فيه الليلة\n"
+        "vi\ttoi can cho ngu an toan dem nay\n"
     )
     result = predict(helpline, lines)
     assert result.returncode == 0, result.stderr
@@ -41,6 +42,7 @@ def test_each_line_gets_one_json_prediction_in_order(helpline: Helpline) -> None
         ("uk", "ask_shelter"),
         ("es", "ask_legal_aid"),
         ("ar", "ask_shelter"),
+        ("vi", "ask_shelter"),
     ]
     assert predictions[1]["text"] == "como consigo un abogado gratis"
     assert all(0.0 < p["confidence"] <= 1.0 for p in predictions)

@@ -199,6 +199,7 @@ def test_the_language_picker_names_each_language_in_itself(library: ContentLibra
         "/language_uk": "Українська",
         "/language_ar": "العربية",
         "/language_sq": "Shqip",
+        "/language_vi": "Tiếng Việt",
     }
 
 

@@ -112,6 +112,17 @@ def test_chinese_is_held_to_200_characters_and_40_per_sentence() -> None:
     ]
 
 
+def test_vietnamese_counts_syllables_and_is_held_to_150_and_30_per_sentence() -> None:
+    # "Luật sư miễn phí" (a free lawyer) is two words of four syllables, each written apart.
+    assert length("Luật sư miễn phí.", "vi") == 4
+    syllables = " ".join(["tiếng"] * 30)
+    assert text_problems(syllables + ".", "vi") == []
+    assert [problem.split(":")[0] for problem in text_problems(syllables + " nữa.", "vi")] == [
+        "a sentence of 31 syllables (at most 30)"
+    ]
+    assert text_problems(". ".join([syllables] * 5) + ". Gọi 112.", "vi")[0].startswith("152 syllables")
+
+
 def test_a_spaced_language_is_not_counted_in_characters() -> None:
     assert text_problems("Вам потрібна допомога? Зателефонуйте 527.", "uk") == []
 

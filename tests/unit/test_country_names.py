@@ -114,6 +114,18 @@ from bot.i18n import SUPPORTED_LOCALES
         ("امريكا", "US"),
         ("هولندا", "NL"),
         ("في مصر", "EG"),
+        # Vietnamese, with and without tone marks, and đ typed as d.
+        ("Đức", "DE"),
+        ("duc", "DE"),
+        ("tôi ở Tây Ban Nha", "ES"),
+        ("tay ban nha", "ES"),
+        ("nước Anh", "GB"),
+        ("nuoc my", "US"),
+        ("Hoa Kỳ", "US"),
+        ("Bồ Đào Nha", "PT"),
+        ("bo dao nha", "PT"),
+        ("Hà Lan", "NL"),
+        ("Italia", "IT"),
         # A country's own name, whatever the chat language.
         ("Deutschland?", "DE"),
         ("Polska", "PL"),

@@ -72,6 +72,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "pronari kërcënon se do më vrasë, është në dhomën ngjitur",
         "më mbyllën në dhomë dhe nuk më lënë të dal",
     ],
+    "vi": [
+        "họ nhốt tôi trong phòng, không có đồ ăn cũng không có nước uống",
+        "người đàn ông đang đi theo tôi và muốn đẩy tôi lên xe",
+        "ông chủ dọa giết tôi, hắn đang ở phòng bên cạnh",
+        "họ khóa cửa nhốt tôi trong phòng và không cho tôi ra ngoài",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -100,6 +106,8 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "uk": ["хазяїн погрожує мене вбити він у сусідній кімнаті", "mene zamknuly v kimnati, ratuyte"],
     "ar": ["الرجل يلاحقني ويريد ان يدخلني في الشاحنه", "حَبَسُوني في الغُرفة ولا يوجَد طعام ولا ماء"],
     "sq": ["me kan mbyll ne dhom e sme lene te dal", "shefi tha qe do me vras, esht ktu jasht"],
+    # Vietnamese is very often typed without tone marks, with đ as d, and in teencode (k = không).
+    "vi": ["ho nhot em trong phong k cho an uong gi ca", "ong chu doa giet em, dang o phong ben, cuu em voi"],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
@@ -215,6 +223,19 @@ NOT_DANGER: dict[str, list[str]] = {
         "nuk mund te iki ne shtepi se s kam leter",
         "e mbylli telefonin dhe nuk me foli me",
     ],
+    "vi": [
+        "quyền của tôi là gì",
+        "ông chủ giữ hộ chiếu của em",
+        "tôi sợ bị trục xuất",
+        "lam sao co luat su mien phi",
+        "toi nay ngu o dau",
+        "cuộc trò chuyện này có bí mật không",
+        "bao cong an co nguy hiem khong",
+        "hai năm trước họ nhốt tôi trong một căn hộ, giờ tôi làm gì được",
+        "ho khong tra luong cho toi",
+        "toi nay ban toi den don",  # "bạn tôi" (my friend), not "bán tôi" (sell me)
+        "ho khong cho toi di ra ngoai mot minh",  # not free to go out alone: describe_situation
+    ],
 }
 
 
@@ -305,6 +326,7 @@ def test_strange_or_empty_messages_are_assessed_without_error(net: DangerNet) ->
         ("Ёлка, йод, їжак, ґанок, б'ють", " елка йод їжак ганок б ють "),
         ("أَنا مُحْتَجَزَةٌ فـــي الغرفة إلى آخر ٱلله ١١٢", " انا محتجزه في الغرفه الي اخر الله 112 "),
         ("I'm   LOCKED-in!!", " i m locked in "),
+        ("Họ nhốt tôi, ĐỪNG để nó biết", " ho nhot toi dung de no biet "),  # đ is typed as d
         ("", " "),
     ],
 )

@@ -30,6 +30,18 @@ def test_a_short_or_unclear_message_keeps_the_apps_language(detector: LanguageDe
     assert choose(None, "ro", "hola", detector) == LocaleChoice("ro", CLIENT)
 
 
+def test_vietnamese_is_detected_with_or_without_tone_marks(detector: LanguageDetector) -> None:
+    assert choose(None, "en", "tôi cần một chỗ ở an toàn tối nay", detector) == LocaleChoice("vi", DETECTED)
+    # Typed without marks, Vietnamese looks like French or Romanian to a detector; its words tell it apart.
+    assert choose(None, "en", "toi can cho o an toan toi nay", detector) == LocaleChoice("vi", DETECTED)
+    assert choose(None, "fr", "em muon doi lai tien luong", detector) == LocaleChoice("vi", DETECTED)
+
+
+def test_latin_text_does_not_switch_a_person_whose_app_is_in_vietnamese(detector: LanguageDetector) -> None:
+    assert choose(None, "vi", "toi muon doi lai tien moi gioi", detector).locale == "vi"
+    assert choose(None, "vi", "je cherche un avocat gratuit", detector) == LocaleChoice("vi", CLIENT)
+
+
 def test_a_language_button_is_an_explicit_choice() -> None:
     assert choose(LocaleChoice("ru", DETECTED), "ru", language_payload("uk"), None) == LocaleChoice(
         "uk", EXPLICIT

@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi"]
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,9 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq"]
         ("jam ne Itali dhe me duhet nje vend per te fjetur", "IT"),
         ("punoj në Gjermani pa kontratë", "DE"),
         ("jetoj ne greqi prej 3 vjetesh", "GR"),
+        ("tôi đang ở Đức, cần chỗ ngủ tối nay", "DE"),
+        ("em lam nail o ben anh", "GB"),
+        ("ho dua em sang ba lan roi", "PL"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -56,6 +59,7 @@ def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: 
         ("jam ne Londer", "GB"),
         ("punoj në Milano", "IT"),
         ("jam ne Athine", "GR"),
+        ("em lam o tiem nail o Luan Don", "GB"),
     ],
 )
 def test_a_city_is_its_country(text: str, country: str) -> None:
@@ -74,6 +78,7 @@ def test_a_city_is_its_country(text: str, country: str) -> None:
         ("польська поліція", "PL"),
         ("الشرطة الإسبانية", "ES"),
         ("policia greke me mori pasaporten", "GR"),
+        ("cảnh sát Tây Ban Nha giữ giấy tờ của tôi", "ES"),
     ],
 )
 def test_an_authority_named_by_its_country_is_that_country(text: str, country: str) -> None:
@@ -101,6 +106,12 @@ def test_an_authority_named_by_its_country_is_that_country(text: str, country: s
         "spainish",
         "flas italisht",  # a language, not a place
         "jam grek",  # a nationality
+        # Vietnamese short names that are everyday words without marks: anh (you), ba lần (three times),
+        # hợp pháp (legal), đồng ý (agree).
+        "anh oi giup em",
+        "toi goi canh sat ba lan roi",
+        "viec nay co hop phap khong",
+        "toi dong y",
     ],
 )
 def test_no_country_is_read_where_a_person_would_not_read_one(text: str) -> None:
@@ -130,6 +141,8 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("وفي إيطاليا؟", "IT"),
         ("po ne Itali?", "IT"),
         ("dhe në Angli?", "GB"),
+        ("còn ở Ý thì sao?", "IT"),
+        ("con o phap thi sao", "FR"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:
