@@ -87,7 +87,22 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "US": ("أمريكا", "أميركا", "الولايات المتحدة الأمريكية"),
         "NL": ("هولندا",),
     },
+    "zh": {
+        "GB": ("英格兰", "英格蘭", "苏格兰", "蘇格蘭", "威尔士", "大不列颠", "北爱尔兰", "联合王国"),
+        "US": ("美利坚", "美利堅", "美利坚合众国"),
+        "CZ": ("捷克共和国",),
+        "HK": ("香港",),
+        "MO": ("澳门", "澳門"),
+        "TW": ("臺灣",),
+        "KR": ("南韩",),
+        "AE": ("阿联酋",),
+        "SA": ("沙特",),
+        "BA": ("波黑",),
+        "RU": ("俄国",),
+    },
 }
+# Babel locales whose names people of a language also write: Chinese readers often type traditional forms.
+_ALSO_NAMED_IN: dict[str, tuple[str, ...]] = {"zh": ("zh_Hant",)}
 
 # Countries' own names, which people abroad often type whatever language they chat in.
 _ENDONYMS: dict[str, tuple[str, ...]] = {
@@ -105,8 +120,9 @@ _ENDONYMS: dict[str, tuple[str, ...]] = {
     "BG": ("България",),
 }
 
-# Country names that are also everyday words ("того" = "of that", "малі" = "small", "مالي" = "my money").
-_EVERYDAY_WORDS = frozenset({"того", "малі", "مالي"})
+# Country names that are also everyday words ("того" = "of that", "малі" = "small", "مالي" = "my money"),
+# or that are inside everyday Chinese words (多哥哥 "many brothers", 沿海地区 "coastal area").
+_EVERYDAY_WORDS = frozenset({"того", "малі", "مالي", "多哥", "海地", "黑山"})
 
 # Only the capitalised "US" is the country; "us" is a pronoun.
 _CAPITALISED_ONLY = frozenset({"US"})
@@ -294,13 +310,14 @@ def _name_index(locales: tuple[str, ...]) -> dict[str, tuple[_Name, ...]]:
     """Every name of every country in these locales, indexed by the forms of its first word."""
     names: set[_Name] = set()
     for locale in locales:
-        try:
-            territories = Locale.parse(locale).territories
-        except (UnknownLocaleError, ValueError):
-            continue
-        for code, babel_name in territories.items():
-            if is_country_code(code):
-                names.update(_names(code, str(babel_name), locale))
+        for babel_locale in (locale, *_ALSO_NAMED_IN.get(locale, ())):
+            try:
+                territories = Locale.parse(babel_locale).territories
+            except (UnknownLocaleError, ValueError):
+                continue
+            for code, babel_name in territories.items():
+                if is_country_code(code):
+                    names.update(_names(code, str(babel_name), locale))
         for code, aliases in _ALIASES.get(locale, {}).items():
             for alias in aliases:
                 names.update(_names(code, alias, locale))
@@ -322,7 +339,7 @@ def _names(code: str, name: str, locale: str) -> list[_Name]:
     result = []
     for variant in variants:
         words = _words(variant)
-        if words and not (len(words) == 1 and words[0] in _EVERYDAY_WORDS):
+        if words and "".join(words) not in _EVERYDAY_WORDS:
             result.append(_Name(code, tuple(_Word(word, _inflected(word, locale)) for word in words)))
     return result
 
