@@ -63,6 +63,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
         "immediate_danger": "أنا في خطر الآن",
     },
+    "zh": {
+        "ask_shelter": "今晚我需要一个安全的地方睡觉",
+        "ask_legal_aid": "我怎么才能找到免费的律师",
+        "immediate_danger": "我现在有危险",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

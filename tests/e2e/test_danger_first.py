@@ -36,6 +36,7 @@ DANGER: dict[str, list[str]] = {
     "uk": ["мене замкнули в кімнаті і не випускають"],
     "fr": ["ils m'ont enfermée dans la chambre sans eau ni nourriture"],
     "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
+    "zh": ["他们把我锁在房间里，没有吃的也没有水", "老板说要杀了我，他就在隔壁"],
 }
 NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no"}
 

@@ -54,6 +54,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "أحتاج إلى مكان آمن أنام فيه الليلة",
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
     },
+    "zh": {
+        "ask_shelter": "今晚我需要一个安全的地方睡觉",
+        "ask_legal_aid": "我怎么才能找到免费的律师",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 
@@ -131,6 +135,7 @@ def test_the_language_picker_switches_telegram_for_good(
         "Русский",
         "Українська",
         "العربية",
+        "中文",
     ]
     telegram.press_button(user, picker, "/language_uk")
     menu = telegram.wait_for_messages(user, 2)[-1]

@@ -32,14 +32,22 @@ IN_THE_QUESTION = [
     ("es", "estoy en españa y necesito un abogado gratis", "ES", "¿y en Portugal?", "PT"),
     ("ru", "я в италии и мне нужен бесплатный адвокат", "IT", "а в Польше?", "PL"),
     ("ar", "أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT", "وفي فرنسا؟", "FR"),
+    ("zh", "我在意大利 想找个免费律师", "IT", "那在西班牙呢？", "ES"),
 ]
-TOPIC = {"en": "ask_shelter", "es": "ask_legal_aid", "ru": "ask_legal_aid", "ar": "ask_shelter"}
+TOPIC = {
+    "en": "ask_shelter",
+    "es": "ask_legal_aid",
+    "ru": "ask_legal_aid",
+    "ar": "ask_shelter",
+    "zh": "ask_legal_aid",
+}
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
     ("en", "im so scared, i need somewhere to stay tonight. i am in london", "GB"),
     ("es", "tengo mucho miedo y necesito un sitio para dormir esta noche, estoy en Madrid", "ES"),
     ("ru", "мне очень страшно и мне нужно где то переночевать сегодня, я в Лондоне", "GB"),
     ("ar", "انا خايفة كتير ومحتاجة مكان انام فيه الليلة، انا في لندن", "GB"),
+    ("zh", "我好害怕 今晚需要找个地方住 我在伦敦", "GB"),
 ]
 
 
