@@ -285,6 +285,14 @@ def test_a_harm_that_is_over_is_no_alarm_unless_it_is_happening_again(net: Dange
     assert net.assess("he beat me two years ago and he is outside right now") is not None
 
 
+def test_a_threat_said_with_if_or_asked_as_a_question_is_still_an_alarm(net: DangerNet) -> None:
+    assert net.assess("他说如果我跑了就杀了我") is not None  # "he said if I run he will kill me"
+    assert net.assess("他们会不会杀了我") is not None  # "will they kill me?"
+    assert net.assess("你可以帮我报警吗") is not None  # "can you call the police for me?"
+    assert net.assess("可以快点来救我吗") is not None
+    assert net.assess("万一他回来打我怎么办") is None  # "what if he comes back and hits me"
+
+
 def test_confinement_that_still_lasts_is_an_alarm(net: DangerNet) -> None:
     assert net.assess("they have kept me locked in this room for two months") is not None
     assert net.assess("hace dos meses que estoy encerrada") is not None
