@@ -137,3 +137,10 @@ def test_unspaced_scripts_are_measured_in_characters() -> None:
 def test_two_letters_of_an_unspaced_script_count_as_one_word() -> None:
     assert word_count(folded_words("我住在希腊")) == 2.5
     assert word_count(folded_words("I live in Greece")) == 4
+
+
+def test_chinese_country_names_are_found_in_traditional_characters_and_not_inside_everyday_words() -> None:
+    assert match_country("在德國", ("zh",)) == "DE"
+    assert match_country("臺灣", ("zh",)) == "TW"
+    assert match_country("我在多哥哥家", ("zh",)) is None  # 多哥 (Togo) inside 多 哥哥
+    assert match_country("我在沿海地区", ("zh",)) is None  # 海地 (Haiti) inside 沿海 地区
