@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER
 
 # Babel territories that are not countries: unions, world regions, pseudo-locales and "unknown region".
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -105,7 +105,22 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "NL": ("Holland",),
         "VN": ("Vietnam", "VN"),
     },
+    "zh": {
+        "GB": ("英格兰", "英格蘭", "苏格兰", "蘇格蘭", "威尔士", "大不列颠", "北爱尔兰", "联合王国"),
+        "US": ("美利坚", "美利堅", "美利坚合众国"),
+        "CZ": ("捷克共和国",),
+        "HK": ("香港",),
+        "MO": ("澳门", "澳門"),
+        "TW": ("臺灣",),
+        "KR": ("南韩",),
+        "AE": ("阿联酋",),
+        "SA": ("沙特",),
+        "BA": ("波黑",),
+        "RU": ("俄国",),
+    },
 }
+# Babel locales whose names people of a language also write: Chinese readers often type traditional forms.
+_ALSO_NAMED_IN: dict[str, tuple[str, ...]] = {"zh": ("zh_Hant",)}
 
 # Countries' own names, which people abroad often type whatever language they chat in.
 _ENDONYMS: dict[str, tuple[str, ...]] = {
@@ -123,8 +138,9 @@ _ENDONYMS: dict[str, tuple[str, ...]] = {
     "BG": ("България",),
 }
 
-# Country names that are also everyday words ("того" = "of that", "малі" = "small", "مالي" = "my money").
-_EVERYDAY_WORDS = frozenset({"того", "малі", "مالي"})
+# Country names that are also everyday words ("того" = "of that", "малі" = "small", "مالي" = "my money"),
+# or that are inside everyday Chinese words (多哥哥 "many brothers", 沿海地区 "coastal area").
+_EVERYDAY_WORDS = frozenset({"того", "малі", "مالي", "多哥", "海地", "黑山"})
 
 # Only the capitalised "US" is the country; "us" is a pronoun.
 _CAPITALISED_ONLY = frozenset({"US"})
@@ -187,7 +203,10 @@ _ARABIC_PREFIXES = ("وفي", "في", "وب", "ول", "ب", "ل", "و", "ف")
 _ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
 # Apostrophes split words (l'Italie, I'm, Мʼянма) so the country name stands alone.
 _APOSTROPHES = str.maketrans({"'": " ", "’": " ", "ʼ": " ", "`": " ", "´": " "})
-_WORD = re.compile(r"\w+")
+# A word; in scripts written without spaces (Chinese, Thai) each letter is a word, so "我在英国" is read
+# as 我 在 英 国 and holds the name 英国 (英 国), as "I am in the UK" holds "UK".
+_WORD = re.compile(rf"{UNSPACED_LETTER}|(?:(?!{UNSPACED_LETTER})\w)+")
+_UNSPACED = re.compile(UNSPACED_LETTER)
 # A combining mark that is part of a letter in Russian and Ukrainian, so it is kept: й, ї.
 _KEPT_MARKS = frozenset({("и", "\u0306"), ("і", "\u0308"), ("И", "\u0306"), ("І", "\u0308")})
 
@@ -317,13 +336,14 @@ def _name_index(locales: tuple[str, ...]) -> dict[str, tuple[_Name, ...]]:
     """Every name of every country in these locales, indexed by the forms of its first word."""
     names: set[_Name] = set()
     for locale in locales:
-        try:
-            territories = Locale.parse(locale).territories
-        except (UnknownLocaleError, ValueError):
-            continue
-        for code, babel_name in territories.items():
-            if is_country_code(code):
-                names.update(_names(code, str(babel_name), locale))
+        for babel_locale in (locale, *_ALSO_NAMED_IN.get(locale, ())):
+            try:
+                territories = Locale.parse(babel_locale).territories
+            except (UnknownLocaleError, ValueError):
+                continue
+            for code, babel_name in territories.items():
+                if is_country_code(code):
+                    names.update(_names(code, str(babel_name), locale))
         for code, aliases in _ALIASES.get(locale, {}).items():
             for alias in aliases:
                 names.update(_names(code, alias, locale))
@@ -345,7 +365,7 @@ def _names(code: str, name: str, locale: str) -> list[_Name]:
     result = []
     for variant in variants:
         words = _words(variant)
-        if words and not (len(words) == 1 and words[0] in _EVERYDAY_WORDS):
+        if words and "".join(words) not in _EVERYDAY_WORDS:
             result.append(_Name(code, tuple(_Word(word, _inflected(word, locale)) for word in words)))
     return result
 
@@ -366,6 +386,11 @@ def _shared_length(first: str, second: str) -> int:
     """How many letters two words share from the start."""
     pairs = zip(first, second, strict=False)
     return next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(first), len(second)))
+
+
+def word_count(words: Iterable[str]) -> float:
+    """How many words these are; two letters of an unspaced script count as one ("我住在希腊": 2.5)."""
+    return sum(0.5 if _UNSPACED.fullmatch(word) else 1 for word in words)
 
 
 def folded_words(text: str) -> tuple[str, ...]:

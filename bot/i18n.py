@@ -15,7 +15,7 @@ from babel.support import NullTranslations, Translations
 CATALOG_DOMAIN = "helpline"
 DEFAULT_LOCALE = "en"
 # A language is supported when it has training data, a complete catalog and content (README: adding one).
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi")
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh")
 # What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
 _LANGUAGE_PAYLOAD = re.compile(r"^/language_([a-z]{2,3})$")
 
@@ -106,3 +106,18 @@ class Translator:
 def _(message: str) -> str:
     """Mark a string for extraction; translate it later with a `Translator`."""
     return message
+
+
+# Letters of the scripts written without spaces between words: Chinese (CJK ideographs), Japanese kana,
+# Thai. Where words are read (the danger net, country and place names), each of these letters is read as
+# a word of its own, so a name or a pattern is found inside unspaced text ("我在英国" holds "英国") while
+# other scripts keep whole-word matching. A regular-expression class; vowel and tone marks are not in it.
+UNSPACED_LETTER = (
+    "(?=\\w)[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+)
+_UNSPACED_LETTER = re.compile(UNSPACED_LETTER)
+
+
+def space_out_unspaced(text: str) -> str:
+    """The text with a space on each side of each letter of an unspaced script ("我被锁" → " 我  被  锁 ")."""
+    return _UNSPACED_LETTER.sub(r" \g<0> ", text)

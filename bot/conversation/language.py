@@ -17,13 +17,17 @@ from functools import cached_property
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 from lingua import LanguageDetector as _Lingua
 
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, locale_from_payload
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER, locale_from_payload
 
 # Below these, a detection is a guess: a short "ok" or "hola" says little about the language. Chosen on
 # the held-out messages of all eight languages (docs/decisions.md): 79 % recognised, none switched to a
 # wrong language; the rest keep the app's language until the person writes more or picks one.
 MIN_CONFIDENCE = 0.6
 MIN_LETTERS = 10
+# A Chinese character (or a Thai letter) tells more than a Latin letter: "我需要律师" (5 characters, "I need a
+# lawyer") says its language as surely as ten Latin letters do, so each counts as this many letters.
+UNSPACED_LETTER_WEIGHT = 3
+_UNSPACED = re.compile(UNSPACED_LETTER)
 # Close languages are easily taken for each other; moving a person from one to the other, against what
 # their app says, takes stronger evidence.
 CLOSE_LANGUAGES = (frozenset({"es", "pt"}), frozenset({"ru", "uk"}))
@@ -32,7 +36,6 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _LATIN_LETTER = re.compile(r"[A-Za-zÀ-ɏ]")
 # People whose app is in one of these often type their language in Latin letters ("kak nayti advokata",
 # "3ayz a7ki m3 7ad"), which a detector reads as English or French: Latin text never switches them.
-NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar"})
 # People whose app is in Vietnamese often type it without tone marks ("toi can giup do"), which a detector
 # reads as French, Romanian or English: their Latin text is only ever detected as Vietnamese.
 UNMARKED_TYPING = frozenset({"vi"})
@@ -47,6 +50,7 @@ ngoai quyen phap dong
 """
 _UNMARKED_VIETNAMESE = frozenset(_UNMARKED_VIETNAMESE_WORDS.split())
 MIN_UNMARKED_VIETNAMESE = 2
+NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar", "zh"})
 
 
 class LocaleSource(IntEnum):
@@ -104,10 +108,12 @@ class LanguageDetector:
         written in another script is taken as transliteration, not detected.
         """
         letters = _LETTER.findall(text)
-        if len(letters) < self._min_letters:
+        unspaced = sum(1 for letter in letters if _UNSPACED.match(letter))
+        weight = len(letters) + (UNSPACED_LETTER_WEIGHT - 1) * unspaced
+        if weight < self._min_letters:
             return None
         latin = sum(1 for letter in letters if _LATIN_LETTER.match(letter))
-        if hint in NON_LATIN_SCRIPT and latin * 2 > len(letters):
+        if hint in NON_LATIN_SCRIPT and latin * 2 > weight:
             return None
         if "vi" in self._codes and _is_unmarked_vietnamese(text):
             return "vi"

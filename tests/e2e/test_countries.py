@@ -73,6 +73,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "lam sao de co luat su mien phi",
         "immediate_danger": "toi dang gap nguy hiem ngay bay gio",
     },
+    "zh": {
+        "ask_shelter": "今晚我需要一个安全的地方睡觉",
+        "ask_legal_aid": "我怎么才能找到免费的律师",
+        "immediate_danger": "我现在有危险",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

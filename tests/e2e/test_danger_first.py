@@ -41,6 +41,7 @@ DANGER: dict[str, list[str]] = {
         "pronari kercenon se do me vrase, eshte ne dhomen ngjitur",
     ],
     "vi": ["ong chu doa giet em, han dang o phong ben", "họ nhốt tôi trong phòng, không cho ra ngoài"],
+    "zh": ["他们把我锁在房间里，没有吃的也没有水", "老板说要杀了我，他就在隔壁"],
 }
 NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo"}
 

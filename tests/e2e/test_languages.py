@@ -62,6 +62,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "tôi cần một nơi an toàn để ngủ đêm nay",
         "ask_legal_aid": "lam sao de co luat su mien phi",
     },
+    "zh": {
+        "ask_shelter": "今晚我需要一个安全的地方睡觉",
+        "ask_legal_aid": "我怎么才能找到免费的律师",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 
@@ -139,6 +143,7 @@ def test_the_language_picker_switches_telegram_for_good(
         "Русский",
         "Українська",
         "العربية",
+        "中文",
     ]
     telegram.press_button(user, picker, "/language_uk")
     menu = telegram.wait_for_messages(user, 2)[-1]

@@ -34,6 +34,7 @@ IN_THE_QUESTION = [
     ("ar", "أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT", "وفي فرنسا؟", "FR"),
     ("sq", "jam ne itali dhe me duhet nje avokat falas", "IT", "po ne Greqi?", "GR"),
     ("vi", "em dang o ben duc va can mot luat su mien phi", "DE", "còn ở Ý thì sao?", "IT"),
+    ("zh", "我在意大利 想找个免费律师", "IT", "那在西班牙呢？", "ES"),
 ]
 TOPIC = {
     "en": "ask_shelter",
@@ -42,6 +43,7 @@ TOPIC = {
     "ar": "ask_shelter",
     "sq": "ask_legal_aid",
     "vi": "ask_legal_aid",
+    "zh": "ask_legal_aid",
 }
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
@@ -51,6 +53,7 @@ AFRAID = [
     ("ar", "انا خايفة كتير ومحتاجة مكان انام فيه الليلة، انا في لندن", "GB"),
     ("sq", "kam shume frike dhe me duhet nje vend ku te fle sonte, jam ne Londer", "GB"),
     ("vi", "em so lam, dem nay khong co cho ngu, em dang o Luan Don", "GB"),
+    ("zh", "我好害怕 今晚需要找个地方住 我在伦敦", "GB"),
 ]
 
 

@@ -78,6 +78,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "ông chủ dọa giết tôi, hắn đang ở phòng bên cạnh",
         "họ khóa cửa nhốt tôi trong phòng và không cho tôi ra ngoài",
     ],
+    "zh": [
+        "他们把我锁在房间里，没有吃的也没有水",
+        "那个男的一直跟着我，想把我塞进面包车",
+        "老板威胁要杀了我，他就在隔壁房间",
+        "他们把我关在房间里，不让我出去",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -108,6 +114,7 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "sq": ["me kan mbyll ne dhom e sme lene te dal", "shefi tha qe do me vras, esht ktu jasht"],
     # Vietnamese is very often typed without tone marks, with đ as d, and in teencode (k = không).
     "vi": ["ho nhot em trong phong k cho an uong gi ca", "ong chu doa giet em, dang o phong ben, cuu em voi"],
+    "zh": ["他们把我锁在房间里没吃的 救命", "老闆說要殺了我 他在隔壁", "有个男的一直跟着我 要把我拉上车"],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
@@ -236,6 +243,19 @@ NOT_DANGER: dict[str, list[str]] = {
         "toi nay ban toi den don",  # "bạn tôi" (my friend), not "bán tôi" (sell me)
         "ho khong cho toi di ra ngoai mot minh",  # not free to go out alone: describe_situation
     ],
+    "zh": [
+        "我有什么权利",
+        "老板拿走了我的护照",
+        "我怕被遣返",
+        "怎么找免费律师",
+        "今晚我能睡哪里",
+        "这个聊天是私密的吗",
+        "我必须去报警吗",
+        "两年前他们把我关在一个公寓里，我现在能做什么",
+        "他们不给我工资",
+        "商店周日关门吗？",
+        "如果老板威胁我怎么办",
+    ],
 }
 
 
@@ -305,6 +325,14 @@ def test_every_language_is_read_on_every_message(net: DangerNet) -> None:
 def test_a_harm_that_is_over_is_no_alarm_unless_it_is_happening_again(net: DangerNet) -> None:
     assert net.assess("he beat me two years ago, can I get compensation") is None
     assert net.assess("he beat me two years ago and he is outside right now") is not None
+
+
+def test_a_threat_said_with_if_or_asked_as_a_question_is_still_an_alarm(net: DangerNet) -> None:
+    assert net.assess("他说如果我跑了就杀了我") is not None  # "he said if I run he will kill me"
+    assert net.assess("他们会不会杀了我") is not None  # "will they kill me?"
+    assert net.assess("你可以帮我报警吗") is not None  # "can you call the police for me?"
+    assert net.assess("可以快点来救我吗") is not None
+    assert net.assess("万一他回来打我怎么办") is None  # "what if he comes back and hits me"
 
 
 def test_confinement_that_still_lasts_is_an_alarm(net: DangerNet) -> None:

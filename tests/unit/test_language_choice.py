@@ -42,6 +42,16 @@ def test_latin_text_does_not_switch_a_person_whose_app_is_in_vietnamese(detector
     assert choose(None, "vi", "je cherche un avocat gratuit", detector) == LocaleChoice("vi", CLIENT)
 
 
+def test_chinese_is_detected_from_a_few_characters_and_pinyin_keeps_the_apps_language(
+    detector: LanguageDetector,
+) -> None:
+    assert choose(None, "en", "我需要律师", detector) == LocaleChoice("zh", DETECTED)
+    assert choose(None, "en", "我要找lawyer", detector) == LocaleChoice("zh", DETECTED)
+    assert choose(None, "en", "護照被老闆拿走了", detector) == LocaleChoice("zh", DETECTED)
+    assert choose(None, "en", "你好", detector) == LocaleChoice("en", CLIENT)
+    assert choose(None, "zh", "wo xu yao lv shi bang wo", detector) == LocaleChoice("zh", CLIENT)
+
+
 def test_a_language_button_is_an_explicit_choice() -> None:
     assert choose(LocaleChoice("ru", DETECTED), "ru", language_payload("uk"), None) == LocaleChoice(
         "uk", EXPLICIT

@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh"]
 
 
 @pytest.mark.parametrize(
@@ -34,6 +34,8 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi"]
         ("tôi đang ở Đức, cần chỗ ngủ tối nay", "DE"),
         ("em lam nail o ben anh", "GB"),
         ("ho dua em sang ba lan roi", "PL"),
+        ("我在意大利，今晚需要一个安全的地方睡觉", "IT"),
+        ("我在德國打工沒有合同", "DE"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -52,6 +54,7 @@ def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: 
         ("я в Милане", "IT"),
         ("я в Мілані", "IT"),
         ("انا في ميلانو", "IT"),
+        ("我在米兰的工厂上班", "IT"),
         ("she is in a house in New York", "US"),
         ("мы были в Киеве", "UA"),
         ("ми були у Києві", "UA"),
