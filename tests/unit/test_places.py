@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "th"]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,7 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar"]
         ("я працюю в Польщі без документів", "PL"),
         ("أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT"),
         ("أعيش بإسبانيا", "ES"),
+        ("หนูอยู่ อิตาลี ค่ะ อยากได้ที่นอนคืนนี้", "IT"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -92,6 +93,7 @@ def test_an_authority_named_by_its_country_is_that_country(text: str, country: s
         "I'm from Romania but now in Italy",  # two countries: better to ask
         "italianissimo",  # no name inside another word
         "spainish",
+        "ขอภาษาอังกฤษได้ไหมคะ",  # a language, not a place
     ],
 )
 def test_no_country_is_read_where_a_person_would_not_read_one(text: str) -> None:
@@ -119,6 +121,7 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("а в Польше?", "PL"),
         ("а в Польщі?", "PL"),
         ("وفي إيطاليا؟", "IT"),
+        ("แล้วที่ สเปน ล่ะคะ", "ES"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:
