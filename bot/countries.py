@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER
 
 # Babel territories that are not countries: unions, world regions, pseudo-locales and "unknown region".
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -171,7 +171,9 @@ _ARABIC_PREFIXES = ("وفي", "في", "وب", "ول", "ب", "ل", "و", "ف")
 _ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
 # Apostrophes split words (l'Italie, I'm, Мʼянма) so the country name stands alone.
 _APOSTROPHES = str.maketrans({"'": " ", "’": " ", "ʼ": " ", "`": " ", "´": " "})
-_WORD = re.compile(r"\w+")
+# A word; in scripts written without spaces (Chinese, Thai) each letter is a word, so "我在英国" is read
+# as 我 在 英 国 and holds the name 英国 (英 国), as "I am in the UK" holds "UK".
+_WORD = re.compile(rf"{UNSPACED_LETTER}|(?:(?!{UNSPACED_LETTER})\w)+")
 # A combining mark that is part of a letter in Russian and Ukrainian, so it is kept: й, ї.
 _KEPT_MARKS = frozenset({("и", "\u0306"), ("і", "\u0308"), ("И", "\u0306"), ("І", "\u0308")})
 

@@ -106,3 +106,18 @@ class Translator:
 def _(message: str) -> str:
     """Mark a string for extraction; translate it later with a `Translator`."""
     return message
+
+
+# Letters of the scripts written without spaces between words: Chinese (CJK ideographs), Japanese kana,
+# Thai. Where words are read (the danger net, country and place names), each of these letters is read as
+# a word of its own, so a name or a pattern is found inside unspaced text ("我在英国" holds "英国") while
+# other scripts keep whole-word matching. A regular-expression class; vowel and tone marks are not in it.
+UNSPACED_LETTER = (
+    "(?=\\w)[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+)
+_UNSPACED_LETTER = re.compile(UNSPACED_LETTER)
+
+
+def space_out_unspaced(text: str) -> str:
+    """The text with a space on each side of each letter of an unspaced script ("我被锁" → " 我  被  锁 ")."""
+    return _UNSPACED_LETTER.sub(r" \g<0> ", text)

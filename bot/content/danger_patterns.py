@@ -1,9 +1,12 @@
 """The pattern language of the danger lexicons (docs/content.md, "Danger net").
 
 A message is normalised (`normalise`: lower case, no accents, no punctuation) and each lexicon pattern is
-compiled to a regular expression over that text. Thousands of patterns are then merged by `Scanner` into
-a tree of the letters their first words start with, so that at each space the regular expression engine
-rules most of them out on one letter: a message is scanned once, in about 50 µs for 300 characters.
+compiled to a regular expression over that text. In scripts written without spaces (Chinese, Thai) every
+letter is read as a word of its own (`bot.i18n.UNSPACED_LETTER`), so a pattern is found anywhere inside
+unspaced text, while other scripts keep matching whole words. Thousands of patterns are then merged by
+`Scanner` into a tree of the letters their first words start with, so that at each space the regular
+expression engine rules most of them out on one letter: a message is scanned once, in about 50 µs for
+300 characters.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
+from bot.i18n import UNSPACED_LETTER, space_out_unspaced
+
 GAP_WORDS = 4  # `...` in a pattern: up to this many words in between
 RAW_PREFIX = "re:"
 _NON_WORD = re.compile(r"[\W_]+")
 _WILDCARD = "[^ ]*"
 _GAP = f"(?: [^ ]+){{0,{GAP_WORDS}}}"
+_WILDCARD_BESIDE_UNSPACED = re.compile(rf"{UNSPACED_LETTER}\*|\*{UNSPACED_LETTER}")
 # Letters whose marks make them another letter in Ukrainian and Russian (й is not и, ї is not і): kept
 # aside (in the private use area) while the marks are dropped.
 _KEEP_MARKED = (("й", "\ue000"), ("ї", "\ue001"))
@@ -51,7 +57,8 @@ def normalise(text: str) -> str:
 
     Romanian ș and ț become s and t, Portuguese ã becomes a, Russian ё becomes е, Arabic loses its
     tashkeel and tatweel and its alef forms become ا; punctuation becomes a space, so "m-au" is "m au"
-    and "i'm" is "i m". The result starts and ends with a space, so every word has a space on each side.
+    and "i'm" is "i m". Each letter of a script written without spaces is a word: "我被锁了" is
+    " 我 被 锁 了 ". The result starts and ends with a space, so every word has a space on each side.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     for letter, kept in _KEEP_MARKED:
@@ -61,6 +68,7 @@ def normalise(text: str) -> str:
     for letter, kept in _KEEP_MARKED:
         text = text.replace(kept, letter)
     text = _SAME_LETTER_RE.sub(lambda found: _SAME_LETTER[found.group()], text)
+    text = space_out_unspaced(text)
     words = _NON_WORD.sub(" ", text).strip()
     return f" {words} " if words else " "
 
@@ -175,7 +183,13 @@ class _Parser:
 
 
 def _word(token: str) -> _Word:
-    """A word of a pattern, its letters normalised like the text (so "închis" is written as is)."""
+    """A word of a pattern, its letters normalised like the text (so "închis" is written as is).
+
+    A word of Chinese or Thai letters becomes the sequence of its letters, found inside unspaced text
+    ("被锁" in "我被锁在房间"); a `*` beside such a letter means nothing there, so it is refused.
+    """
+    if _WILDCARD_BESIDE_UNSPACED.search(token):
+        raise PatternError(f"'{token}': no * beside Chinese or Thai letters; write ... for a gap")
     pieces = tuple(normalise(piece).strip() for piece in token.split("*"))
     if not any(pieces):
         raise PatternError(f"'{token}' has no letters")

@@ -9,9 +9,10 @@ spaces between words (Chinese, Thai) are measured in characters instead.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from bot.i18n import UNSPACED_LETTER
 
 MAX_TOPIC_WORDS = 100  # before the list of services and the review date, which the bot appends
 MAX_SENTENCE_WORDS = 20  # a bullet counts as a sentence
@@ -22,9 +23,9 @@ MAX_TOPIC_CHARS = MAX_TOPIC_WORDS * CHARS_PER_WORD  # 200
 MAX_SENTENCE_CHARS = MAX_SENTENCE_WORDS * CHARS_PER_WORD  # 40
 # Languages written without spaces between words (Japanese too, should it ever be added).
 NO_SPACE_LOCALES = frozenset({"ja", "th", "zh"})
-# Scripts whose every letter is a unit in those languages; a run of Latin letters or digits among them
-# (a name, "T visa") is one unit, as it would be one word elsewhere.
-_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI")
+# Scripts whose every letter is a unit in those languages (bot.i18n.UNSPACED_LETTER); a run of Latin
+# letters or digits among them (a name, "T visa") is one unit, as it would be one word elsewhere.
+_UNSPACED = re.compile(UNSPACED_LETTER)
 _EXCERPT_WORDS = 8
 _EXCERPT_CHARS = 16
 
@@ -135,7 +136,7 @@ def _units(text: str, by_characters: bool) -> int:
 
 def _unspaced(char: str) -> bool:
     """Whether a letter belongs to a script written without spaces (Chinese, Japanese kana, Thai)."""
-    return unicodedata.name(char, "").startswith(_UNSPACED_SCRIPTS)
+    return _UNSPACED.match(char) is not None
 
 
 def _excerpt(sentence: str, by_characters: bool) -> str:
