@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -174,6 +174,7 @@ _APOSTROPHES = str.maketrans({"'": " ", "’": " ", "ʼ": " ", "`": " ", "´": "
 # A word; in scripts written without spaces (Chinese, Thai) each letter is a word, so "我在英国" is read
 # as 我 在 英 国 and holds the name 英国 (英 国), as "I am in the UK" holds "UK".
 _WORD = re.compile(rf"{UNSPACED_LETTER}|(?:(?!{UNSPACED_LETTER})\w)+")
+_UNSPACED = re.compile(UNSPACED_LETTER)
 # A combining mark that is part of a letter in Russian and Ukrainian, so it is kept: й, ї.
 _KEPT_MARKS = frozenset({("и", "\u0306"), ("і", "\u0308"), ("И", "\u0306"), ("І", "\u0308")})
 
@@ -352,6 +353,11 @@ def _shared_length(first: str, second: str) -> int:
     """How many letters two words share from the start."""
     pairs = zip(first, second, strict=False)
     return next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(first), len(second)))
+
+
+def word_count(words: Iterable[str]) -> float:
+    """How many words these are; two letters of an unspaced script count as one ("我住在希腊": 2.5)."""
+    return sum(0.5 if _UNSPACED.fullmatch(word) else 1 for word in words)
 
 
 def folded_words(text: str) -> tuple[str, ...]:

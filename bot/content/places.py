@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from bot.content.pack import Problem, error
-from bot.countries import folded_words, is_country_code
+from bot.countries import folded_words, is_country_code, word_count
 
 PLACES_FILE = "places.yml"
 KINDS = ("names", "cities", "adjectives")
@@ -141,7 +141,7 @@ class Gazetteer:
     def only_country(self, text: str) -> str | None:
         """The country of a short message that names it and says nothing else ("and in Romania?")."""
         tokens = [word.lower() for word in folded_words(text)]
-        if not tokens or len(tokens) > _MAX_FOLLOW_UP_WORDS:
+        if not tokens or word_count(tokens) > _MAX_FOLLOW_UP_WORDS:
             return None
         code = self.country_in(text)
         if code is None:

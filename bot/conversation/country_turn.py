@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.content.places import Gazetteer
-from bot.countries import folded_words, match_country
+from bot.countries import folded_words, match_country, word_count
 from bot.store.conversations import StoredConversation
 
 # Intents that are not topics: a follow-up naming a country answers the topic before them.
@@ -67,7 +67,7 @@ def read_country(
     pending = stored.pending_intent if stored else None
     alone = places.only_country(text) or _only_any_country(text, places, locales)
     if pending:
-        short = len(folded_words(text)) <= SHORT_ANSWER_WORDS and match_country(text, locales)
+        short = word_count(folded_words(text)) <= SHORT_ANSWER_WORDS and match_country(text, locales)
         if alone or short:  # the answer to "which country are you in?"
             return Understanding(f"/{pending}", alone or short or known)
     if alone:
@@ -86,6 +86,6 @@ def _only_any_country(text: str, places: Gazetteer, locales: Sequence[str]) -> s
         return None
     words = [word.lower() for word in folded_words(text)]
     rest = [word for word in words if not places.is_follow_up_word(word)]
-    if not rest or len(rest) > OTHER_COUNTRY_WORDS or len(words) > 2 * SHORT_ANSWER_WORDS:
+    if not rest or word_count(rest) > OTHER_COUNTRY_WORDS or word_count(words) > 2 * SHORT_ANSWER_WORDS:
         return None
     return match_country(" ".join(rest), locales)

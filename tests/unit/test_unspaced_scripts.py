@@ -12,7 +12,7 @@ from bot.content.danger import DangerNet, DangerSignal
 from bot.content.danger_patterns import PatternError, compile_pattern, normalise
 from bot.content.limits import length
 from bot.content.places import Gazetteer
-from bot.countries import folded_words, match_country
+from bot.countries import folded_words, match_country, word_count
 
 
 def net_of(tmp_path: Path, locale: str, cues: dict[str, list[str]]) -> DangerNet:
@@ -132,3 +132,8 @@ def test_unspaced_scripts_are_measured_in_characters() -> None:
     assert length("我被锁在房间里。", "zh") == 7
     assert length("ผมถูกขัง", "th") == 6  # the vowel and tone marks are not letters
     assert length("打电话 0800 800 678", "zh") == 4
+
+
+def test_two_letters_of_an_unspaced_script_count_as_one_word() -> None:
+    assert word_count(folded_words("我住在希腊")) == 2.5
+    assert word_count(folded_words("I live in Greece")) == 4
