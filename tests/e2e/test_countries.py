@@ -63,6 +63,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
         "immediate_danger": "أنا في خطر الآن",
     },
+    "th": {
+        "ask_shelter": "คืนนี้หนูต้องการที่ปลอดภัยไว้นอนค่ะ",
+        "ask_legal_aid": "จะหาทนายฟรีได้ยังไงคะ",
+        "immediate_danger": "ตอนนี้หนูอยู่ในอันตรายค่ะ",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

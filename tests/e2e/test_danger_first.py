@@ -36,6 +36,7 @@ DANGER: dict[str, list[str]] = {
     "uk": ["мене замкнули в кімнаті і не випускають"],
     "fr": ["ils m'ont enfermée dans la chambre sans eau ni nourriture"],
     "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
+    "th": ["พวกมันขังหนูไว้ในห้อง ไม่มีข้าวไม่มีน้ำ", "เถ้าแก่ขู่จะฆ่าผม ตอนนี้อยู่ห้องข้างๆ"],
 }
 NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no"}
 

@@ -54,6 +54,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "أحتاج إلى مكان آمن أنام فيه الليلة",
         "ask_legal_aid": "كيف يمكنني الحصول على محامي مجاني",
     },
+    "th": {
+        "ask_shelter": "คืนนี้หนูต้องการที่ปลอดภัยไว้นอนค่ะ",
+        "ask_legal_aid": "จะหาทนายฟรีได้ยังไงคะ",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 
@@ -131,6 +135,7 @@ def test_the_language_picker_switches_telegram_for_good(
         "Русский",
         "Українська",
         "العربية",
+        "ไทย",
     ]
     telegram.press_button(user, picker, "/language_uk")
     menu = telegram.wait_for_messages(user, 2)[-1]

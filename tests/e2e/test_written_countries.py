@@ -32,14 +32,22 @@ IN_THE_QUESTION = [
     ("es", "estoy en españa y necesito un abogado gratis", "ES", "¿y en Portugal?", "PT"),
     ("ru", "я в италии и мне нужен бесплатный адвокат", "IT", "а в Польше?", "PL"),
     ("ar", "أنا في إيطاليا وأحتاج مكان آمن للنوم", "IT", "وفي فرنسا؟", "FR"),
+    ("th", "ตอนนี้อยู่อิตาลีค่ะ คืนนี้ไม่มีที่นอนปลอดภัย", "IT", "แล้วโปแลนด์ล่ะคะ", "PL"),
 ]
-TOPIC = {"en": "ask_shelter", "es": "ask_legal_aid", "ru": "ask_legal_aid", "ar": "ask_shelter"}
+TOPIC = {
+    "en": "ask_shelter",
+    "es": "ask_legal_aid",
+    "ru": "ask_legal_aid",
+    "ar": "ask_shelter",
+    "th": "ask_shelter",
+}
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
     ("en", "im so scared, i need somewhere to stay tonight. i am in london", "GB"),
     ("es", "tengo mucho miedo y necesito un sitio para dormir esta noche, estoy en Madrid", "ES"),
     ("ru", "мне очень страшно и мне нужно где то переночевать сегодня, я в Лондоне", "GB"),
     ("ar", "انا خايفة كتير ومحتاجة مكان انام فيه الليلة، انا في لندن", "GB"),
+    ("th", "กลัวมากเลยค่ะ คืนนี้ต้องหาที่นอน ตอนนี้อยู่ลอนดอน", "GB"),
 ]
 
 

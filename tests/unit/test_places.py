@@ -122,6 +122,7 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("а в Польщі?", "PL"),
         ("وفي إيطاليا؟", "IT"),
         ("อิตาลีล่ะ", "IT"),
+        ("แล้วที่สเปนล่ะคะ", "ES"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:
