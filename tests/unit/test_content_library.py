@@ -198,6 +198,7 @@ def test_the_language_picker_names_each_language_in_itself(library: ContentLibra
         "/language_ru": "Русский",
         "/language_uk": "Українська",
         "/language_ar": "العربية",
+        "/language_th": "ไทย",
     }
 
 
