@@ -38,7 +38,7 @@ DANGER: dict[str, list[str]] = {
     "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
     "th": ["พวกมันขังหนูไว้ในห้อง ไม่มีข้าวไม่มีน้ำ", "เถ้าแก่ขู่จะฆ่าผม ตอนนี้อยู่ห้องข้างๆ"],
 }
-NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no"}
+NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "th": "ไม่ค่ะ"}
 
 
 @pytest.fixture(scope="module")
