@@ -118,6 +118,15 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "BA": ("波黑",),
         "RU": ("俄国",),
     },
+    "th": {
+        "GB": ("อังกฤษ", "ประเทศอังกฤษ", "เกาะอังกฤษ", "บริเตน", "สกอตแลนด์", "ยูเค"),
+        "US": ("อเมริกา", "สหรัฐ", "สหรัฐฯ", "สหรัฐอเมริกา", "เมกา", "ยูเอส"),
+        "DE": ("เยอรมัน", "เยอรมันนี", "ประเทศเยอรมัน"),
+        "NL": ("ฮอลแลนด์", "ฮอลันดา"),
+        "KR": ("เกาหลี",),
+        "MM": ("พม่า", "เมียนมา", "เมียนมาร์"),
+        "MY": ("มาเลย์",),
+    },
 }
 # Babel locales whose names people of a language also write: Chinese readers often type traditional forms.
 _ALSO_NAMED_IN: dict[str, tuple[str, ...]] = {"zh": ("zh_Hant",)}

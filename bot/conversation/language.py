@@ -50,7 +50,7 @@ ngoai quyen phap dong
 """
 _UNMARKED_VIETNAMESE = frozenset(_UNMARKED_VIETNAMESE_WORDS.split())
 MIN_UNMARKED_VIETNAMESE = 2
-NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar", "zh"})
+NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar", "zh", "th"})
 
 
 class LocaleSource(IntEnum):

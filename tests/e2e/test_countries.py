@@ -78,6 +78,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "我怎么才能找到免费的律师",
         "immediate_danger": "我现在有危险",
     },
+    "th": {
+        "ask_shelter": "คืนนี้หนูต้องการที่ปลอดภัยไว้นอนค่ะ",
+        "ask_legal_aid": "จะหาทนายฟรีได้ยังไงคะ",
+        "immediate_danger": "ตอนนี้หนูอยู่ในอันตรายค่ะ",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

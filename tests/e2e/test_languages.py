@@ -66,6 +66,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "今晚我需要一个安全的地方睡觉",
         "ask_legal_aid": "我怎么才能找到免费的律师",
     },
+    "th": {
+        "ask_shelter": "คืนนี้หนูต้องการที่ปลอดภัยไว้นอนค่ะ",
+        "ask_legal_aid": "จะหาทนายฟรีได้ยังไงคะ",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 
@@ -144,6 +148,7 @@ def test_the_language_picker_switches_telegram_for_good(
         "Українська",
         "العربية",
         "中文",
+        "ไทย",
     ]
     telegram.press_button(user, picker, "/language_uk")
     menu = telegram.wait_for_messages(user, 2)[-1]

@@ -35,6 +35,7 @@ IN_THE_QUESTION = [
     ("sq", "jam ne itali dhe me duhet nje avokat falas", "IT", "po ne Greqi?", "GR"),
     ("vi", "em dang o ben duc va can mot luat su mien phi", "DE", "còn ở Ý thì sao?", "IT"),
     ("zh", "我在意大利 想找个免费律师", "IT", "那在西班牙呢？", "ES"),
+    ("th", "ตอนนี้อยู่อิตาลีค่ะ คืนนี้ไม่มีที่นอนปลอดภัย", "IT", "แล้วโปแลนด์ล่ะคะ", "PL"),
 ]
 TOPIC = {
     "en": "ask_shelter",
@@ -44,6 +45,7 @@ TOPIC = {
     "sq": "ask_legal_aid",
     "vi": "ask_legal_aid",
     "zh": "ask_legal_aid",
+    "th": "ask_shelter",
 }
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
@@ -54,6 +56,7 @@ AFRAID = [
     ("sq", "kam shume frike dhe me duhet nje vend ku te fle sonte, jam ne Londer", "GB"),
     ("vi", "em so lam, dem nay khong co cho ngu, em dang o Luan Don", "GB"),
     ("zh", "我好害怕 今晚需要找个地方住 我在伦敦", "GB"),
+    ("th", "กลัวมากเลยค่ะ คืนนี้ต้องหาที่นอน ตอนนี้อยู่ลอนดอน", "GB"),
 ]
 
 

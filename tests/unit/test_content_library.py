@@ -201,6 +201,7 @@ def test_the_language_picker_names_each_language_in_itself(library: ContentLibra
         "/language_sq": "Shqip",
         "/language_vi": "Tiếng Việt",
         "/language_zh": "中文",
+        "/language_th": "ไทย",
     }
 
 

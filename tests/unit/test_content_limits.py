@@ -123,6 +123,18 @@ def test_vietnamese_counts_syllables_and_is_held_to_150_and_30_per_sentence() ->
     assert text_problems(". ".join([syllables] * 5) + ". Gọi 112.", "vi")[0].startswith("152 syllables")
 
 
+def test_thai_spells_a_word_with_more_letters_so_it_is_held_to_400_and_80_per_sentence() -> None:
+    line = "ก" * 80
+    assert text_problems(line, "th") == []
+    assert text_problems(line + "ก", "th") == [
+        f'a sentence of 81 characters (at most 80): "{"ก" * 16}…"; split it'
+    ]
+    five = "\n".join(line for _ in range(5)) + "\nก"
+    assert text_problems(five, "th")[0].startswith(
+        "401 characters: a topic text may have at most 400 characters"
+    )
+
+
 def test_a_spaced_language_is_not_counted_in_characters() -> None:
     assert text_problems("Вам потрібна допомога? Зателефонуйте 527.", "uk") == []
 

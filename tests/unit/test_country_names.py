@@ -126,6 +126,15 @@ from bot.i18n import SUPPORTED_LOCALES
         ("bo dao nha", "PT"),
         ("Hà Lan", "NL"),
         ("Italia", "IT"),
+        # Thai, alone or between spaces, and the names people use beside Babel's.
+        ("อังกฤษ", "GB"),
+        ("สหราชอาณาจักร", "GB"),
+        ("อเมริกา", "US"),
+        ("สหรัฐฯ", "US"),
+        ("อยู่ เยอรมัน ค่ะ", "DE"),
+        ("ฮอลแลนด์", "NL"),
+        ("สเปน", "ES"),
+        ("ตอนนี้อยู่ อิตาลี", "IT"),
         # A country's own name, whatever the chat language.
         ("Deutschland?", "DE"),
         ("Polska", "PL"),
@@ -147,6 +156,7 @@ def test_a_country_typed_in_any_supported_language_is_found(text: str, code: str
         "en casa",
         "не знаю",
         "لا أعرف",
+        "ไม่รู้ค่ะ",
         # Languages and nationalities share a stem with countries but are not countries.
         "romanian",
         "română",

@@ -84,6 +84,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "老板威胁要杀了我，他就在隔壁房间",
         "他们把我关在房间里，不让我出去",
     ],
+    "th": [
+        "พวกมันขังฉันไว้ในห้อง ไม่มีข้าวไม่มีน้ำเลย",
+        "ผู้ชายคนนั้นตามหนูมา จะจับหนูขึ้นรถตู้",
+        "เถ้าแก่ขู่จะฆ่าหนู ตอนนี้เขาอยู่ห้องข้างๆ",
+        "เขาขังหนูไว้ในห้องแล้วไม่ยอมปล่อยให้ออกไปไหนเลยค่ะ",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -115,6 +121,7 @@ PLAIN_TYPING: dict[str, list[str]] = {
     # Vietnamese is very often typed without tone marks, with đ as d, and in teencode (k = không).
     "vi": ["ho nhot em trong phong k cho an uong gi ca", "ong chu doa giet em, dang o phong ben, cuu em voi"],
     "zh": ["他们把我锁在房间里没吃的 救命", "老闆說要殺了我 他在隔壁", "有个男的一直跟着我 要把我拉上车"],
+    "th": ["ชวยดวย เขาขงหนไวในหอง", "นายจางจะฆาผม ตอนนเขาอยหนาหอง"],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
@@ -255,6 +262,18 @@ NOT_DANGER: dict[str, list[str]] = {
         "他们不给我工资",
         "商店周日关门吗？",
         "如果老板威胁我怎么办",
+    ],
+    "th": [
+        "หนูมีสิทธิอะไรบ้างคะ",
+        "นายจ้างยึดพาสปอร์ตผมไป",
+        "กลัวโดนส่งกลับประเทศค่ะ",
+        "หาทนายฟรีได้ที่ไหนครับ",
+        "คืนนี้จะไปนอนที่ไหนได้บ้าง",
+        "แชทนี้เป็นความลับไหมคะ",
+        "ต้องไปแจ้งตำรวจไหมครับ",
+        "เมื่อสองปีก่อนเคยโดนขังในห้อง ตอนนี้ทำอะไรได้บ้าง",
+        "เขาไม่จ่ายเงินเดือนหนูเลย",
+        "ร้านเปิดวันอาทิตย์ไหม 555",
     ],
 }
 

@@ -25,6 +25,11 @@ def test_a_first_message_is_answered_in_the_language_it_is_written_in(detector: 
     )
 
 
+def test_thai_written_without_spaces_is_detected(detector: LanguageDetector) -> None:
+    assert choose(None, "en", "หนูต้องการที่พักปลอดภัยคืนนี้ค่ะ", detector) == LocaleChoice("th", DETECTED)
+    assert choose(None, "en", "นายจ้างยึด passport ผมไป", detector) == LocaleChoice("th", DETECTED)
+
+
 def test_a_short_or_unclear_message_keeps_the_apps_language(detector: LanguageDetector) -> None:
     assert choose(None, "ro", "ok", detector) == LocaleChoice("ro", CLIENT)
     assert choose(None, "ro", "hola", detector) == LocaleChoice("ro", CLIENT)

@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th"]
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,7 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh"]
         ("ho dua em sang ba lan roi", "PL"),
         ("我在意大利，今晚需要一个安全的地方睡觉", "IT"),
         ("我在德國打工沒有合同", "DE"),
+        ("หนูอยู่ อิตาลี ค่ะ อยากได้ที่นอนคืนนี้", "IT"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -115,6 +116,7 @@ def test_an_authority_named_by_its_country_is_that_country(text: str, country: s
         "toi goi canh sat ba lan roi",
         "viec nay co hop phap khong",
         "toi dong y",
+        "ขอภาษาอังกฤษได้ไหมคะ",  # a language, not a place
     ],
 )
 def test_no_country_is_read_where_a_person_would_not_read_one(text: str) -> None:
@@ -146,6 +148,8 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("dhe në Angli?", "GB"),
         ("còn ở Ý thì sao?", "IT"),
         ("con o phap thi sao", "FR"),
+        ("อิตาลีล่ะ", "IT"),
+        ("แล้วที่สเปนล่ะคะ", "ES"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:
