@@ -4,12 +4,13 @@ A resume code is a few common words drawn at random from the person's language l
 at least 2^30 codes (3 words from 1,024; 4 from 256). What the person types is normalised before it is
 compared: case, accents, Arabic letter variants, punctuation and extra spaces do not matter; the ORDER of
 the words does (keeping the 2^30 against guessing: in any order, 3 words would give 6 times fewer codes).
+Thai is written without spaces between words, so a code typed without them ("แมวต้นไม้") is split back
+into its list's words (`CodeWords.spaced`); a list read that way is prefix-free, so the split is unique.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +26,6 @@ MIN_CODES_LOG2 = 30  # every language's codes number at least 2^30
 # People type Arabic letters in several equivalent ways: one form each before comparing.
 _ARABIC_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
 _APOSTROPHES = str.maketrans({"'": None, "’": None, "ʼ": None, "`": None})
-_SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
 
 
 class _Source(BaseModel):
@@ -52,7 +52,10 @@ def normalise(text: str) -> str:
     """Lower case, no accents or Arabic variants, words separated by one space ("Río-Casa" → "rio casa")."""
     folded = text.casefold().translate(_ARABIC_FORMS).translate(_APOSTROPHES)
     plain = "".join(char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char))
-    return " ".join(part for part in _SEPARATORS.split(plain) if part)
+    # Thai vowel signs are marks that stay (not combining in Unicode's sense, so not stripped above): a
+    # separator is anything that is neither a letter, a digit nor a mark.
+    kept = "".join(char if char.isalnum() or unicodedata.category(char)[0] == "M" else " " for char in plain)
+    return " ".join(kept.split())
 
 
 def words_per_code(list_size: int) -> int:
@@ -96,6 +99,7 @@ class CodeWords:
     def __init__(self, lists: Mapping[str, WordList]) -> None:
         self._lists = dict(lists)
         self._forms = {locale: word_list.forms for locale, word_list in self._lists.items()}
+        self._longest = {locale: max(map(len, forms)) for locale, forms in self._forms.items()}
         self._requests = frozenset(
             phrase for word_list in self._lists.values() for phrase in word_list.request_phrases
         )
@@ -134,8 +138,32 @@ class CodeWords:
 
     def looks_like_code(self, text: str) -> bool:
         """True when the message is exactly a code's words of one language's list (an attempt to resume)."""
+        return self.spaced(text) is not None
+
+    def spaced(self, text: str) -> str | None:
+        """The code typed in `text`, normalised with one space between its words, or None when it is not
+        exactly a code's words of one list; typed without spaces (as Thai is written), it is split back
+        into that list's words."""
         typed = normalise(text).split()
-        return any(
-            len(typed) == self._lists[locale].length and all(word in forms for word in typed)
-            for locale, forms in self._forms.items()
-        )
+        for locale, forms in self._forms.items():
+            length = self._lists[locale].length
+            if len(typed) == length and all(word in forms for word in typed):
+                return " ".join(typed)
+        unspaced = "".join(typed)
+        for locale, forms in self._forms.items():
+            words = _split(unspaced, forms, self._lists[locale].length, self._longest[locale])
+            if words is not None:
+                return " ".join(words)
+        return None
+
+
+def _split(text: str, forms: frozenset[str], count: int, longest: int) -> list[str] | None:
+    """`text` as exactly `count` words of `forms` (the first split found, longest words first), else None."""
+    if count == 0 or len(text) > count * longest:
+        return [] if not text else None
+    for end in range(min(len(text), longest), 0, -1):
+        if text[:end] in forms:
+            rest = _split(text[end:], forms, count - 1, longest)
+            if rest is not None:
+                return [text[:end], *rest]
+    return None
