@@ -10,6 +10,15 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
+from bot.country_words import (
+    ALIASES,
+    ALSO_NAMED_IN,
+    CAPITALISED_ONLY,
+    CYRILLIC_CONSONANT,
+    ENDINGS,
+    ENDONYMS,
+    EVERYDAY_WORDS,
+)
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER
 
 # Babel territories that are not countries: unions, world regions, pseudo-locales and "unknown region".
@@ -27,183 +36,6 @@ COUNTRY_PAYLOAD_PREFIX = "/country_"
 # Buttons are forgeable: a code of two letters, then at most an intent name (Telegram allows 64 bytes).
 _COUNTRY_PAYLOAD = re.compile(r"^/country_([a-z]{2})(?:_([a-z][a-z_]{0,48}))?$")
 
-# Ways people name countries that Babel does not list, per language (the language's own spelling).
-_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "GB": ("UK", "U.K.", "England", "Scotland", "Wales", "Britain", "Great Britain", "Northern Ireland"),
-        "US": ("USA", "US", "U.S.", "U.S.A.", "America", "United States of America"),
-        "NL": ("Holland", "The Netherlands"),
-        "CZ": ("Czech Republic",),
-        "TR": ("Turkey",),
-        "HK": ("Hong Kong",),
-        "BA": ("Bosnia",),
-        "CI": ("Ivory Coast",),
-    },
-    "es": {
-        "GB": ("Inglaterra", "Gran Bretaña", "Escocia", "Gales", "Irlanda del Norte"),
-        "US": ("EEUU", "EE.UU.", "EE. UU.", "USA", "Estados Unidos de América"),
-        "NL": ("Holanda",),
-        "CZ": ("República Checa",),
-        "HK": ("Hong Kong",),
-    },
-    "fr": {
-        "GB": ("Angleterre", "Grande-Bretagne", "Écosse", "Pays de Galles", "Irlande du Nord"),
-        "US": ("Etats-Unis", "USA", "Amérique"),
-        "NL": ("Hollande",),
-        "CZ": ("République tchèque",),
-        "HK": ("Hong Kong",),
-    },
-    "pt": {
-        "GB": ("Inglaterra", "Grã-Bretanha", "Escócia", "País de Gales"),
-        "US": ("EUA", "USA", "América"),
-        "NL": ("Holanda",),
-        "CZ": ("República Tcheca", "Chéquia"),
-        "PL": ("Polónia",),
-        "RO": ("Roménia",),
-    },
-    "ro": {
-        "GB": ("Anglia", "Marea Britanie", "Scoția"),
-        "US": ("SUA", "Statele Unite", "America"),
-        "NL": ("Olanda",),
-        "CZ": ("Republica Cehă",),
-        "MD": ("Moldova",),
-        "HK": ("Hong Kong",),
-    },
-    "ru": {
-        "GB": ("Англия", "Британия", "Шотландия", "Соединенное Королевство"),
-        "US": ("США", "Штаты", "Америка"),
-        "NL": ("Голландия",),
-        "CZ": ("Чешская Республика",),
-        "MD": ("Молдавия",),
-    },
-    "uk": {
-        "GB": ("Англія", "Британія", "Шотландія", "Сполучене Королівство"),
-        "US": ("США", "Штати", "Америка"),
-        "NL": ("Голландія",),
-        "CZ": ("Чеська Республіка",),
-    },
-    "ar": {
-        "GB": ("بريطانيا", "إنجلترا", "انكلترا", "اسكتلندا"),
-        "US": ("أمريكا", "أميركا", "الولايات المتحدة الأمريكية"),
-        "NL": ("هولندا",),
-    },
-    "sq": {
-        "GB": ("Angli", "Britani", "Britania e Madhe", "Mbretëria e Bashkuar", "UK", "Skoci"),
-        "US": ("Amerikë", "Shtetet e Bashkuara", "USA"),
-        "NL": ("Hollandë", "Vendet e Ulëta"),
-        "MK": ("Maqedoni",),
-        "CZ": ("Republika Çeke",),
-    },
-    # Short names that are everyday words alone (Anh "you", Mỹ, Ý "idea") only with "nước" (country);
-    # đ is a letter of its own, so names typed without it are listed too.
-    "vi": {
-        "GB": ("Nước Anh", "Anh Quốc", "Anh Quoc", "England"),
-        "US": ("Nước Mỹ", "Nuoc My", "USA", "America"),
-        "IT": ("Nước Ý", "Nuoc Y", "Italia"),
-        "DE": ("Duc", "Nuoc Duc", "CHLB Đức"),
-        "PT": ("Bo Dao Nha",),
-        "NL": ("Holland",),
-        "VN": ("Vietnam", "VN"),
-    },
-    "zh": {
-        "GB": ("英格兰", "英格蘭", "苏格兰", "蘇格蘭", "威尔士", "大不列颠", "北爱尔兰", "联合王国"),
-        "US": ("美利坚", "美利堅", "美利坚合众国"),
-        "CZ": ("捷克共和国",),
-        "HK": ("香港",),
-        "MO": ("澳门", "澳門"),
-        "TW": ("臺灣",),
-        "KR": ("南韩",),
-        "AE": ("阿联酋",),
-        "SA": ("沙特",),
-        "BA": ("波黑",),
-        "RU": ("俄国",),
-    },
-    "th": {
-        "GB": ("อังกฤษ", "ประเทศอังกฤษ", "เกาะอังกฤษ", "บริเตน", "สกอตแลนด์", "ยูเค"),
-        "US": ("อเมริกา", "สหรัฐ", "สหรัฐฯ", "สหรัฐอเมริกา", "เมกา", "ยูเอส"),
-        "DE": ("เยอรมัน", "เยอรมันนี", "ประเทศเยอรมัน"),
-        "NL": ("ฮอลแลนด์", "ฮอลันดา"),
-        "KR": ("เกาหลี",),
-        "MM": ("พม่า", "เมียนมา", "เมียนมาร์"),
-        "MY": ("มาเลย์",),
-    },
-}
-# Babel locales whose names people of a language also write: Chinese readers often type traditional forms.
-_ALSO_NAMED_IN: dict[str, tuple[str, ...]] = {"zh": ("zh_Hant",)}
-
-# Countries' own names, which people abroad often type whatever language they chat in.
-_ENDONYMS: dict[str, tuple[str, ...]] = {
-    "DE": ("Deutschland",),
-    "AT": ("Österreich",),
-    "CH": ("Schweiz",),
-    "NL": ("Nederland",),
-    "BE": ("België",),
-    "PL": ("Polska",),
-    "CZ": ("Česko",),
-    "HU": ("Magyarország",),
-    "GR": ("Ελλάδα",),
-    "HR": ("Hrvatska",),
-    "RS": ("Srbija", "Србија"),
-    "BG": ("България",),
-}
-
-# Country names that are also everyday words ("того" = "of that", "малі" = "small", "مالي" = "my money"),
-# or that are inside everyday Chinese words (多哥哥 "many brothers", 沿海地区 "coastal area").
-_EVERYDAY_WORDS = frozenset({"того", "малі", "مالي", "多哥", "海地", "黑山"})
-
-# Only the capitalised "US" is the country; "us" is a pronoun.
-_CAPITALISED_ONLY = frozenset({"US"})
-
-# How a name's last letters change when it is declined, per language: the first ending that fits applies.
-# The replacements are the endings of the cases people use after "in", "from", "to" (Румыния -> в Румынии).
-_CYRILLIC_CONSONANT = ""  # marker for "the name ends in a consonant": the endings are appended
-_ENDINGS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "ru": (
-        ("ия", ("ии", "ию", "ией")),
-        ("ая", ("ой", "ую", "ою")),
-        ("ые", ("ых", "ым", "ыми")),
-        ("ое", ("ом", "ого")),
-        ("ый", ("ом", "ого", "ому")),
-        ("ка", ("ке", "ки", "ку", "кой")),
-        ("а", ("ы", "и", "е", "у", "ой", "ою")),
-        ("я", ("и", "е", "ю", "ей", "ею")),
-        ("ы", ("ах", "ов", "ам", "ами")),
-        ("ь", ("е", "и", "я", "ю")),
-        ("й", ("е", "я", "ю")),
-        ("во", ("ве",)),
-        (_CYRILLIC_CONSONANT, ("е", "а", "у", "ом")),
-    ),
-    "uk": (
-        ("ія", ("ії", "ію", "ією")),
-        ("ка", ("ці", "ки", "ку", "кою")),
-        ("а", ("і", "и", "у", "ою", "ій", "ої")),
-        ("я", ("ї", "ю", "ею")),
-        ("ий", ("ому", "ого", "ім")),
-        ("і", ("их", "им", "ими")),
-        ("и", ("ах", "ів", "ам", "ами")),
-        ("е", ("ому", "ого", "ім")),
-        ("ь", ("і", "ю", "я")),
-        ("й", ("ї", "ю", "я")),
-        ("во", ("ві",)),
-        (_CYRILLIC_CONSONANT, ("і", "у", "а", "ом", "ові")),
-    ),
-    # Albanian, folded ("Italinë" is "italine"): the definite, accusative and genitive forms people write
-    # after "në", "nga", "te" (Itali -> Italia, Italinë, Italisë; Spanjë -> Spanja, Spanjën, Spanjës).
-    "sq": (
-        ("i", ("ia", "ine", "ise", "in")),
-        ("e", ("a", "en", "es")),
-        ("a", ("en", "es", "ne", "se")),
-    ),
-    "ro": (
-        ("ia", ("iei",)),
-        ("ie", ("iei", "ii")),
-        ("ea", ("ei", "ii")),
-        ("ca", ("cii", "cei")),
-        ("a", ("ei",)),
-        ("le", ("lor",)),
-        ("ul", ("ului",)),
-    ),
-}
 _CYRILLIC_VOWELS = frozenset("аеёиоуыэюяіїєьй")
 
 # Arabic writes "in", "to", "and" as letters joined to the next word (بإيطاليا = "in Italy"); longest first.
@@ -345,7 +177,7 @@ def _name_index(locales: tuple[str, ...]) -> dict[str, tuple[_Name, ...]]:
     """Every name of every country in these locales, indexed by the forms of its first word."""
     names: set[_Name] = set()
     for locale in locales:
-        for babel_locale in (locale, *_ALSO_NAMED_IN.get(locale, ())):
+        for babel_locale in (locale, *ALSO_NAMED_IN.get(locale, ())):
             try:
                 territories = Locale.parse(babel_locale).territories
             except (UnknownLocaleError, ValueError):
@@ -353,10 +185,10 @@ def _name_index(locales: tuple[str, ...]) -> dict[str, tuple[_Name, ...]]:
             for code, babel_name in territories.items():
                 if is_country_code(code):
                     names.update(_names(code, str(babel_name), locale))
-        for code, aliases in _ALIASES.get(locale, {}).items():
+        for code, aliases in ALIASES.get(locale, {}).items():
             for alias in aliases:
                 names.update(_names(code, alias, locale))
-    for code, endonyms in _ENDONYMS.items():
+    for code, endonyms in ENDONYMS.items():
         for endonym in endonyms:
             names.update(_names(code, endonym, ""))
     index: dict[str, list[_Name]] = {}
@@ -374,15 +206,15 @@ def _names(code: str, name: str, locale: str) -> list[_Name]:
     result = []
     for variant in variants:
         words = _words(variant)
-        if words and "".join(words) not in _EVERYDAY_WORDS:
+        if words and "".join(words) not in EVERYDAY_WORDS:
             result.append(_Name(code, tuple(_Word(word, _inflected(word, locale)) for word in words)))
     return result
 
 
 def _inflected(word: str, locale: str) -> frozenset[str]:
     """The declined forms of a name word in this locale (none in languages that do not decline names)."""
-    for ending, replacements in _ENDINGS.get(locale, ()):
-        if ending == _CYRILLIC_CONSONANT and word[-1:] in _CYRILLIC_VOWELS:
+    for ending, replacements in ENDINGS.get(locale, ()):
+        if ending == CYRILLIC_CONSONANT and word[-1:] in _CYRILLIC_VOWELS:
             continue
         if word.endswith(ending):
             stem = word[: len(word) - len(ending)]
@@ -409,7 +241,7 @@ def folded_words(text: str) -> tuple[str, ...]:
 
 def _words(text: str) -> tuple[str, ...]:
     """The words of a text, lower-cased, without accents or punctuation, Arabic letters unified."""
-    return tuple(word if word in _CAPITALISED_ONLY else word.lower() for word in _WORD.findall(_fold(text)))
+    return tuple(word if word in CAPITALISED_ONLY else word.lower() for word in _WORD.findall(_fold(text)))
 
 
 def _fold(text: str) -> str:

@@ -46,7 +46,7 @@ START_PAYLOAD = "/greet"
 ERASE_PAYLOAD = "/delete_data"
 VANISH_PAYLOAD = "/vanish"  # /vanish_menu, /vanish_30…: not offered on SMS
 # content/ entries of SMS's own texts.
-MENU_HINT, HELP_ENTRY, MEDIA_ENTRY, ERASED_ENTRY = "sms_menu", "sms_help", "sms_media", "sms_erased"
+MENU_HINT, HELP_ENTRY, MEDIA_ENTRY = "sms_menu", "sms_help", "sms_media"
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ class SmsChannel:
     async def _answer(self, pseudonym: str, sender: str, sid: str, replies: list[Reply]) -> None:
         erased = next((reply for reply in replies if reply.erased), None)
         if erased is not None:
-            await self._say_erased(pseudonym, sender, erased.locale)
+            await self._say_erased(pseudonym, sender, erased.text)
             return
         texts: list[str] = []
         payloads: list[str] = []
@@ -224,11 +224,12 @@ class SmsChannel:
         await self._state.remember_menu(pseudonym, payloads)
         await self._queue(pseudonym, sid, texts)
 
-    async def _say_erased(self, pseudonym: str, sender: str, locale: str | None) -> None:
-        """Everything is erased, the route to reply too: the truth is sent at once to the number still in
-        memory, never kept again. If it cannot be sent now it is not retried (the person may ask again)."""
+    async def _say_erased(self, pseudonym: str, sender: str, text: str) -> None:
+        """Everything is erased, the route to reply too: the truth (the core's `erased_sms`: the texts stay on
+        the phone and with the phone company) is sent at once to the number still in memory, never kept
+        again. If it cannot be sent now it is not retried (the person may ask again)."""
         await self._state.forget_menu(pseudonym)
-        outcome = await self._messages.send(sender, self._text(ERASED_ENTRY, locale))
+        outcome = await self._messages.send(sender, sms_text.plain(text).strip())
         log.info("sms_erased_told", pseudonym=pseudonym[:12], outcome=outcome)
 
     async def _notice(self, pseudonym: str, entry: str, sid: str) -> None:

@@ -142,7 +142,7 @@ class ResumeDesk:
         if not await self._codes.allow_try(channel.value, pseudonym, message.source):
             self._event("locked", message)
             return Resumed([self._reply(LOCKED_ENTRY, locale, country, message)])
-        holder = await self._codes.redeem(message.text)
+        holder = await self._codes.redeem(self._words.spaced(message.text) or message.text)
         if holder is None:
             self._event("unknown", message)
             return Resumed([self._reply(UNKNOWN_ENTRY, locale, country, message)])

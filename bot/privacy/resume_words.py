@@ -4,36 +4,28 @@ A resume code is a few common words drawn at random from the person's language l
 at least 2^30 codes (3 words from 1,024; 4 from 256). What the person types is normalised before it is
 compared: case, accents, Arabic letter variants, punctuation and extra spaces do not matter; the ORDER of
 the words does (keeping the 2^30 against guessing: in any order, 3 words would give 6 times fewer codes).
-Chinese and Thai are written without spaces (bot.i18n.UNSPACED_LETTER): their codes are shown with spaces
-and read with or without them ("苹果 西瓜" and "苹果西瓜" are the same code).
+Thai is written without spaces between words, so a code typed without them ("แมวต้นไม้") is split back
+into its list's words (`CodeWords.spaced`); a list read that way is prefix-free, so the split is unique.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
-
-from bot.i18n import UNSPACED_LETTER
 
 RESUME_DIR = "resume"  # under content/
 MIN_CODES_LOG2 = 30  # every language's codes number at least 2^30
 # People type Arabic letters in several equivalent ways: one form each before comparing.
 _ARABIC_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
 _APOSTROPHES = str.maketrans({"'": None, "’": None, "ʼ": None, "`": None})
-_SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
-# A space between two letters of a script written without spaces is not kept: typed or not, one code.
-_UNSPACED_GAP = re.compile(rf"(?<={UNSPACED_LETTER}) (?={UNSPACED_LETTER})")
-_UNSPACED_RUN = re.compile(rf"(?:{UNSPACED_LETTER})+")
 
 
 class _Source(BaseModel):
@@ -57,11 +49,13 @@ class WordListFile(BaseModel):
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents or Arabic variants, words separated by one space ("Río-Casa" → "rio casa"),
-    and none between letters of an unspaced script ("苹果 西瓜" → "苹果西瓜")."""
+    """Lower case, no accents or Arabic variants, words separated by one space ("Río-Casa" → "rio casa")."""
     folded = text.casefold().translate(_ARABIC_FORMS).translate(_APOSTROPHES)
     plain = "".join(char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char))
-    return _UNSPACED_GAP.sub("", " ".join(part for part in _SEPARATORS.split(plain) if part))
+    # Thai vowel signs are marks that stay (not combining in Unicode's sense, so not stripped above): a
+    # separator is anything that is neither a letter, a digit nor a mark.
+    kept = "".join(char if char.isalnum() or unicodedata.category(char)[0] == "M" else " " for char in plain)
+    return " ".join(kept.split())
 
 
 def words_per_code(list_size: int) -> int:
@@ -89,41 +83,14 @@ class WordList:
         """Words in one code of this language."""
         return words_per_code(len(self.words))
 
-    @cached_property
+    @property
     def forms(self) -> frozenset[str]:
         """The normalised words."""
         return frozenset(normalise(word) for word in self.words)
 
-    @cached_property
-    def longest(self) -> int:
-        """Letters in the longest normalised word."""
-        return max(len(form) for form in self.forms)
-
     def draw(self) -> str:
         """A new code, as the person reads it: `length` random words (a CSPRNG), one space apart."""
         return " ".join(secrets.choice(self.words) for _ in range(self.length))
-
-    def reads(self, typed: Sequence[str]) -> bool:
-        """True when normalised words are exactly one code's words of this list; a run of unspaced letters
-        may hold several of them ("苹果西瓜" is two)."""
-        if sum(len(word) for word in typed) > self.length * self.longest:
-            return False  # a long message is never a code: no need to look into it
-        counts = {0}
-        for word in typed:
-            counts = {total + more for total in counts for more in self._readings(word)}
-        return self.length in counts
-
-    def _readings(self, word: str) -> set[int]:
-        """How many list words `word` can be read as: 1 if it is one; a run of unspaced letters, split
-        anywhere."""
-        if not _UNSPACED_RUN.fullmatch(word):
-            return {1} if word in self.forms else set()
-        counts: list[set[int]] = [{0}] + [set() for _ in word]  # counts[i]: readings of word[:i]
-        for end in range(1, len(word) + 1):
-            for start in range(max(0, end - self.longest), end):
-                if counts[start] and word[start:end] in self.forms:
-                    counts[end] |= {count + 1 for count in counts[start]}
-        return counts[-1]
 
 
 class CodeWords:
@@ -131,6 +98,8 @@ class CodeWords:
 
     def __init__(self, lists: Mapping[str, WordList]) -> None:
         self._lists = dict(lists)
+        self._forms = {locale: word_list.forms for locale, word_list in self._lists.items()}
+        self._longest = {locale: max(map(len, forms)) for locale, forms in self._forms.items()}
         self._requests = frozenset(
             phrase for word_list in self._lists.values() for phrase in word_list.request_phrases
         )
@@ -169,5 +138,32 @@ class CodeWords:
 
     def looks_like_code(self, text: str) -> bool:
         """True when the message is exactly a code's words of one language's list (an attempt to resume)."""
+        return self.spaced(text) is not None
+
+    def spaced(self, text: str) -> str | None:
+        """The code typed in `text`, normalised with one space between its words, or None when it is not
+        exactly a code's words of one list; typed without spaces (as Thai is written), it is split back
+        into that list's words."""
         typed = normalise(text).split()
-        return any(word_list.reads(typed) for word_list in self._lists.values())
+        for locale, forms in self._forms.items():
+            length = self._lists[locale].length
+            if len(typed) == length and all(word in forms for word in typed):
+                return " ".join(typed)
+        unspaced = "".join(typed)
+        for locale, forms in self._forms.items():
+            words = _split(unspaced, forms, self._lists[locale].length, self._longest[locale])
+            if words is not None:
+                return " ".join(words)
+        return None
+
+
+def _split(text: str, forms: frozenset[str], count: int, longest: int) -> list[str] | None:
+    """`text` as exactly `count` words of `forms` (the first split found, longest words first), else None."""
+    if count == 0 or len(text) > count * longest:
+        return [] if not text else None
+    for end in range(min(len(text), longest), 0, -1):
+        if text[:end] in forms:
+            rest = _split(text[end:], forms, count - 1, longest)
+            if rest is not None:
+                return [text[:end], *rest]
+    return None

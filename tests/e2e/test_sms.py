@@ -122,13 +122,13 @@ def test_a_person_on_sms_gets_her_countrys_numbers_a_counsellor_and_erases_every
 
     count = len(twilio.messages_to(PHONE))
     texts(twilio, "ERASE")
-    confirm = plain(content.reply("delete_data", "ro").buttons[0].title).strip()
+    confirm = plain(content.reply("delete_data", "ro", channel="sms").buttons[0].title).strip()
     erase_offer = receives(twilio, lambda body: confirm in body, count)
     count = len(twilio.messages_to(PHONE))
     texts(twilio, option(erase_offer.body, confirm))
     done = receives(twilio, lambda _body: True, count)
     # The truth: the helpline forgot; the texts stay on her phone, and how to delete them there.
-    assert done.body == content.reply("sms_erased", "ro").text
+    assert done.body == plain(content.reply("erased_sms", "ro").text).strip()
     expect(romanian_counsellor.locator("#chat-log .msg.erased")).to_contain_text(
         "The person erased their conversation"
     )

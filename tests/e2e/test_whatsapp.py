@@ -135,7 +135,10 @@ def test_a_spanish_speaker_on_whatsapp_gets_help_a_counsellor_and_an_honest_eras
 
     whatsapp.write(person, "quiero borrar mis datos")
     erase_offer = whatsapp.wait_for_messages(person, 10)[-1]
-    assert erase_offer["interactive"]["body"]["text"] == content.reply("delete_data", "es").text
+    assert (
+        erase_offer["interactive"]["body"]["text"]
+        == content.reply("delete_data", "es", channel="whatsapp").text
+    )
     whatsapp.press(person, "/erase_confirm", "Sí, borrar todo")
     done = whatsapp.wait_for_messages(person, 11)[-1]
     assert texts([done])[0] == content.reply("erased_whatsapp", "es").text
@@ -203,7 +206,9 @@ def test_no_phone_number_or_name_is_kept_in_clear_and_nothing_after_the_erase(
     assert found(IDENTIFIERS[2:], inside_tokens.encode()) == []
 
     whatsapp.write(PHONE, "/erase", NAME)  # in a counsellor's chat, words go to the counsellor: a command
-    assert texts(whatsapp.wait_for_messages(PHONE, 7))[-1].startswith(content.reply("delete_data", "es").text)
+    assert texts(whatsapp.wait_for_messages(PHONE, 7))[-1].startswith(
+        content.reply("delete_data", "es", channel="whatsapp").text
+    )
     whatsapp.press(PHONE, "/erase_confirm", "Sí", NAME)
     done = whatsapp.wait_for_messages(PHONE, 8)[-1]
     assert texts([done])[0] == content.reply("erased_whatsapp", "es").text

@@ -291,6 +291,21 @@ async def test_the_restored_language_outlasts_the_new_apps_language(helpline: He
     assert replies[0].locale == "uk"
 
 
+async def test_a_thai_code_typed_without_spaces_continues_the_chat_in_thai(helpline: Helpline) -> None:
+    """Thai is written without spaces between words: the code shown as words works typed as one run."""
+    owner, elsewhere = person(), person()
+    helpline.conversations.record_message(owner, "telegram", "th", "explicit", "GB")
+    code = await helpline.code_for(Channel.TELEGRAM, owner, "th")
+    assert len(code.split()) == WORDS.list_for("th").length
+
+    replies = await helpline.say(Channel.WEBCHAT, elsewhere, code.replace(" ", ""))
+
+    assert [reply.text for reply in replies] == [CONTENT.reply("resume_restored", "th", "GB").text]
+    await helpline.core.drain()
+    state = helpline.conversations.state_of(elsewhere, "webchat")
+    assert state is not None and (state.locale, state.country) == ("th", "GB")
+
+
 async def test_a_chinese_code_typed_without_spaces_on_another_app_brings_back_chinese(
     helpline: Helpline,
 ) -> None:

@@ -16,10 +16,13 @@ import uvicorn
 from redis.asyncio import Redis
 
 from bot.channels.sms import EMPTY_TWIML, WEBHOOK_PATH, SmsState
+from bot.channels.sms_text import plain
 from bot.content import ContentLibrary
 from bot.content.danger import DangerNet
 from bot.handoff.routes import RouteStore
+from bot.i18n import Translator
 from bot.messages import Channel
+from bot.privacy.desk import ERASE_INCOMPLETE
 from bot.privacy.pseudonym import pseudonym_for
 from bot.settings import Settings
 from bot.store.database import upgrade_database
@@ -227,7 +230,7 @@ async def test_an_unsubscribed_or_invalid_number_is_not_retried(
     assert await RouteStore(helpline.redis, helpline.cipher).get("sms", bad) is None
 
 
-async def test_erase_by_keyword_forgets_everything_and_tells_the_truth_about_the_phone(
+async def test_erase_by_keyword_forgets_what_it_can_and_says_so_when_the_engine_is_away(
     helpline: Services, twilio: FakeTwilioAPI, content: ContentLibrary, client: Redis
 ) -> None:
     number = phone(11)
@@ -235,11 +238,13 @@ async def test_erase_by_keyword_forgets_everything_and_tells_the_truth_about_the
     await received(twilio, number, 1)
     await texts(twilio, number, "ERASE")
     [_, offer] = await received(twilio, number, 2)
-    assert offer.body.startswith(content.reply("delete_data", "en").text)
+    assert offer.body.startswith(content.reply("delete_data", "en", channel="sms").text)
     confirm = next(line for line in offer.body.splitlines() if "Yes, erase everything" in line)
     await texts(twilio, number, confirm.split()[0])
     [*_, done] = await received(twilio, number, 3)
-    assert done.body == content.reply("sms_erased", "en").text
+    # Rasa is away here, so its tracker could not be erased: the person is told so, never "done" (the whole
+    # erase and its `erased_sms` truth about the phone: tests/e2e/test_sms.py).
+    assert done.body == plain(Translator(ROOT / "content" / "locale", "en").gettext(ERASE_INCOMPLETE)).strip()
     pseudonym = pseudonym_for(Channel.SMS, number, helpline.pseudonym_secret)
     assert not [key async for key in client.scan_iter(match=f"*{pseudonym}*", count=1000)]
 

@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.supervisor",
             "bot.i18n",
             "bot.countries",
+            "bot.country_words",
             "bot.private_files",
             # The table of what each channel can do: the privacy controls and the core read it too.
             "bot.channels.capabilities",

@@ -1,6 +1,6 @@
 """Resume code words and hashes: every language's list gives at least 2^30 codes of harmless words, typing is
-forgiving about case, accents, Arabic letter forms and spacing (not about order), and only a keyed hash is
-kept."""
+forgiving about case, accents, Arabic letter forms and spacing, even none between Thai words (not about
+order), and only a keyed hash is kept."""
 
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def test_a_list_with_a_word_twice_once_normalised_is_refused() -> None:
         ("أرنب  شجرة", "ارنب شجره"),
         ("إوزة", "اوزه"),
         ("سـمـكة", "سمكه"),
+        ("ผีเสื้อ  นกพิราบ!", "ผีเสือ นกพิราบ"),  # Thai vowel signs stay in the word; tone marks do not count
     ],
 )
 def test_typing_is_forgiving(typed: str, plain: str) -> None:
@@ -84,6 +85,22 @@ def test_a_code_looks_like_a_code_however_it_is_typed_but_not_in_another_order()
     reordered = " ".join(reversed(code.split()))
     if reordered != code:
         assert code_hash(reordered, secret) != code_hash(code, secret)
+
+
+def test_a_thai_code_typed_without_spaces_is_the_same_code() -> None:
+    """Thai is written without spaces between words: the code's words are found again in the list."""
+    code = WORDS.draw("th")
+    secret = b"k" * 32
+    unspaced = code.replace(" ", "")
+    assert WORDS.looks_like_code(unspaced)
+    assert code_hash(WORDS.spaced(unspaced) or "", secret) == code_hash(code, secret)
+    half = code.split()
+    assert WORDS.spaced(f"{half[0]}{half[1]} {half[2]}{half[3]}") == WORDS.spaced(code)
+
+
+def test_no_thai_code_word_begins_another_so_an_unspaced_code_splits_one_way() -> None:
+    forms = WORDS.list_for("th").forms
+    assert [(a, b) for a in forms for b in forms if a != b and b.startswith(a)] == []
 
 
 def test_the_hash_is_keyed_and_never_the_words() -> None:
@@ -106,7 +123,14 @@ def test_nothing_people_write_to_the_bot_looks_like_a_code() -> None:
 
 
 def test_ordinary_messages_do_not_look_like_codes() -> None:
-    for text in ("I need help", "where can I sleep tonight", "hola", "/start", "necesito un abogado ahora"):
+    for text in (
+        "I need help",
+        "where can I sleep tonight",
+        "hola",
+        "/start",
+        "necesito un abogado ahora",
+        "ช่วยด้วย",
+    ):
         assert not WORDS.looks_like_code(text)
 
 
@@ -114,4 +138,5 @@ def test_requests_are_whole_messages_in_any_language() -> None:
     assert WORDS.is_request("Give me a CODE!")
     assert WORDS.is_request("quiero un código")
     assert WORDS.is_request("أريد رمزا")
+    assert WORDS.is_request("ขอรหัส") and WORDS.is_request("ขอ รหัส")
     assert not WORDS.is_request("what is a code of conduct")
