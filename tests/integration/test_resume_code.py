@@ -140,8 +140,8 @@ async def helpline(database_url: str, redis_url: str) -> AsyncIterator[Helpline]
 
 
 def code_in(text: str) -> str:
-    """The code in the reply that gives it ("Your code: apple river house", in any language)."""
-    lines = (line.rpartition(":")[2].strip() for line in text.splitlines())
+    """The code in the reply that gives it ("Your code: apple river house", "你的代码：…", any language)."""
+    lines = (line.replace("：", ":").rpartition(":")[2].strip() for line in text.splitlines())
     return next(line for line in lines if line and WORDS.looks_like_code(line))
 
 
@@ -304,3 +304,18 @@ async def test_a_thai_code_typed_without_spaces_continues_the_chat_in_thai(helpl
     await helpline.core.drain()
     state = helpline.conversations.state_of(elsewhere, "webchat")
     assert state is not None and (state.locale, state.country) == ("th", "GB")
+
+
+async def test_a_chinese_code_typed_without_spaces_on_another_app_brings_back_chinese(
+    helpline: Helpline,
+) -> None:
+    owner, elsewhere = person(), person()
+    helpline.conversations.record_message(owner, "whatsapp", "zh", "explicit", "GB")
+    given = await helpline.say(Channel.WHATSAPP, owner, "给我一个代码", "zh")
+    code = code_in(given[0].text)
+
+    replies = await helpline.say(Channel.WEBCHAT, elsewhere, code.replace(" ", ""), reply_route="web-session")
+
+    assert len(code.split()) == 4 and given[0].locale == "zh"
+    assert [reply.text for reply in replies] == [CONTENT.reply("resume_restored", "zh", "GB").text]
+    assert helpline.engine.asked == []  # neither the request nor the code reached the dialogue engine
