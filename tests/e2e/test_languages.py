@@ -147,6 +147,8 @@ def test_the_language_picker_switches_telegram_for_good(
         "Русский",
         "Українська",
         "العربية",
+        "Shqip",
+        "Tiếng Việt",
         "中文",
         "ไทย",
     ]
@@ -199,6 +201,7 @@ def test_the_command_menu_is_offered_in_every_language(telegram: FakeTelegramAPI
         "privacy",
         "erase",
         "vanish",
+        "code",
     ]
     assert commands[2]["description"] == Translator(ROOT / "content" / "locale", "uk").gettext(
         COMMAND_LANGUAGE

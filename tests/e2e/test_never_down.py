@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import struct
+import threading
 import time
 from itertools import count
 from pathlib import Path
@@ -51,6 +54,33 @@ def rasa_ready(helpline: Helpline) -> bool:
     return response.status_code == 200 and bool(response.json().get("model_file"))
 
 
+def hold_port(port: int) -> socket.socket:
+    """Listen on `port` (once the killed process has let it go) and reset every connection at once."""
+    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            held.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the killed Rasa's port stayed taken"
+            time.sleep(0.1)
+    held.listen(64)
+
+    def drop_every_connection() -> None:
+        while True:
+            try:
+                connection, _ = held.accept()
+            except OSError:  # closed: the test is done with it
+                return
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    threading.Thread(target=drop_every_connection, daemon=True).start()
+    return held
+
+
 def button_data(message: dict[str, Any], payload_start: str) -> str:
     for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
         for button in row:
@@ -71,6 +101,10 @@ def test_rasa_killed_mid_chat_buttons_and_danger_still_answer_and_rasa_comes_bac
     )
 
     os.kill(rasa_pid(helpline), signal.SIGKILL)
+    # Rasa stays down for longer than a message waits for it (20 s): its port is held by a listener that
+    # drops every connection, so each restart fails to bind, as when Rasa keeps crashing. (Back within the
+    # wait, a message would get Rasa's real answer instead.)
+    held = hold_port(int(helpline.rasa_url.rsplit(":", 1)[1]))
     try:
         # Free text, Rasa gone: the emergency number, then the note and the menu — in Spanish, not silence.
         telegram.send_text(user, "hola, tengo una pregunta sobre mi contrato", language_code="es")
@@ -89,6 +123,7 @@ def test_rasa_killed_mid_chat_buttons_and_danger_still_answer_and_rasa_comes_bac
         # The web app kept serving the whole time.
         assert httpx.get(f"{helpline.web_url}/healthz", timeout=5).status_code == 200
     finally:
+        held.close()
         deadline = time.monotonic() + BACK_WITHIN_S
         while not rasa_ready(helpline):
             assert time.monotonic() < deadline, "Rasa did not come back"
