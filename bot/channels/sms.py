@@ -26,6 +26,7 @@ from starlette.routing import Route
 from bot.channels import sms_text
 from bot.channels.capabilities import capabilities_of
 from bot.channels.twilio import SIGNATURE_HEADER, TwilioMessages, signature_valid
+from bot.channels.webhook_body import read_body
 from bot.content import ContentLibrary
 from bot.handoff.relay import OutboundMessage, Relay
 from bot.handoff.routes import RouteStore
@@ -137,7 +138,7 @@ class SmsChannel:
         if not declared.isdigit() or int(declared) > self._config.max_body_bytes:
             log.warning("sms_webhook_refused", reason="body_too_large")
             return Response(status_code=413)
-        body = await _read_body(request, self._config.max_body_bytes)
+        body = await read_body(request, self._config.max_body_bytes)
         if body is None:
             log.warning("sms_webhook_refused", reason="body_too_large")
             return Response(status_code=413)
@@ -312,15 +313,3 @@ def _offered(buttons: Sequence[Button]) -> tuple[Button, ...]:
 def _has_media(form: dict[str, str]) -> bool:
     count = form.get("NumMedia", "0")
     return count.isdigit() and int(count) > 0
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it grows over `limit` bytes (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.capabilities import capabilities_of
 from bot.channels.commands import command_payload
+from bot.channels.webhook_body import read_body
 from bot.channels.whatsapp_api import GraphError, WhatsAppApi, error_kind
 from bot.channels.whatsapp_render import ChoiceWords, render, template_message
 from bot.channels.whatsapp_webhook import (
@@ -40,7 +41,6 @@ from bot.channels.whatsapp_webhook import (
     Inbound,
     Status,
     parse_notification,
-    read_body,
     signature_valid,
 )
 from bot.content import ContentLibrary

@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
-
 SIGNATURE_HEADER = "x-hub-signature-256"
 
 
@@ -113,15 +111,3 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-async def read_body(request: Request, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it grows over `limit` bytes (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

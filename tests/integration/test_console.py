@@ -322,6 +322,7 @@ def test_the_admin_page_lists_the_translations_that_wait_for_a_native_speaker(
     spanish = re.search(r'<tr data-drafts="es">(.*?)</tr>', page, re.S)
     ukrainian = re.search(r'<tr data-drafts="uk">(.*?)</tr>', page, re.S)
     assert spanish and "<td>2</td>" in spanish.group(1) and "danger lexicon, shelter" in spanish.group(1)
+    assert "<title>Admin" in page and page.count('id="translation-drafts"') == 1
     assert ukrainian and "<td>1</td>" in ukrainian.group(1) and "asylum" in ukrainian.group(1)
 
 
