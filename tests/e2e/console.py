@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -25,11 +26,14 @@ def database(helpline: Helpline) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def counsellor(browser: Browser, helpline: Helpline, database: Engine) -> Iterator[Page]:
-    """A counsellor speaking English and Spanish, logged in, with the live queue open (so: online)."""
-    name = f"ana{secrets.token_hex(3)}"
-    CounsellorStore(database).add(name, PASSWORD, "counsellor", ["en", "es"], 3)
+@contextmanager
+def logged_in(
+    browser: Browser, helpline: Helpline, database: Engine, name: str, languages: list[str]
+) -> Iterator[Page]:
+    """A new counsellor speaking `languages`, logged in with the live queue open (so: online); logged out
+    after, so later tests meet a helpline with nobody on."""
+    name = f"{name}{secrets.token_hex(3)}"
+    CounsellorStore(database).add(name, PASSWORD, "counsellor", languages, 3)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.goto(f"{helpline.web_url}/console")
@@ -39,9 +43,16 @@ def counsellor(browser: Browser, helpline: Helpline, database: Engine) -> Iterat
     expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
     yield page
     page.goto(f"{helpline.web_url}/console")
-    page.get_by_role("button", name="Log out").click()  # offline: later tests meet a helpline with nobody on
+    page.get_by_role("button", name="Log out").click()
     expect(page.locator("#name")).to_be_visible()
     context.close()
+
+
+@pytest.fixture
+def counsellor(browser: Browser, helpline: Helpline, database: Engine) -> Iterator[Page]:
+    """A counsellor speaking English and Spanish, logged in, with the live queue open (so: online)."""
+    with logged_in(browser, helpline, database, "ana", ["en", "es"]) as page:
+        yield page
 
 
 def payloads(message: JSON) -> list[str]:

@@ -7,7 +7,6 @@ kept or logged; her texts only encrypted, and after the erase not at all. A forg
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterator
 
@@ -21,8 +20,7 @@ from bot.content import ContentLibrary
 from bot.i18n import Translator
 from bot.messages import Channel
 from bot.privacy.pseudonym import pseudonym_for
-from bot.store.counsellors import CounsellorStore
-from tests.e2e.console import PASSWORD, claim, database
+from tests.e2e.console import claim, database, logged_in
 from tests.e2e.test_privacy import (
     FERNET_TOKEN,
     content,
@@ -52,20 +50,8 @@ TEXT_MARKERS = [NAME, "Zamfirescu", "Brândușa", "Grădinaru"]
 @pytest.fixture
 def romanian_counsellor(browser: Browser, helpline: Helpline, database: Engine) -> Iterator[Page]:
     """A counsellor speaking Romanian and English, logged in with the live queue open (so: online)."""
-    name = f"ioana{secrets.token_hex(3)}"
-    CounsellorStore(database).add(name, PASSWORD, "counsellor", ["ro", "en"], 3)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(f"{helpline.web_url}/console")
-    page.locator("#name").fill(name)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
-    yield page
-    page.goto(f"{helpline.web_url}/console")
-    page.get_by_role("button", name="Log out").click()
-    expect(page.locator("#name")).to_be_visible()
-    context.close()
+    with logged_in(browser, helpline, database, "ioana", ["ro", "en"]) as page:
+        yield page
 
 
 def standing_alone(needles: list[str], haystack: bytes) -> list[str]:
