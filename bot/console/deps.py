@@ -98,7 +98,7 @@ class Console:
         """The parts for these deps."""
         sessions = SessionStore(deps.redis, deps.console_prefix, deps.session_ttl_s)
         presence = Presence(deps.redis, key=online_key(deps.console_prefix))
-        renderer = Renderer()
+        renderer = Renderer(deps.catalog_dir)
         throttle = LoginThrottle(deps.redis, deps.console_prefix, deps.source_secret, deps.login)
         pending = PendingLogins(deps.redis, deps.console_prefix, deps.login.pending_s, deps.login.code_tries)
         return cls(deps, sessions, presence, renderer, Guard(sessions, renderer), throttle, pending)

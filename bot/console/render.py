@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.i18n import SUPPORTED_LOCALES, Translator, choose_locale, parse_accept_language, text_direction
 from bot.web.templates import templates
 
 ROLE_RANK = {"counsellor": 0, "supervisor": 1, "admin": 2}
@@ -48,8 +50,20 @@ def see_other(connection: HTTPConnection, path: str, notice: str | None = None) 
     return RedirectResponse(f"{base_path(connection)}{path}{query}", status_code=303)
 
 
+def console_locale(connection: HTTPConnection, chosen: str | None = None) -> str:
+    """The language a staff page is shown in: the counsellor's own setting, else their browser's
+    (Accept-Language), else English."""
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    return choose_locale(parse_accept_language(connection.headers.get("accept-language")))
+
+
 class Renderer:
-    """Renders a console template with what every page needs (paths, the CSRF token, who is logged in)."""
+    """Renders a console template with what every page needs (paths, the CSRF token, who is logged in, and
+    the words of the staff member's language)."""
+
+    def __init__(self, catalog_dir: Path | None = None) -> None:
+        self._catalog_dir = catalog_dir
 
     def page(
         self,
@@ -70,8 +84,26 @@ class Renderer:
             "is_admin": staff is not None and staff.role == "admin",
             "notice": NOTICES.get(connection.query_params.get("notice", "")),
         }
+        locale = console_locale(connection, context.get("console_locale"))
+        common.update(self.words(locale))
         html = templates().get_template(f"console/{template}").render({**common, **context})
         return HTMLResponse(html, status_code=status_code)
+
+    def words(self, locale: str) -> dict[str, Any]:
+        """What a template needs to speak `locale`: `_`/`gettext`/`ngettext`, and the page's lang and dir."""
+        if self._catalog_dir is None:
+            gettext: Any = str
+            ngettext: Any = lambda singular, plural, n: singular if n == 1 else plural  # noqa: E731
+        else:
+            translator = Translator(self._catalog_dir, locale)
+            gettext, ngettext = translator.gettext, translator.ngettext
+        return {
+            "_": gettext,
+            "gettext": gettext,
+            "ngettext": ngettext,
+            "lang": locale.replace("_", "-"),
+            "dir": text_direction(locale),
+        }
 
     def refusal(
         self, connection: HTTPConnection, status_code: int, message: str, staff: Any = None
