@@ -139,3 +139,42 @@ def test_the_live_queue_speaks_the_counsellors_language(world: World) -> None:
     (offered,) = snapshot["offered"]
     assert offered["topic"] == "Un lugar seguro donde quedarte" and offered["country"] == "España"
     assert offered["nickname"].startswith("Visitante ") and offered["local_time"].startswith("allí: aprox.")
+
+
+def test_the_supervisor_and_admin_pages_speak_the_staff_language(
+    tmp_path: Path, redis_url: str, topic_labels: dict[str, dict[str, str]]
+) -> None:
+    drafts = {"es": ["translations/es/shelter.yml"]}
+    with console_world(tmp_path, redis_url, translation_drafts=drafts, topic_labels=topic_labels) as world:
+        root = world.counsellor("root", role="admin")
+        root.post("/console/settings/language", {"language": "ru"})
+        ana = world.counsellor("ana")
+        world.counsellors.raise_login_alert(ana.account.id, 20, 3600)
+        world.ticket(locale="es", priority="urgent")
+        admin = unescape(page(root, "/console/admin").text)
+        supervisor = unescape(page(root, "/console/supervisor").text)
+    assert "Много неудачных входов" in admin and "<code>helpline counsellor password NAME</code>" in admin
+    assert "не менее 20 неудачных входов за 60 мин" in admin and "<td>администратор</td>" in admin
+    assert "Переводы на проверку" in admin and "<code>helpline content drafts --lang CODE</code>" in admin
+    assert "Самое долгое ожидание" in supervisor and "Испания" in supervisor
+    assert "Безопасное жильё" in supervisor and "ask_shelter" not in supervisor
+
+
+def test_the_login_pages_follow_the_browser(world: World) -> None:
+    world.counsellors.add("sam", PASSWORD, "supervisor", "en")
+    arabic = {"accept-language": "ar"}
+    form = world.client.get("/console/login", headers=arabic)
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None and '<html lang="ar" dir="rtl">' in form.text
+    refused = world.client.post(
+        "/console/login", data={"csrf": token.group(1), "name": "sam", "password": "wrong"}, headers=arabic
+    )
+    assert refused.status_code == 401 and "لم ينجح هذا الاسم وكلمة المرور" in refused.text
+    enroll = world.client.post(
+        "/console/login",
+        data={"csrf": token.group(1), "name": "sam", "password": PASSWORD},
+        headers=arabic,
+        follow_redirects=False,
+    )
+    second = world.client.get(enroll.headers["location"], headers=arabic)
+    assert "إعداد العامل الثاني" in second.text and 'class="secret" dir="ltr"' in second.text
