@@ -321,7 +321,10 @@
     if (!Context) return;
     try {
       audio = audio || new Context();
-      if (audio.state === "suspended") audio.resume();
+      if (audio.state === "suspended") {
+        var resumed = audio.resume(); // refused until the page is used once: the title still flashes
+        if (resumed && resumed.catch) resumed.catch(function () {});
+      }
       var tone = audio.createOscillator();
       var gain = audio.createGain();
       var now = audio.currentTime;
