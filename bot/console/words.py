@@ -16,13 +16,14 @@ from bot.i18n import _
 from bot.store.handoffs import Outcome
 
 NOTHING = "—"
+# The same words the reports use for outcomes (one msgid each in the catalogs).
 OUTCOME_WORDS: dict[Outcome, str] = {
     "information_given": _("Information given"),
-    "referred_to_service": _("Referred to a service"),
-    "referred_to_police": _("Referred to the police"),
-    "emergency_services": _("Emergency services called"),
+    "referred_to_service": _("Referred to service"),
+    "referred_to_police": _("Referred to police"),
+    "emergency_services": _("Emergency services"),
     "no_response": _("No response"),
-    "survivor_left": _("The survivor left"),
+    "survivor_left": _("Survivor left"),
     "other": _("Other"),
 }
 # Words the templates translate as they are (`_(ticket.status)`, `_(staff.role)`), marked for extraction.
