@@ -139,6 +139,11 @@ class ContentLibrary:
         """The entry that answers this intent, if any."""
         return self._owners.get(intent)
 
+    def topic_labels(self) -> dict[str, dict[str, str]]:
+        """Every intent's words by locale ("ask_shelter" → {"es": "Un lugar seguro donde quedarte", …}): the
+        titles of the buttons that ask for it; the console names topics with them."""
+        return {intent: dict(entry.label) for intent, entry in self._owners.items() if entry.label}
+
     def intents(self) -> frozenset[str]:
         """Every intent some entry answers."""
         return frozenset(self._owners)
