@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from bot.console.abuse import AbusePages
 from bot.console.admin import AdminPages
 from bot.console.chat import ChatPages
 from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
@@ -49,10 +50,31 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route(
             "/supervisor", guard(queue.supervisor, "supervisor"), methods=["GET"], name="console_supervisor"
         ),
+        *abuse_routes(console),
         *admin_routes(console),
         WebSocketRoute("/live", QueueLive(console).serve, name="console_live"),
         WebSocketRoute(f"/chats/{TICKET}/live", ChatLive(console).serve, name="console_chat_live"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="console_static"),
+    ]
+
+
+def abuse_routes(console: Console) -> list[BaseRoute]:
+    """Flagging a chat as abusive (its readers), blocking and unblocking the person (supervisors)."""
+    guard, abuse = console.guard, AbusePages(console)
+    return [
+        Route(f"/chats/{TICKET}/flag", guard(abuse.flag), methods=["POST"], name="console_flag"),
+        Route(
+            "/supervisor/flags/{flag_id:str}/block",
+            guard(abuse.block, "supervisor"),
+            methods=["POST"],
+            name="console_block",
+        ),
+        Route(
+            "/supervisor/blocks/{block_id:str}/unblock",
+            guard(abuse.unblock, "supervisor"),
+            methods=["POST"],
+            name="console_unblock",
+        ),
     ]
 
 

@@ -10,6 +10,7 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.abuse_words import REASON_LABELS
 from bot.console.auth import StaffSession, allows
 from bot.console.deps import Console
 from bot.console.render import see_other
@@ -201,6 +202,7 @@ class ChatPages:
             "colleagues": colleagues,
             "outcomes": OUTCOME_LABELS,
             "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket),
+            "abuse_reasons": REASON_LABELS,
         }
 
 

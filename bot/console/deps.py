@@ -20,6 +20,7 @@ from bot.handoff.presence import CONSOLE_PREFIX, Presence, online_key
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import ROUTE_TTL_S, RouteStore
+from bot.store.blocks import BlockStore
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore
 from bot.store.handoffs import HandoffStore
@@ -82,8 +83,8 @@ class ConsoleDeps:
 
 @dataclass(frozen=True)
 class Console:
-    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, and what logins
-    go through (the throttle of failed logins, the logins waiting for a second factor)."""
+    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, what logins
+    go through (the throttle of failed logins, the logins waiting for a second factor), and the blocks."""
 
     deps: ConsoleDeps
     sessions: SessionStore
@@ -92,6 +93,7 @@ class Console:
     guard: Guard
     throttle: LoginThrottle
     pending: PendingLogins
+    blocks: BlockStore  # flags and blocks (abuse handling), in the console's database
 
     @classmethod
     def build(cls, deps: ConsoleDeps) -> Console:
@@ -101,7 +103,9 @@ class Console:
         renderer = Renderer(deps.catalog_dir)
         throttle = LoginThrottle(deps.redis, deps.console_prefix, deps.source_secret, deps.login)
         pending = PendingLogins(deps.redis, deps.console_prefix, deps.login.pending_s, deps.login.code_tries)
-        return cls(deps, sessions, presence, renderer, Guard(sessions, renderer), throttle, pending)
+        blocks = BlockStore(deps.database)
+        guard = Guard(sessions, renderer)
+        return cls(deps, sessions, presence, renderer, guard, throttle, pending, blocks)
 
     @property
     def events_key(self) -> str:

@@ -8,7 +8,14 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.i18n import SUPPORTED_LOCALES, Translator, choose_locale, parse_accept_language, text_direction
+from bot.i18n import (
+    SUPPORTED_LOCALES,
+    Translator,
+    _,
+    choose_locale,
+    parse_accept_language,
+    text_direction,
+)
 from bot.web.templates import templates
 
 ROLE_RANK = {"counsellor": 0, "supervisor": 1, "admin": 2}
@@ -36,6 +43,11 @@ NOTICES = {
     "its next login: tell the person to log in soon.",
     "alert_acknowledged": "Alert acknowledged.",
     "login_again": "That step expired or had too many wrong codes. Log in again.",
+    "flagged": _("Chat flagged. A supervisor will review it."),
+    "blocked": _(
+        "Blocked. The person gets a neutral message with the emergency numbers until the block ends."
+    ),
+    "unblocked": _("Block ended. The person can reach the helpline again."),
 }
 
 

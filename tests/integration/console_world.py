@@ -18,6 +18,7 @@ import httpx
 from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
 from redis.asyncio import Redis
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
@@ -118,6 +119,7 @@ class World:
     prefix: str
     authenticator: Authenticator = field(default_factory=Authenticator)
     pseudonyms: list[str] = field(default_factory=list)
+    database: Engine | None = None  # the console's SQLite (for the stores a test adds beside it)
 
     def run(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run async work on the app's event loop (where the Redis connections live)."""
@@ -327,6 +329,7 @@ def console_world(
             cipher,
             presence,
             prefix,
+            database=database,
         )
         yield found
 
