@@ -43,6 +43,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route(f"/chats/{TICKET}", guard(chat.page), methods=["GET"], name="console_chat"),
         Route(f"/chats/{TICKET}/messages", guard(chat.message), methods=post, name="console_message"),
         Route(f"/chats/{TICKET}/canned", guard(chat.canned), methods=post, name="console_canned"),
+        Route(f"/chats/{TICKET}/translate", guard(chat.translate), methods=post, name="console_translate"),
         Route(f"/chats/{TICKET}/notes", guard(chat.note), methods=post, name="console_note"),
         Route(f"/chats/{TICKET}/transfer", guard(chat.transfer), methods=post, name="console_transfer"),
         Route(f"/chats/{TICKET}/requeue", guard(chat.requeue), methods=post, name="console_requeue"),

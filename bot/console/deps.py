@@ -45,6 +45,14 @@ class ConsoleEngine(Protocol):
         ...
 
 
+class MachineTranslation(Protocol):
+    """The deployment's translation server (bot.translation.LibreTranslate)."""
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        """`text` from `source` into `target`; TranslationFailed when the server does not."""
+        ...
+
+
 @dataclass(frozen=True)
 class ConsoleDeps:
     """Everything the console needs, opened by the caller (the web app's composition root)."""
@@ -79,6 +87,8 @@ class ConsoleDeps:
     # By locale, the content files still machine-drafted (bot.content.drafts): the admin page lists them, so
     # the team knows which answers wait for a native speaker's review (docs/translators.md).
     translation_drafts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # The deployment's own LibreTranslate (HELPLINE_TRANSLATE_URL); None: no machine translation in chats.
+    machine_translation: MachineTranslation | None = None
 
 
 @dataclass(frozen=True)

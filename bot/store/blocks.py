@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.store.counsellors import utc
 from bot.store.database import insert_for
-from bot.store.handoffs import AuditAction
 from bot.store.models import AbuseFlag, AuditEvent, Block, Handoff
 
+# The audit trail's lines for abuse handling (the handoffs' own actions are bot.store.handoffs.AuditAction).
+BlockAction = Literal["flagged", "blocked", "unblocked"]
 Reason = Literal["abusive_language", "sexual_content", "threats_to_staff", "prank", "spam"]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 # The periods a supervisor chooses from (a form sends the key).
@@ -212,7 +213,7 @@ def _audit(
     connection: Connection,
     at: datetime,
     counsellor_id: int | None,
-    action: AuditAction,
+    action: BlockAction,
     handoff_id: str | None,
     detail: str,
 ) -> None:

@@ -46,9 +46,6 @@ AuditAction = Literal[
     "purge",
     "counsellor_added",
     "erased",
-    "flagged",  # a counsellor flagged a chat as abusive (detail: the reason key)
-    "blocked",  # a supervisor blocked the person of a flagged chat (detail: the period and reason key)
-    "unblocked",
 ]
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 AUDIT_RETENTION = timedelta(days=365)
