@@ -25,6 +25,7 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.app import ConsoleDeps, create_console
+from bot.console.deps import MachineTranslation
 from bot.console.throttle import LoginPolicy
 from bot.engine.rasa import conversation_lines
 from bot.handoff.presence import Presence
@@ -278,6 +279,8 @@ def console_world(
     base_url: str = "https://testserver",
     login_policy: LoginPolicy | None = None,
     translation_drafts: dict[str, list[str]] | None = None,
+    machine_translation: MachineTranslation | None = None,
+    mismatch_after_s: float = 3600,
 ) -> Iterator[World]:
     """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
     url = f"sqlite:///{tmp_path / 'helpline.db'}"
@@ -286,7 +289,7 @@ def console_world(
     cipher = TranscriptCipher(Fernet.generate_key().decode())
     prefix = f"test:console:{secrets.token_hex(6)}:"
     connection = Redis.from_url(redis_url)
-    queue = HandoffQueue(connection, prefix=f"{prefix}handoff:", mismatch_after_s=3600)
+    queue = HandoffQueue(connection, prefix=f"{prefix}handoff:", mismatch_after_s=mismatch_after_s)
     relay = Relay(connection, cipher, prefix=f"{prefix}relay:")
     handoffs, counsellors = HandoffStore(database, cipher), CounsellorStore(database, hasher=FAST)
     second_factor = SecondFactorStore(database, cipher)
@@ -310,6 +313,7 @@ def console_world(
         console_prefix=f"{prefix}console:",
         live_refresh_s=0.2,
         translation_drafts=translation_drafts or {},
+        machine_translation=machine_translation,
     )
     console = create_console(deps)
     app = SourceFromHeader(Starlette(routes=[Mount("/console", app=console)]))
