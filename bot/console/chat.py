@@ -199,12 +199,10 @@ class ChatPages:
         bot_part = await _bot_part(self._console, ticket)
         chat = await deps.relay.chat(ticket.id)
         languages = await chat_languages(self._console, request, session, ticket)
+        survivor_said = [item.text for item in chat if item.sender == "survivor"]
+        survivor_said += [line["text"] for line in bot_part or [] if line["sender"] == "survivor"]
         shown = await asyncio.gather(
-            *(
-                for_counsellor(self._console, ticket, item.text, languages)
-                for item in chat
-                if languages is not None and item.sender == "survivor"
-            )
+            *(for_counsellor(self._console, ticket, text, languages) for text in survivor_said if languages)
         )
         translations = iter(shown)
         lines = await asyncio.to_thread(deps.handoffs.transcript, ticket.id, session.counsellor_id)
@@ -223,7 +221,7 @@ class ChatPages:
             "language": language_label(ticket.locale),
             "holder": holds(ticket, session),
             "open": is_open(ticket),
-            "bot_part": bot_part,
+            "bot_part": bot_part,  # the survivor's lines get their translations after the chat's (below)
             "chat": [
                 {
                     "sender": item.sender,
@@ -232,6 +230,10 @@ class ChatPages:
                     "shown": next(translations) if languages and item.sender == "survivor" else None,
                 }
                 for item in chat
+            ],
+            "bot_part_shown": [
+                next(translations) if languages and line["sender"] == "survivor" else None
+                for line in bot_part or []
             ],
             "translating": languages is not None,
             "preview": None,

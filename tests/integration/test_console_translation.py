@@ -67,7 +67,20 @@ def test_the_counsellor_reads_the_survivors_message_with_its_translation(
     survivor_writes(world, ticket, "Мені потрібна допомога")
     shown = page(ana, f"/console/chats/{ticket.id}")
     assert "Мені потрібна допомога" in shown and "i need help" in shown and "Machine translation" in shown
-    assert [(body["source"], body["target"]) for body in server.translations()] == [("uk", "en")]
+    sent = server.translations()
+    assert {(body["source"], body["target"]) for body in sent} == {("uk", "en")}
+    assert "Мені потрібна допомога" in [body["q"] for body in sent]
+
+
+def test_what_the_survivor_told_the_bot_before_is_translated_too(world: World) -> None:
+    world.engine.events = [
+        {"event": "user", "text": "Де можна спати", "timestamp": 1.0},
+        {"event": "bot", "text": "Ось притулки у вашій країні.", "timestamp": 2.0},
+    ]
+    ana, ticket = ukrainian_chat(world)
+    shown = page(ana, f"/console/chats/{ticket.id}")
+    assert "Де можна спати" in shown and "where can sleep" in shown
+    assert "Ось притулки у вашій країні." in shown
 
 
 def test_a_previewed_reply_reaches_the_survivor_translated_with_the_note(world: World) -> None:
@@ -86,7 +99,7 @@ def test_a_previewed_reply_reaches_the_survivor_translated_with_the_note(world: 
 
 def test_a_failing_server_never_holds_a_message_up(world: World, server: FakeLibreTranslate) -> None:
     ana, ticket = ukrainian_chat(world)
-    server.fail_next(429, times=2)
+    server.fail_next(429, times=3)  # the message, what the person told the bot before, the reply
     survivor_writes(world, ticket, "Дякую, я у безпеці")
     with structlog.testing.capture_logs() as logs:
         shown = page(ana, f"/console/chats/{ticket.id}")
@@ -96,7 +109,7 @@ def test_a_failing_server_never_holds_a_message_up(world: World, server: FakeLib
     post(ana, f"/console/chats/{ticket.id}/messages", {"text": "Are you safe now?"})
     assert world.outbound()[-1].text == "Are you safe now?"
     failures = [entry for entry in logs if entry["event"] == "translation_failed"]
-    assert [entry["reason"] for entry in failures] == ["429", "429"]
+    assert [entry["reason"] for entry in failures] == ["429", "429", "429"]
     assert not any("безпеці" in str(entry) or "safe now" in str(entry) for entry in logs)
 
 
