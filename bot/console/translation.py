@@ -49,9 +49,10 @@ class Shown:
         return self.translation is None
 
 
-def staff_locale(connection: HTTPConnection) -> str:
-    """The counsellor's console language (their setting where there is one, else the browser's)."""
-    return console_locale(connection)
+def staff_locale(connection: HTTPConnection, session: StaffSession) -> str:
+    """The counsellor's console language: their own setting where the session carries one
+    (`console_language`), else their browser's, as the page itself is shown (Renderer.page)."""
+    return console_locale(connection, getattr(session, "console_language", None))
 
 
 async def chat_languages(
@@ -60,7 +61,7 @@ async def chat_languages(
     """The languages to translate between in this chat; None when translation is off or not needed."""
     if console.deps.machine_translation is None:
         return None
-    counsellor = staff_locale(connection)
+    counsellor = staff_locale(connection, session)
     if _language(ticket.locale) == _language(counsellor):
         return None
     account = await console.account(session)
