@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from bot.console.abuse import AbusePages
 from bot.console.admin import AdminPages
 from bot.console.chat import ChatPages
 from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
@@ -43,6 +44,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route(f"/chats/{TICKET}", guard(chat.page), methods=["GET"], name="console_chat"),
         Route(f"/chats/{TICKET}/messages", guard(chat.message), methods=post, name="console_message"),
         Route(f"/chats/{TICKET}/canned", guard(chat.canned), methods=post, name="console_canned"),
+        Route(f"/chats/{TICKET}/translate", guard(chat.translate), methods=post, name="console_translate"),
         Route(f"/chats/{TICKET}/notes", guard(chat.note), methods=post, name="console_note"),
         Route(f"/chats/{TICKET}/transfer", guard(chat.transfer), methods=post, name="console_transfer"),
         Route(f"/chats/{TICKET}/requeue", guard(chat.requeue), methods=post, name="console_requeue"),
@@ -52,10 +54,31 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route(
             "/supervisor", guard(queue.supervisor, "supervisor"), methods=["GET"], name="console_supervisor"
         ),
+        *abuse_routes(console),
         *admin_routes(console),
         WebSocketRoute("/live", QueueLive(console).serve, name="console_live"),
         WebSocketRoute(f"/chats/{TICKET}/live", ChatLive(console).serve, name="console_chat_live"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="console_static"),
+    ]
+
+
+def abuse_routes(console: Console) -> list[BaseRoute]:
+    """Flagging a chat as abusive (its readers), blocking and unblocking the person (supervisors)."""
+    guard, abuse = console.guard, AbusePages(console)
+    return [
+        Route(f"/chats/{TICKET}/flag", guard(abuse.flag), methods=["POST"], name="console_flag"),
+        Route(
+            "/supervisor/flags/{flag_id:str}/block",
+            guard(abuse.block, "supervisor"),
+            methods=["POST"],
+            name="console_block",
+        ),
+        Route(
+            "/supervisor/blocks/{block_id:str}/unblock",
+            guard(abuse.unblock, "supervisor"),
+            methods=["POST"],
+            name="console_unblock",
+        ),
     ]
 
 

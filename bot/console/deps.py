@@ -22,6 +22,7 @@ from bot.handoff.presence import CONSOLE_PREFIX, Presence, online_key
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import ROUTE_TTL_S, RouteStore
+from bot.store.blocks import BlockStore
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore
 from bot.store.handoffs import HandoffStore
@@ -43,6 +44,14 @@ class ConsoleEngine(Protocol):
 
     async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
         """What the person and the bot said before `before_ms` (epoch ms), as ("survivor" | "bot", text)."""
+        ...
+
+
+class MachineTranslation(Protocol):
+    """The deployment's translation server (bot.translation.LibreTranslate)."""
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        """`text` from `source` into `target`; TranslationFailed when the server does not."""
         ...
 
 
@@ -83,12 +92,14 @@ class ConsoleDeps:
     # The content's words for each topic (intent → locale → button title: ContentLibrary.topic_labels), so
     # the queue says "A safe place to stay" rather than "ask_shelter", in the staff member's language.
     topic_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The deployment's own LibreTranslate (HELPLINE_TRANSLATE_URL); None: no machine translation in chats.
+    machine_translation: MachineTranslation | None = None
 
 
 @dataclass(frozen=True)
 class Console:
-    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, and what logins
-    go through (the throttle of failed logins, the logins waiting for a second factor)."""
+    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, what logins
+    go through (the throttle of failed logins, the logins waiting for a second factor), and the blocks."""
 
     deps: ConsoleDeps
     sessions: SessionStore
@@ -97,6 +108,7 @@ class Console:
     guard: Guard
     throttle: LoginThrottle
     pending: PendingLogins
+    blocks: BlockStore  # flags and blocks (abuse handling), in the console's database
 
     @classmethod
     def build(cls, deps: ConsoleDeps) -> Console:
@@ -106,7 +118,9 @@ class Console:
         renderer = Renderer(deps.catalog_dir)
         throttle = LoginThrottle(deps.redis, deps.console_prefix, deps.source_secret, deps.login)
         pending = PendingLogins(deps.redis, deps.console_prefix, deps.login.pending_s, deps.login.code_tries)
-        return cls(deps, sessions, presence, renderer, Guard(sessions, renderer), throttle, pending)
+        blocks = BlockStore(deps.database)
+        guard = Guard(sessions, renderer)
+        return cls(deps, sessions, presence, renderer, guard, throttle, pending, blocks)
 
     @property
     def events_key(self) -> str:

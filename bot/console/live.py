@@ -3,7 +3,8 @@
 
 Both refuse a handshake without a session (401) or from another site, then wait for a first frame
 `{"type": "hello", "csrf": …}` carrying the session's CSRF token before sending anything. While either is
-open, its counsellor is kept online (presence).
+open, its counsellor is kept online (presence). With machine translation on, a survivor's message comes
+with its translation into the counsellor's language (bot/console/translation.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.console.deps import Console
 from bot.console.security import same_origin, tokens_match
 from bot.console.survivor import MAX_TEXT_CHARS, clean_text, keep_note, send_as_counsellor
 from bot.console.tickets import queue_snapshot
+from bot.console.translation import Languages, chat_languages, for_counsellor
 from bot.i18n import _
 from bot.redis_client import decoded
 
@@ -197,16 +199,27 @@ class ChatLive:
         start = after if isinstance(after, str) and _ENTRY_ID.fullmatch(after) else "0-0"
         send = Sender(websocket)
         gettext = self._console.words(websocket, session).gettext
+        languages = (
+            await chat_languages(self._console, websocket, session, ticket) if ticket is not None else None
+        )
 
         async def on_frame(frame: dict[str, Any]) -> None:
             await self._act(session, ticket_id, frame, send, gettext)
 
         await run_until_closed(
-            websocket, lambda: self._follow(websocket, session, ticket_id, start, send), on_frame
+            websocket,
+            lambda: self._follow(websocket, session, ticket_id, start, send, languages),
+            on_frame,
         )
 
     async def _follow(
-        self, websocket: WebSocket, session: StaffSession, ticket_id: str, after: str, send: Sender
+        self,
+        websocket: WebSocket,
+        session: StaffSession,
+        ticket_id: str,
+        after: str,
+        send: Sender,
+        languages: Languages | None = None,
     ) -> None:
         console = self._console
         block_ms = max(1, round(console.deps.live_refresh_s * 1000))
@@ -225,6 +238,9 @@ class ChatLive:
             for message in await console.deps.relay.follow(ticket_id, after, block_ms=block_ms):
                 after = message.entry_id
                 frame = {"sender": message.sender, "text": message.text, "at_ms": message.at_ms}
+                if languages is not None and message.sender == "survivor":  # beside the original, marked
+                    shown = await for_counsellor(console, ticket, message.text, languages)
+                    frame.update(translation=shown.translation, untranslated=shown.untranslated)
                 await send({"type": "message", "entry_id": message.entry_id, **frame})
 
     async def _audit_read(self, session: StaffSession, ticket_id: str, detail: str) -> None:

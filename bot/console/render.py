@@ -46,6 +46,11 @@ NOTICES = {
     "language_saved": _("Your console language is saved."),
     "alert_acknowledged": _("Alert acknowledged."),
     "login_again": _("That step expired or had too many wrong codes. Log in again."),
+    "flagged": _("Chat flagged. A supervisor will review it."),
+    "blocked": _(
+        "Blocked. The person gets a neutral message with the emergency numbers until the block ends."
+    ),
+    "unblocked": _("Block ended. The person can reach the helpline again."),
 }
 
 

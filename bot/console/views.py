@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.abuse import AbusePages
 from bot.console.auth import StaffSession
 from bot.console.deps import Console
 from bot.console.render import see_other
@@ -84,7 +85,8 @@ class QueuePages:
         return see_other(request, f"/chats/{ticket.id}", "claimed")
 
     async def supervisor(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
-        """Queue length, the longest wait, chats per counsellor, who is online, today's handoffs."""
+        """Queue length, the longest wait, chats per counsellor, who is online, today's handoffs, and the
+        flagged chats and blocks (abuse handling)."""
         deps = self._deps
         stats = await deps.queue.stats()
         waiting = await deps.queue.waiting()
@@ -121,6 +123,7 @@ class QueuePages:
             "waiting": [ticket_view(ticket, moment, words) for ticket in waiting],
             "team": team,
             "today": today,
+            **await AbusePages(self._console).supervisor_context(),
         }
         return self._console.renderer.page(request, "supervisor.html", context)
 

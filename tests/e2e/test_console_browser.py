@@ -75,6 +75,7 @@ class RunningConsole:
     cipher: TranscriptCipher
     handoffs: HandoffStore
     engine: QuietEngine
+    database: Engine | None = None  # the console's SQLite, for stores a test adds beside it
 
     def run(self, work: Callable[[HandoffQueue, Relay, Redis], Awaitable[T]]) -> T:
         """Run async work with a client of the test's own (the server's lives in uvicorn's loop)."""
@@ -166,7 +167,7 @@ def console(tmp_path: Path) -> Iterator[RunningConsole]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the console did not start"
         time.sleep(0.05)
-    running = RunningConsole(f"http://127.0.0.1:{port}", prefix, cipher, handoffs, engine)
+    running = RunningConsole(f"http://127.0.0.1:{port}", prefix, cipher, handoffs, engine, database)
     try:
         yield running
     finally:

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("privacy", ("bot.privacy",)),
     ("handoff", ("bot.handoff",)),
     ("engine", ("bot.engine",)),
+    ("translation", ("bot.translation",)),
     ("content", ("bot.content",)),
     ("store", ("bot.store",)),
     (
@@ -35,6 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.settings",
             "bot.settings_sms",
             "bot.settings_resume",
+            "bot.settings_translate",
             "bot.whatsapp_settings",
             "bot.secret_files",
             "bot.logs",

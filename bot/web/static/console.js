@@ -235,6 +235,18 @@
       var text = el("p", "msg-text", frame.text);
       text.setAttribute("dir", "auto");
       item.appendChild(text);
+      if (frame.untranslated) {
+        item.appendChild(el("p", "msg-translation untranslated", logList.getAttribute("data-mt-failed")));
+      } else if (typeof frame.translation === "string") {
+        // Machine translation, beside the original and marked as such.
+        var shown = el("p", "msg-translation");
+        shown.appendChild(badge("mt", logList.getAttribute("data-mt-label")));
+        shown.appendChild(document.createTextNode(" "));
+        var translated = el("span", "mt-text", frame.translation);
+        translated.setAttribute("dir", "auto");
+        shown.appendChild(translated);
+        item.appendChild(shown);
+      }
       logList.appendChild(item);
       scrollToEnd();
     }
@@ -272,6 +284,8 @@
       if (!form) return;
       var input = form.querySelector("textarea");
       form.addEventListener("submit", function (event) {
+        // A button with its own action (translate and preview) posts the form as it is.
+        if (event.submitter && event.submitter.hasAttribute("formaction")) return;
         var text = input.value.trim();
         if (!text) return;
         if (socket.send({ type: kind, text: text })) {

@@ -1,6 +1,6 @@
 """counsellors: the language the console is shown in (a locale code; NULL: the browser's language)
 
-Revision ID: 0006_console_language
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_console_language"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
