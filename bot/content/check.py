@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.content.follow_ups import FOLLOW_UPS_FILE, follow_up_problems
 from bot.content.limits import text_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.places import PLACES_FILE, gazetteer_problems
@@ -48,6 +49,7 @@ def source_problems(
     problems += length_problems(pack)
     covered = [code for code in pack.countries if is_country_code(code)]
     problems += gazetteer_problems(content_dir / PLACES_FILE, covered, locales)
+    problems += follow_up_problems(content_dir / FOLLOW_UPS_FILE, locales)
     return pack, problems
 
 

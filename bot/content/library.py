@@ -138,6 +138,10 @@ class ContentLibrary:
         """The entry that answers this intent, if any."""
         return self._owners.get(intent)
 
+    def label(self, entry_id: str, locale: str) -> str:
+        """An entry's label in the locale (else English), as its button shows it."""
+        return _localised(self.entry(entry_id).label, locale)[0] if self.entry(entry_id).label else entry_id
+
     def intents(self) -> frozenset[str]:
         """Every intent some entry answers."""
         return frozenset(self._owners)
