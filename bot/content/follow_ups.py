@@ -146,7 +146,12 @@ def follow_up_problems(path: Path, locales: Sequence[str]) -> list[Problem]:
     if not path.exists():
         return [Problem("warning", path.name, "no follow-up lexicon: only country follow-ups are read")]
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        error(path.name, f"words.{locale}", f"{item!r} is not text (quote it: no, yes, on)")
+        for locale, written in (data.get("words") or {}).items()
+        for item in written or ()
+        if not isinstance(item, str)
+    ]
     cues = data.get("cues") or {}
     for kind, languages in cues.items():
         if kind not in KINDS:

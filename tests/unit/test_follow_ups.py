@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.content.follow_ups import (
     ASKS,
@@ -161,11 +160,12 @@ def test_the_check_finds_an_unknown_kind_and_a_short_stem_and_warns_of_a_languag
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "follow_ups.yml"
-    path.write_text(yaml.safe_dump({"cues": {"maybe": {"en": ["perhaps"]}, "how": {"en": ["ho*"]}}}))
+    path.write_text("cues: {maybe: {en: [perhaps]}, how: {en: [ho*]}}\nwords: {pt: [e, no]}\n")
     problems = follow_up_problems(path, ["en", "ti"])
     errors = [problem.message for problem in problems if problem.severity == "error"]
     assert any("not one of" in message for message in errors)
     assert any("too short" in message for message in errors)
+    assert any("not text" in message for message in errors)  # `no` unquoted is a YAML boolean
     assert any(problem.severity == "warning" and "'ti'" in problem.message for problem in problems)
 
 
