@@ -20,6 +20,7 @@ from bot.console.live import ChatLive, QueueLive
 from bot.console.login import LoginFlow, LoginPages
 from bot.console.second_factor import SecondFactorPages
 from bot.console.security import MAX_FORM_BYTES
+from bot.console.settings import SettingsPages
 from bot.console.views import QueuePages
 from bot.web.headers import CONSOLE_HEADERS, SecurityHeaders
 from bot.web.templates import STATIC_DIR
@@ -33,7 +34,7 @@ COUNSELLOR = "{counsellor_id:str}"  # read by row_id: an int convertor fails on 
 def console_routes(console: Console) -> list[BaseRoute]:
     """Every route of the console, in one readable table."""
     guard = console.guard
-    queue, chat = QueuePages(console), ChatPages(console)
+    queue, chat, settings = QueuePages(console), ChatPages(console), SettingsPages(console)
     post = ["POST"]
     return [
         *login_routes(console),
@@ -46,6 +47,8 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route(f"/chats/{TICKET}/transfer", guard(chat.transfer), methods=post, name="console_transfer"),
         Route(f"/chats/{TICKET}/requeue", guard(chat.requeue), methods=post, name="console_requeue"),
         Route(f"/chats/{TICKET}/resolve", guard(chat.resolve), methods=post, name="console_resolve"),
+        Route("/settings", guard(settings.page), methods=["GET"], name="console_settings"),
+        Route("/settings/language", guard(settings.language), methods=post, name="console_language"),
         Route(
             "/supervisor", guard(queue.supervisor, "supervisor"), methods=["GET"], name="console_supervisor"
         ),

@@ -15,13 +15,16 @@ from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.security import row_id
 from bot.console.survivor import ENDED, clean_text, keep_note, send_as_counsellor, tell_survivor
-from bot.console.tickets import language_label, now_ms, reply_window, seat_of, ticket_view
+from bot.console.tickets import now_ms, reply_window, seat_of, ticket_view
+from bot.console.words import StaffWords
 from bot.handoff.queue import ClaimRefused, NotHolding, Ticket
+from bot.i18n import _
 from bot.store.handoffs import OUTCOMES, UnknownHandoff
 
 log = structlog.get_logger(__name__)
 
-OUTCOME_LABELS = {outcome: outcome.replace("_", " ").capitalize() for outcome in OUTCOMES}
+NO_SUCH_CHAT = _("No such chat (it may have expired).")
+SOMEONE_ELSES = _("This chat is assigned to someone else.")
 
 
 def may_read(ticket: Ticket, session: StaffSession) -> bool:
@@ -50,18 +53,14 @@ class ChatPages:
         """The conversation: only its assignee (or a supervisor) may open it; every reading is audited."""
         ticket = await self._deps.queue.get(request.path_params["ticket_id"])
         if ticket is None:
-            return self._console.renderer.refusal(
-                request, 404, "No such chat (it may have expired).", session
-            )
+            return self._console.renderer.refusal(request, 404, NO_SUCH_CHAT, session)
         if not may_read(ticket, session):
             await asyncio.to_thread(
                 self._deps.handoffs.audit, "read", session.counsellor_id, ticket.id, "refused"
             )
             log.warning("console_chat_refused", ticket=ticket.id[:8], counsellor=session.counsellor_id)
-            return self._console.renderer.refusal(
-                request, 403, "This chat is assigned to someone else.", session
-            )
-        context = await self._context(ticket, session)
+            return self._console.renderer.refusal(request, 403, SOMEONE_ELSES, session)
+        context = await self._context(ticket, session, self._console.words(request, session))
         return self._console.renderer.page(request, "chat.html", context)
 
     async def message(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
@@ -159,9 +158,7 @@ class ChatPages:
         """The ticket if this counsellor holds it; otherwise where to go instead."""
         ticket = await self._deps.queue.get(request.path_params["ticket_id"])
         if ticket is None:
-            return self._console.renderer.refusal(
-                request, 404, "No such chat (it may have expired).", session
-            )
+            return self._console.renderer.refusal(request, 404, NO_SUCH_CHAT, session)
         if not holds(ticket, session):
             return see_other(request, "/", "not_holding")
         return ticket
@@ -173,7 +170,7 @@ class ChatPages:
         except UnknownHandoff:
             log.warning("console_change_unrecorded", ticket=str(args[0])[:8])
 
-    async def _context(self, ticket: Ticket, session: StaffSession) -> dict[str, Any]:
+    async def _context(self, ticket: Ticket, session: StaffSession, words: StaffWords) -> dict[str, Any]:
         deps = self._deps
         bot_part = await _bot_part(self._console, ticket)
         chat = await deps.relay.chat(ticket.id)
@@ -189,8 +186,8 @@ class ChatPages:
         return {
             "staff": session,
             "csrf": session.csrf,
-            "ticket": ticket_view(ticket, now_ms()),
-            "language": language_label(ticket.locale),
+            "ticket": ticket_view(ticket, now_ms(), words),
+            "language": words.language(ticket.locale),
             "holder": holds(ticket, session),
             "open": is_open(ticket),
             "bot_part": bot_part,
@@ -199,8 +196,8 @@ class ChatPages:
             "notes": [line.text for line in lines if line.sender == "note"],
             "canned": [{"id": reply_id, "title": title, "body": body} for reply_id, title, body in canned],
             "colleagues": colleagues,
-            "outcomes": OUTCOME_LABELS,
-            "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket),
+            "outcomes": {outcome: words.outcome(outcome) for outcome in OUTCOMES},
+            "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket, words),
         }
 
 

@@ -16,7 +16,7 @@ from bot.console.auth import StaffSession
 from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.survivor import JOINED, tell_survivor
-from bot.console.tickets import now_ms, queue_snapshot, seat_of, ticket_view, waited
+from bot.console.tickets import now_ms, queue_snapshot, seat_of, ticket_view
 from bot.handoff.queue import ClaimRefused
 from bot.store.counsellors import utc
 from bot.store.handoffs import UnknownHandoff
@@ -58,7 +58,8 @@ class QueuePages:
         account = await self._console.account(session)
         if account is None:
             return await self._gone(request, session)
-        snapshot = await queue_snapshot(self._deps.queue, account)
+        words = self._console.words(request, session)
+        snapshot = await queue_snapshot(self._deps.queue, account, words)
         context = {"staff": session, "csrf": session.csrf, "snapshot": snapshot}
         return self._console.renderer.page(request, "queue.html", context)
 
@@ -91,11 +92,12 @@ class QueuePages:
         accounts = await asyncio.to_thread(deps.counsellors.list)
         today = await asyncio.to_thread(handoffs_today, deps.database, deps.day_zone)
         moment = now_ms()
+        words = self._console.words(request, session)
         team = [
             {
                 "name": account.name,
                 "role": account.role,
-                "languages": ", ".join(sorted(account.languages)),
+                "languages": ", ".join(words.language(code) for code in sorted(account.languages)),
                 "online": str(account.id) in online,
                 "holding": stats.active.get(str(account.id), 0),
                 "capacity": account.capacity,
@@ -105,7 +107,7 @@ class QueuePages:
         ]
         names = {str(account.id): account.name for account in accounts}
         chats = [
-            {**ticket_view(ticket, moment), "assignee": names.get(holder, holder)}
+            {**ticket_view(ticket, moment, words), "assignee": names.get(holder, holder)}
             for holder, count in sorted(stats.active.items())
             if count
             for ticket in await deps.queue.active_of(holder)
@@ -115,8 +117,8 @@ class QueuePages:
             "csrf": session.csrf,
             "chats": chats,
             "waiting_count": stats.waiting,
-            "longest_wait": waited(0, round(stats.longest_wait_s * 1000)),
-            "waiting": [ticket_view(ticket, moment) for ticket in waiting],
+            "longest_wait": words.waited(0, round(stats.longest_wait_s * 1000)),
+            "waiting": [ticket_view(ticket, moment, words) for ticket in waiting],
             "team": team,
             "today": today,
         }

@@ -66,6 +66,8 @@ class Counsellor(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Set when many failed logins for this account raised an alert; cleared when an admin acknowledges it.
     login_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The locale the console is shown in, chosen by the counsellor (or an admin); NULL: the browser's.
+    console_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -61,6 +61,7 @@ def console_app(services: Services) -> Starlette:
             route_ttl_s=settings.route_ttl_s,
             reply_window_h=reply_windows_h(),
             translation_drafts=content_drafts(settings.content_dir),
+            topic_labels=services.content.topic_labels(),
         )
     )
 

@@ -47,6 +47,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.private_files",
             # The table of what each channel can do: the privacy controls and the core read it too.
             "bot.channels.capabilities",
+            # How an SMS text is sent and counted (GSM-7 twins, segments): the content check holds a topic's
+            # SMS words to a few segments with them.
+            "bot.channels.sms_text",
+            "bot.channels.sms_segments",
         ),
     ),
 ]
