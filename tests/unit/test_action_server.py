@@ -209,3 +209,16 @@ def test_an_unknown_follow_up_or_one_after_a_message_is_not_said(
     )
     request = nlg_request("greet", {"locale": "en", "follow_up": ["how"]})
     assert text_of(client.post("/nlg", json=request).json()) == content.reply_for_intent("greet", "en").text
+
+
+def test_by_sms_a_follow_up_says_the_short_note_before_the_short_answer(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    """Each text costs money: `follow_up_<kind>_sms` and `<topic>_sms`, not the full words."""
+    request = nlg_request(
+        "ask_shelter", {"locale": "ru", "country": "IT", "follow_up": ["no_papers"], "channel": "sms"}
+    )
+    note = content.reply("follow_up_no_papers", "ru", "IT", "sms")
+    answer = content.reply_for_intent("ask_shelter", "ru", "IT", "sms")
+    assert note.entry_id == "follow_up_no_papers_sms"
+    assert text_of(client.post("/nlg", json=request).json()) == f"{note.text}\n\n{answer.text}"
