@@ -3,7 +3,8 @@
 Each file `tests/conversations/<lang>.yml` lists conversations (messages written the way people type:
 several clauses, a country or a city anywhere, country-only follow-ups, fear words beside a practical need,
 typos) and what the LAST reply must be: the content entry answering `intent`, for `country` (null: the
-person has named none, so the answer asks for it).
+person has named none, so the answer asks for it); after a short follow-up ("and if I have no papers?"),
+`follow_up` names what it asks, and the reply must say that note first (bot/actions/nlg.py).
 
 The script starts the whole helpline on free ports (tests/stack.py: Rasa on the trained model, the action
 server that renders every reply from content/), and sends every conversation through the real conversation
@@ -32,6 +33,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.actions.nlg import with_follow_up  # noqa: E402
+from bot.actions.turn import Turn  # noqa: E402
 from bot.content import ContentLibrary  # noqa: E402
 from bot.content.danger import DangerNet  # noqa: E402
 from bot.conversation.core import ConversationCore  # noqa: E402
@@ -54,6 +57,7 @@ class Conversation:
     turns: tuple[str, ...]
     intent: str
     country: str | None
+    follow_up: str | None = None
 
 
 def conversations(directory: Path) -> list[Conversation]:
@@ -63,17 +67,32 @@ def conversations(directory: Path) -> list[Conversation]:
         for case in yaml.safe_load(path.read_text(encoding="utf-8")).get("conversations", []):
             turns = tuple(str(turn) for turn in case["turns"])
             found.append(
-                Conversation(path.stem, str(case["name"]), turns, case["intent"], case.get("country"))
+                Conversation(
+                    path.stem,
+                    str(case["name"]),
+                    turns,
+                    case["intent"],
+                    case.get("country"),
+                    case.get("follow_up"),
+                )
             )
     return found
 
 
 def is_answer(
-    replies: list[Reply], content: ContentLibrary, intent: str, lang: str, country: str | None
+    replies: list[Reply],
+    content: ContentLibrary,
+    intent: str,
+    lang: str,
+    country: str | None,
+    follow_up: str | None = None,
 ) -> bool:
-    """Whether one of the replies holds the entry of `intent` as rendered for this language and country."""
-    expected = content.reply_for_intent(intent, lang, country).text
-    return any(expected in reply.text for reply in replies)
+    """Whether one of the replies holds the entry of `intent` as rendered for this language and country
+    (after what a follow-up asks, when it asks something)."""
+    expected = content.reply_for_intent(intent, lang, country)
+    if follow_up:
+        expected = with_follow_up(expected, Turn(intent, lang, country, follow_up=(follow_up,)), content)
+    return any(expected.text in reply.text for reply in replies)
 
 
 def what_it_was(replies: list[Reply], content: ContentLibrary, lang: str) -> str:
@@ -106,7 +125,7 @@ async def run(
             for turn in case.turns:
                 message = IncomingMessage(pseudonym, Channel.WEBCHAT, turn, case.lang)
                 replies = await core.handle(message)
-            right = is_answer(replies, content, case.intent, case.lang, case.country)
+            right = is_answer(replies, content, case.intent, case.lang, case.country, case.follow_up)
             results.setdefault(case.lang, []).append(
                 (case, "" if right else what_it_was(replies, content, case.lang))
             )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.content.follow_ups import ASKS
 from bot.content.schema import DANGER_INTENT
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from bot.messages import Channel
@@ -23,6 +24,7 @@ class Turn:
     country: str | None
     danger_score: float = 0.0  # the model's confidence in `immediate_danger`, even when another intent won
     channel: str | None = None  # where the person writes: some answers differ by what the channel can do
+    follow_up: tuple[str, ...] = ()  # what a short follow-up asks of this topic ("no_papers"), said first
 
 
 def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
@@ -42,7 +44,14 @@ def turn_from_message(latest_message: Mapping[str, Any] | None) -> Turn:
         country=country.upper() if country else None,
         danger_score=_score_of(DANGER_INTENT, message.get("intent_ranking")),
         channel=channel if channel in CHANNELS else None,
+        follow_up=_follow_up(metadata.get("follow_up")),
     )
+
+
+def _follow_up(asked: Any) -> tuple[str, ...]:
+    """The known follow-up kinds in the metadata, in their order of answer (others are ignored)."""
+    kinds = set(asked) if isinstance(asked, list) else set()
+    return tuple(kind for kind in ASKS if kind in kinds)
 
 
 def _score_of(intent: str, ranking: Any) -> float:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.channels.sms_segments import count_segments
 from bot.channels.sms_text import plain
+from bot.content.follow_ups import FOLLOW_UPS_FILE, follow_up_problems
 from bot.content.limits import text_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.places import PLACES_FILE, gazetteer_problems
@@ -54,6 +55,7 @@ def source_problems(
     problems += sms_length_problems(pack)
     covered = [code for code in pack.countries if is_country_code(code)]
     problems += gazetteer_problems(content_dir / PLACES_FILE, covered, locales)
+    problems += follow_up_problems(content_dir / FOLLOW_UPS_FILE, locales)
     return pack, problems
 
 

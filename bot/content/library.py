@@ -139,6 +139,10 @@ class ContentLibrary:
         """The entry that answers this intent, if any."""
         return self._owners.get(intent)
 
+    def label(self, entry_id: str, locale: str) -> str:
+        """An entry's label in the locale (else English), as its button shows it."""
+        return _localised(self.entry(entry_id).label, locale)[0] if self.entry(entry_id).label else entry_id
+
     def topic_labels(self) -> dict[str, dict[str, str]]:
         """Every intent's words by locale ("ask_shelter" → {"es": "Un lugar seguro donde quedarte", …}): the
         titles of the buttons that ask for it; the console names topics with them."""

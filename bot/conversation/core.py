@@ -13,9 +13,10 @@ from typing import Protocol
 import structlog
 
 from bot.content.danger import DangerSignal
+from bot.content.follow_ups import FOLLOW_UPS_FILE, FollowUps
 from bot.content.places import PLACES_FILE, Gazetteer
 from bot.conversation.blocked import BlockedDesk
-from bot.conversation.country_turn import NOT_TOPICS, TopicMemory, Understanding, read_country, topic_again
+from bot.conversation.country_turn import Understanding, asked_of_engine, read_country
 from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
@@ -130,6 +131,7 @@ class ConversationCore:
         places: Gazetteer | None = None,
         resume: ResumeTurns | None = None,
         blocked: BlockedDesk | None = None,
+        follow_ups: FollowUps | None = None,
     ) -> None:
         self._engine = engine
         self._blocked = blocked
@@ -145,6 +147,7 @@ class ConversationCore:
         self._locales = tuple(locales)
         # The reviewed gazetteer beside the catalogs (content/places.yml), unless one is given.
         self._places = places or Gazetteer.load(catalog_dir.parent / PLACES_FILE)
+        self._follow_ups = follow_ups or FollowUps.load(catalog_dir.parent / FOLLOW_UPS_FILE)  # "and how?"
         self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
@@ -153,7 +156,8 @@ class ConversationCore:
         The person's country comes from a country button, or from any message that names it (a country,
         a city, "the Spanish police"): a topic is then answered for it at once, the question pending
         under "which country are you in?" too, and a message that only names a country ("and in
-        Romania?") answers the last topic again for it (bot/conversation/country_turn.py).
+        Romania?") answers the last topic again for it (bot/conversation/country_turn.py); so does a
+        short follow-up asking something of it ("and if I have no papers?", "and my friend?", "how?").
         """
         started = time.perf_counter()
         stored = await self._stored(message.pseudonym, message.channel)
@@ -221,9 +225,8 @@ class ConversationCore:
         replies = await self._handoff_turn(message, text, locale, country)
         if replies is None:
             asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
-            if understood.follow_up:
-                asked = topic_again(asked, await self._last_topic(message.pseudonym))
-            replies = await self._answer(message, asked, locale, country)
+            asked, notes = await asked_of_engine(asked, understood, self._engine, message.pseudonym)
+            replies = await self._answer(message, asked, locale, country, notes)
         if signal is None or self._danger is None:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)
@@ -309,17 +312,7 @@ class ConversationCore:
             return Understanding(f"/{then_intent or AFTER_COUNTRY_CHOICE}", code)
         if text.startswith("/"):  # another button or command: it names no place
             return Understanding(text, country)
-        return read_country(text, stored, self._places, self._locales)
-
-    async def _last_topic(self, pseudonym: str) -> str | None:
-        """The topic the person asked about last, if the engine remembers it (never an error)."""
-        if not isinstance(self._engine, TopicMemory):
-            return None
-        try:
-            return await self._engine.last_topic(pseudonym, NOT_TOPICS)
-        except Exception as error:  # without it, the follow-up goes to the engine as written
-            log.warning("last_topic_unknown", pseudonym=pseudonym[:12], error=type(error).__name__)
-            return None
+        return read_country(text, stored, self._places, self._locales, self._follow_ups)
 
     async def locale_for(self, pseudonym: str, channel: Channel, hint: str) -> str:
         """The locale this person is answered in: their stored choice, else the channel's hint."""
@@ -332,12 +325,19 @@ class ConversationCore:
             await asyncio.gather(*self._recordings, return_exceptions=True)
 
     async def _answer(
-        self, message: IncomingMessage, text: str, locale: str, country: str | None
+        self,
+        message: IncomingMessage,
+        text: str,
+        locale: str,
+        country: str | None,
+        follow_up: Sequence[str] = (),
     ) -> list[Reply]:
         translate = Translator(self._catalog_dir, locale).gettext
         metadata: dict[str, object] = {"locale": locale, "channel": message.channel.value}
         if country:
             metadata["country"] = country
+        if follow_up:  # the answer says what the follow-up asks first (bot/actions/nlg.py)
+            metadata["follow_up"] = list(follow_up)
         try:
             replies = await self._engine.send(message.pseudonym, text, metadata)
         except EngineUnavailable as error:

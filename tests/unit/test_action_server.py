@@ -175,3 +175,50 @@ def test_a_request_rasa_would_never_send_is_refused_not_a_server_error(client: T
     ]
     for body in odd_calls:
         assert client.post("/webhook", content=json.dumps(body)).status_code == 400
+
+
+def test_a_follow_up_says_what_it_asks_first_then_the_topic_for_the_country(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    """ "and if I have no papers?" after the shelter answer in Italy (bot/conversation/country_turn.py)."""
+    request = nlg_request("ask_shelter", {"locale": "es", "country": "IT", "follow_up": ["no_papers"]})
+    body = client.post("/nlg", json=request).json()
+    note = content.reply("follow_up_no_papers", "es", "IT").text
+    answer = content.reply_for_intent("ask_shelter", "es", "IT")
+    assert text_of(body) == f"{note}\n\n{answer.text}"
+    assert "800 290 290" in text_of(body)  # Italy's number is kept
+    payloads = [button["payload"] for button in body["buttons"]]
+    assert payloads[0] == "/ask_residence_permit"  # the note's button first, then the topic's
+    assert payloads[1:] == [button.payload for button in answer.buttons]
+
+
+def test_the_how_note_names_the_topic_in_the_persons_language(client: TestClient) -> None:
+    request = nlg_request("ask_legal_aid", {"locale": "ar", "country": "US", "follow_up": ["how"]})
+    text = text_of(client.post("/nlg", json=request).json())
+    assert "{topic}" not in text
+    assert "مساعدة قانونية مجانية" in text.split("\n\n")[0]  # the legal-aid label, in Arabic
+
+
+def test_an_unknown_follow_up_or_one_after_a_message_is_not_said(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    request = nlg_request("ask_shelter", {"locale": "en", "follow_up": ["anything"]})
+    assert (
+        text_of(client.post("/nlg", json=request).json())
+        == content.reply_for_intent("ask_shelter", "en").text
+    )
+    request = nlg_request("greet", {"locale": "en", "follow_up": ["how"]})
+    assert text_of(client.post("/nlg", json=request).json()) == content.reply_for_intent("greet", "en").text
+
+
+def test_by_sms_a_follow_up_says_the_short_note_before_the_short_answer(
+    client: TestClient, content: ContentLibrary
+) -> None:
+    """Each text costs money: `follow_up_<kind>_sms` and `<topic>_sms`, not the full words."""
+    request = nlg_request(
+        "ask_shelter", {"locale": "ru", "country": "IT", "follow_up": ["no_papers"], "channel": "sms"}
+    )
+    note = content.reply("follow_up_no_papers", "ru", "IT", "sms")
+    answer = content.reply_for_intent("ask_shelter", "ru", "IT", "sms")
+    assert note.entry_id == "follow_up_no_papers_sms"
+    assert text_of(client.post("/nlg", json=request).json()) == f"{note.text}\n\n{answer.text}"
