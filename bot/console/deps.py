@@ -78,6 +78,8 @@ class ConsoleDeps:
     # By locale, the content files still machine-drafted (bot.content.drafts): the admin page lists them, so
     # the team knows which answers wait for a native speaker's review (docs/translators.md).
     translation_drafts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Topics' labels from content (intent → {locale: label}): the reports name topics in staff's language.
+    topic_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import asyncio
 import dataclasses
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -28,6 +28,7 @@ from bot.messages import Channel, IncomingMessage, Reply
 from bot.metrics import Metrics
 from bot.privacy.resume import Resumed, ResumeTurns
 from bot.store.conversations import StoredConversation
+from bot.store.counts import Cell, CountSink, TurnCounts
 
 log = structlog.get_logger(__name__)
 
@@ -127,8 +128,10 @@ class ConversationCore:
         metrics: Metrics | None = None,
         places: Gazetteer | None = None,
         resume: ResumeTurns | None = None,
+        counts: CountSink | None = None,
     ) -> None:
         self._engine = engine
+        self._counts = TurnCounts(counts)  # the reports' daily counters: danger replies given first
         self._metrics = metrics or Metrics()
         self._without_engine = without_engine
         self._danger = danger
@@ -176,9 +179,7 @@ class ConversationCore:
         )
         # Counting the message must not delay the answer: it runs beside the turn. A new locale, country
         # or question must be stored before the reply goes out, so the person's next message finds it.
-        recording = asyncio.create_task(self._record(message, after))
-        self._recordings.add(recording)
-        recording.add_done_callback(self._recordings.discard)
+        recording = self._in_background(self._record(message, after))
         if stored != after:
             await recording
         if choice != before:
@@ -219,6 +220,8 @@ class ConversationCore:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)
         self._metrics.reply("danger_first")
+        cell = Cell("danger_reply", "net", message.channel.value, locale, country or "")
+        self._in_background(self._counts.add(cell))  # the number must not wait for a counter
         return put_first(self._danger.emergency_reply(locale, country), replies)
 
     def _assess_danger(self, message: IncomingMessage) -> DangerSignal | None:
@@ -316,6 +319,13 @@ class ConversationCore:
         """The locale this person is answered in: their stored choice, else the channel's hint."""
         choice = _locale_choice(await self._stored(pseudonym, channel), self._locales)
         return choice.locale if choice and choice.source > LocaleSource.CLIENT else hint
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run a write beside the turn; `drain` waits for it (before an erase, at shutdown)."""
+        task = asyncio.create_task(work)
+        self._recordings.add(task)
+        task.add_done_callback(self._recordings.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for conversation counters still being written (at shutdown)."""

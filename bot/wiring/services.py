@@ -39,6 +39,7 @@ from bot.privacy.secrets import pseudonym_secret, rasa_token
 from bot.redis_client import open_redis
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
+from bot.store.counts import DailyCounts
 from bot.store.database import create_database_engine
 from bot.store.handoffs import HandoffStore
 
@@ -140,6 +141,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         without_engine=ContentOnlyAnswers(content),
         metrics=metrics,
         resume=resume,
+        counts=DailyCounts(database),
     )
     try:
         yield Services(

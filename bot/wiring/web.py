@@ -26,6 +26,7 @@ from bot.handoff.watcher import WaitWatcher
 from bot.messages import Channel
 from bot.metrics import read_restarts
 from bot.privacy.retention import RetentionSchedule
+from bot.reports.labels import topic_labels
 from bot.settings import Settings
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
@@ -61,6 +62,7 @@ def console_app(services: Services) -> Starlette:
             route_ttl_s=settings.route_ttl_s,
             reply_window_h=reply_windows_h(),
             translation_drafts=content_drafts(settings.content_dir),
+            topic_labels=topic_labels(services.content),
         )
     )
 

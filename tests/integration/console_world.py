@@ -276,9 +276,12 @@ def console_world(
     base_url: str = "https://testserver",
     login_policy: LoginPolicy | None = None,
     translation_drafts: dict[str, list[str]] | None = None,
+    database_url: str | None = None,
+    topic_labels: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[World]:
-    """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
-    url = f"sqlite:///{tmp_path / 'helpline.db'}"
+    """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite (or
+    the database at `database_url`)."""
+    url = database_url or f"sqlite:///{tmp_path / 'helpline.db'}"
     upgrade_database(url)
     database = create_database_engine(url)
     cipher = TranscriptCipher(Fernet.generate_key().decode())
@@ -308,6 +311,7 @@ def console_world(
         console_prefix=f"{prefix}console:",
         live_refresh_s=0.2,
         translation_drafts=translation_drafts or {},
+        topic_labels=topic_labels or {},
     )
     console = create_console(deps)
     app = SourceFromHeader(Starlette(routes=[Mount("/console", app=console)]))
