@@ -192,3 +192,27 @@ def test_the_counters_hold_no_pseudonym_and_an_erase_only_adds_a_count(
 def _figures(text: str, kind: str) -> Any:
     """The figures of a CSV or JSON report, whatever its layout (the labels are the same language)."""
     return list(csv.reader(io.StringIO(text))) if kind == "csv" else json.loads(text)
+
+
+def test_the_reports_speak_the_staff_members_language(world: World) -> None:
+    supervisor = world.counsellor("sofia", "supervisor")
+    headers = {**supervisor.headers, "accept-language": "es"}
+    html = world.client.get(f"/console/reports?{PERIOD}", headers=headers).text
+    for words in (
+        "Informes",
+        "Contactos por día y canal",
+        "Español",
+        "Ucraniano",
+        "España",
+        "Información dada",
+    ):
+        assert words in html, words
+    assert section(html, "languages") == EXPECTED_TABLES["languages"]
+    rows = list(
+        csv.DictReader(io.StringIO(world.client.get(f"/console/reports.csv?{PERIOD}", headers=headers).text))
+    )
+    assert {row["label"] for row in rows if row["section"] == "countries"} >= {
+        "España",
+        "Rumanía",
+        "Desconocido",
+    }
