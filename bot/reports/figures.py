@@ -102,7 +102,10 @@ def build_report(rows: Iterable[CountRow], first: date, last: date) -> Report:
             sums.setdefault(row.metric, Counter())[_dims(row)] += row.count
     contacts = sums.get("contacts", Counter())
     channels = tuple(sorted({dims[1] for dims in contacts}))
-    days = tuple(_day_line(first + timedelta(days=n), channels, contacts) for n in _span(first, last))
+    per_day: Counter[tuple[str, str]] = Counter()
+    for dims, count in contacts.items():
+        per_day[dims[0], dims[1]] += count
+    days = tuple(_day_line(first + timedelta(days=n), channels, per_day) for n in _span(first, last))
     by_channel = [_by(contacts, 1)[channel] for channel in channels]
     tables = (
         _table("languages", "language", _by(contacts, 2)),
@@ -160,9 +163,8 @@ def _by(sums: Counter[tuple[str, ...]], dimension: int) -> Counter[str]:
     return result
 
 
-def _day_line(day: date, channels: tuple[str, ...], contacts: Counter[tuple[str, ...]]) -> Day:
-    iso = day.isoformat()
-    counts = [sum(n for dims, n in contacts.items() if dims[0] == iso and dims[1] == ch) for ch in channels]
+def _day_line(day: date, channels: tuple[str, ...], per_day: Counter[tuple[str, str]]) -> Day:
+    counts = [per_day[day.isoformat(), channel] for channel in channels]
     return Day(day, tuple(cell(n) for n in counts), total(sum(counts)))
 
 
