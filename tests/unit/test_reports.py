@@ -4,17 +4,33 @@ built from counters, and the SVG charts (titled, described, no bar for a hidden 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from bot.actions.counting import nlg_cells
+from bot.actions.server import create_action_server
+from bot.content import ContentLibrary
+from bot.conversation.core import ConversationCore
+from bot.conversation.danger_first import DangerFirst
+from bot.messages import Channel, IncomingMessage
 from bot.reports.figures import build_report, check_period, percentile
 from bot.reports.labels import Labels
 from bot.reports.suppress import Figure, cell, total
 from bot.reports.svg import bar_chart
 from bot.store.counts import Cell, CountRow
+from tests.unit.test_core_routing import (
+    CATALOGS,
+    DANGER_REPLY,
+    LIBRARY,
+    FakeConversationLog,
+    FakeEngine,
+    FakeNet,
+)
 
 DAY = date(2026, 11, 2)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def counter(metric: str, key: str = "", count: int = 1, **dims: str) -> CountRow:
@@ -141,3 +157,51 @@ def test_the_action_server_counts_topics_and_close_danger_never_who() -> None:
     assert nlg_cells(request("greet", danger=0.5)) == [Cell("danger_reply", "model", "telegram", "uk", "UA")]
     assert nlg_cells(request("greet")) == []
     assert nlg_cells({"response": "utter_welcome"}) == []
+
+
+class RecordingSink:
+    """Counts as the database would take them; `fail` makes every write fail (a database that is down)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.cells: list[Cell] = []
+        self.fail = fail
+
+    def add(self, cell: Cell) -> None:
+        if self.fail:
+            raise ConnectionError("database down")
+        self.cells.append(cell)
+
+
+def test_the_action_server_counts_what_it_answers_and_answers_when_it_cannot_count() -> None:
+    content = ContentLibrary.load(ROOT / "content")
+    for sink in (RecordingSink(), RecordingSink(fail=True)):
+        client = TestClient(create_action_server(content, ROOT / "content" / "locale", counts=sink))
+        metadata = {"locale": "ro", "country": "RO", "channel": "whatsapp"}
+        latest = {"intent": {"name": "ask_shelter"}, "metadata": metadata}
+        nlg = {"response": "utter_answer", "tracker": {"sender_id": "p" * 64, "latest_message": latest}}
+        assert client.post("/nlg", json=nlg).status_code == 200
+        emergency = {
+            "next_action": "action_emergency",
+            "tracker": {
+                "sender_id": "p" * 64,
+                "latest_message": {**latest, "intent": {"name": "immediate_danger"}},
+            },
+            "domain": {},
+        }
+        assert len(client.post("/webhook", json=emergency).json()["responses"]) == 2
+        if not sink.fail:
+            assert sink.cells == [
+                Cell("topic", "ask_shelter", "whatsapp", "ro", "RO"),
+                Cell("danger_reply", "model", "whatsapp", "ro", "RO"),
+            ]
+
+
+async def test_the_core_counts_a_danger_reply_of_the_net_beside_the_turn() -> None:
+    sink = RecordingSink()
+    core = ConversationCore(
+        FakeEngine(), FakeConversationLog(), CATALOGS, danger=DangerFirst(FakeNet(), LIBRARY), counts=sink
+    )
+    replies = await core.handle(IncomingMessage("p" * 64, Channel.TELEGRAM, "they locked me in", "en"))
+    await core.drain()
+    assert replies[0].text == DANGER_REPLY
+    assert sink.cells == [Cell("danger_reply", "net", "telegram", "en", "")]
