@@ -2,7 +2,9 @@
 
 Each chart has a <title> and <desc> (screen readers announce them) and the page puts a table with the same
 figures beside it. A suppressed figure has no bar, only its "< 5", so the drawing hides what the table does.
-Colours come from the console's stylesheet (classes), never inline styles (the console's CSP).
+Colours come from the console's stylesheet (classes), never inline styles (the console's CSP). The
+drawing is laid out left to right in every language (`direction="ltr"`: labels end where bars begin); each
+label is still written in its own script and direction.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[tuple[
     height = max(1, len(bars)) * ROW_HEIGHT + 2 * PADDING
     parts = [
         f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" direction="ltr" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
