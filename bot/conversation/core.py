@@ -322,8 +322,7 @@ class ConversationCore:
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run a write beside the turn; `drain` waits for it (before an erase, at shutdown)."""
-        task = asyncio.create_task(work)
-        self._recordings.add(task)
+        self._recordings.add(task := asyncio.create_task(work))
         task.add_done_callback(self._recordings.discard)
         return task
 

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot.cipher import Cipher
 from bot.store.counsellors import utc
-from bot.store.counts import Cell, count_in, minutes_between
+from bot.store.counts import Cell, count_in
 from bot.store.database import insert_for, settle_deletions
+from bot.store.handoff_counts import count_end, count_first_claim, handle_times_since
 from bot.store.models import AuditEvent, Conversation, Handoff, TranscriptMessage
+from bot.store.purged import PurgeCounts
 
 Sender = Literal["survivor", "counsellor", "bot", "note"]
 SENDERS: tuple[Sender, ...] = get_args(Sender)
@@ -97,24 +99,6 @@ class AuditEntry:
     detail: str
 
 
-@dataclass(frozen=True)
-class PurgeCounts:
-    """How many rows a purge removed (or, on a dry run, would remove)."""
-
-    handoffs: int
-    transcript_messages: int
-    audit_events: int
-    conversations: int
-    dry_run: bool
-
-    def summary(self) -> str:
-        """The counts in a line, as the audit trail keeps them."""
-        return (
-            f"handoffs {self.handoffs}, transcript messages {self.transcript_messages}, "
-            f"audit events {self.audit_events}, conversations {self.conversations}"
-        )
-
-
 class HandoffStore:
     """Records handoffs, their transcripts and the audit trail; every call is one short transaction."""
 
@@ -169,7 +153,7 @@ class HandoffStore:
         """A counsellor took the ticket (`mismatch`: they do not speak the person's language)."""
         now = self._at(at)
         with self._engine.begin() as connection:
-            _count_first_claim(connection, handoff_id, now)
+            count_first_claim(connection, handoff_id, now)
             self._change(
                 connection, handoff_id, claimed_at=now, counsellor_id=counsellor_id, mismatch=mismatch
             )
@@ -201,7 +185,7 @@ class HandoffStore:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
         now = self._at(at)
         with self._engine.begin() as connection:
-            _count_end(connection, handoff_id, outcome, now)
+            count_end(connection, handoff_id, outcome, now)
             self._change(connection, handoff_id, resolved_at=now, outcome=outcome)
             _audit(connection, now, counsellor_id, "resolve", handoff_id, outcome)
 
@@ -209,7 +193,7 @@ class HandoffStore:
         """The survivor left before the handoff ended; a handoff already ended keeps its outcome."""
         now = self._at(at)
         with self._engine.begin() as connection:
-            _count_end(connection, handoff_id, "survivor_left", now)
+            count_end(connection, handoff_id, "survivor_left", now)
             ended = connection.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff_id, Handoff.resolved_at.is_(None))
@@ -234,17 +218,8 @@ class HandoffStore:
             return _record(row) if row else None
 
     def handle_times_since(self, since: datetime) -> list[float]:
-        """Seconds from claim to end of the chats a counsellor ended since `since` (for wait estimates).
-
-        Chats the person left are included (a counsellor's time went to them too); tickets nobody claimed
-        are not.
-        """
-        query = select(Handoff.claimed_at, Handoff.resolved_at).where(
-            Handoff.resolved_at >= utc(since), Handoff.claimed_at.is_not(None)
-        )
-        with self._engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [max(0.0, (utc(row.resolved_at) - utc(row.claimed_at)).total_seconds()) for row in rows]
+        """Seconds from claim to end of the chats ended since `since` (for wait estimates)."""
+        return handle_times_since(self._engine, since)
 
     def add_message(
         self, handoff_id: str, sender: Sender, text: str, key: str, at: datetime | None = None
@@ -381,38 +356,6 @@ class HandoffStore:
         result = connection.execute(update(Handoff).where(Handoff.id == handoff_id).values(**values))
         if result.rowcount == 0:
             raise UnknownHandoff(handoff_id)
-
-
-def _count_first_claim(connection: Connection, handoff_id: str, now: datetime) -> None:
-    """For reports: a handoff answered for the first time (not again after a requeue), and its wait."""
-    row = connection.execute(
-        select(Handoff.channel, Handoff.queued_at).where(Handoff.id == handoff_id)
-    ).one_or_none()
-    claimed_before = connection.execute(
-        select(AuditEvent.id)
-        .where(AuditEvent.handoff_id == handoff_id, AuditEvent.action == "claim")
-        .limit(1)
-    ).first()
-    if row is None or claimed_before is not None:
-        return
-    count_in(connection, Cell("handoff", "answered", row.channel), now)
-    count_in(connection, Cell("wait_minutes", minutes_between(row.queued_at, now), row.channel), now)
-
-
-def _count_end(connection: Connection, handoff_id: str, outcome: str, now: datetime) -> None:
-    """For reports: a handoff that ends (once), its outcome, and its chat's length or its abandonment."""
-    row = connection.execute(
-        select(Handoff.channel, Handoff.claimed_at).where(
-            Handoff.id == handoff_id, Handoff.resolved_at.is_(None)
-        )
-    ).one_or_none()
-    if row is None:
-        return
-    count_in(connection, Cell("outcome", outcome, row.channel), now)
-    if row.claimed_at is None:
-        count_in(connection, Cell("handoff", "abandoned", row.channel), now)
-    else:
-        count_in(connection, Cell("handle_minutes", minutes_between(row.claimed_at, now), row.channel), now)
 
 
 def _audit(
