@@ -51,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.commands.rekey import add_rekey_command
 
     add_rekey_command(commands)
+    from bot.commands.report import add_report_command
+
+    add_report_command(commands)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

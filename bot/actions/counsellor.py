@@ -13,6 +13,7 @@ from babel.dates import format_datetime, get_timezone_location
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.counting import TurnCounts, cell_for
 from bot.actions.nlg import log_answer, utter
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
@@ -64,8 +65,10 @@ class ActionOfferCounsellor(Action):
         availability: AvailabilitySource | None,
         catalog_dir: Path,
         offers: OfferIssuer | None = None,
+        counts: TurnCounts | None = None,
     ) -> None:
         self._content = content
+        self._counts = counts or TurnCounts(None)
         self._availability = availability
         self._catalog_dir = catalog_dir
         self._offers = offers
@@ -82,6 +85,7 @@ class ActionOfferCounsellor(Action):
         turn = turn_from_message(tracker.latest_message)
         translate = Translator(self._catalog_dir, turn.locale).gettext
         state = await self._availability.now() if self._availability else None
+        await self._counts.add(cell_for(turn, "handoff", "requested"))
         if state is not None and state.can_offer and self._offers is not None:
             offer = self._content.reply(OFFER_ENTRY, turn.locale, turn.country)
             intents = _user_intents(tracker.events)
@@ -94,6 +98,7 @@ class ActionOfferCounsellor(Action):
             ]
             dispatcher.utter_message(text=offer.text, buttons=buttons)
             log_answer("counsellor_offered", offer, started)
+            await self._counts.add(cell_for(turn, "handoff", "offered"))
             return []
         reply = self._content.reply_for_intent("request_human", turn.locale, turn.country)
         text = f"{self._why_not(state, turn.locale, translate)}\n\n{reply.text}"

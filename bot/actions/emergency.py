@@ -8,6 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.counting import TurnCounts, cell_for
 from bot.actions.nlg import log_answer, utter
 from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
@@ -24,8 +25,9 @@ class ActionEmergency(Action):
     and lists the country's helplines.
     """
 
-    def __init__(self, content: ContentLibrary) -> None:
+    def __init__(self, content: ContentLibrary, counts: TurnCounts | None = None) -> None:
         self._content = content
+        self._counts = counts or TurnCounts(None)
 
     def name(self) -> str:
         """Rasa's name for this action."""
@@ -42,4 +44,5 @@ class ActionEmergency(Action):
         follow_up = self._content.reply(FOLLOW_UP_ENTRY, turn.locale, turn.country)
         utter(dispatcher, follow_up)
         log_answer("emergency_answered", reply, started)
+        await self._counts.add(cell_for(turn, "danger_reply", "model"))
         return []

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.actions.counsellor import ActionOfferCounsellor, AvailabilitySource, OfferIssuer
+from bot.actions.counting import CountSink, TurnCounts, nlg_cells
 from bot.actions.emergency import ActionEmergency
 from bot.actions.nlg import ANSWER_RESPONSE, log_answer, rasa_message, reply_for_request
 from bot.actions.turn import turn_from_message
@@ -46,18 +47,21 @@ def create_action_server(
     readiness: Readiness | None = None,
     metrics: Metrics | None = None,
     metrics_token: str | None = None,
+    counts: CountSink | None = None,
 ) -> Starlette:
     """The ASGI app Rasa calls at /nlg and /webhook; every action gets the one content library.
 
     Without `availability` and `offers` (no Redis), asking for a person always gives the helplines.
     /healthz, /readyz (by default: content loaded) and /metrics are served too; /health stays for
-    callers of old.
+    callers of old. With `counts` (the database's daily counters), topics, requests for a person, offers
+    and danger answers are counted for the reports.
     """
     metrics = metrics or Metrics()
     readiness = readiness or Readiness({"content": content_check(content)})
     executor = ActionExecutor()
-    executor.register_action(ActionEmergency(content))
-    executor.register_action(ActionOfferCounsellor(content, availability, catalog_dir, offers))
+    counting = TurnCounts(counts)
+    executor.register_action(ActionEmergency(content, counting))
+    executor.register_action(ActionOfferCounsellor(content, availability, catalog_dir, offers, counting))
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -74,6 +78,7 @@ def create_action_server(
             log.warning("nlg_request_unreadable", error=type(error).__name__)
             return JSONResponse({"error": "invalid body"}, status_code=400)
         metrics.nlg_reply(nlg_kind(body))
+        await counting.add(*nlg_cells(body))
         log_answer("answered", reply, started, _sender(body))
         return JSONResponse(rasa_message(reply))
 

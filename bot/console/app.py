@@ -19,6 +19,7 @@ from bot.console.chat import ChatPages
 from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
 from bot.console.live import ChatLive, QueueLive
 from bot.console.login import LoginFlow, LoginPages
+from bot.console.reports import ReportPages
 from bot.console.second_factor import SecondFactorPages
 from bot.console.security import MAX_FORM_BYTES
 from bot.console.settings import SettingsPages
@@ -55,6 +56,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
             "/supervisor", guard(queue.supervisor, "supervisor"), methods=["GET"], name="console_supervisor"
         ),
         *abuse_routes(console),
+        *report_routes(console),
         *admin_routes(console),
         WebSocketRoute("/live", QueueLive(console).serve, name="console_live"),
         WebSocketRoute(f"/chats/{TICKET}/live", ChatLive(console).serve, name="console_chat_live"),
@@ -95,6 +97,17 @@ def login_routes(console: Console) -> list[BaseRoute]:
         Route("/login/enroll", second.enroll_form, methods=get, name="console_login_enroll"),
         Route("/login/enroll", second.enroll_submit, methods=post, name="console_login_enroll_submit"),
         Route("/logout", login.logout, methods=post, name="console_logout"),
+    ]
+
+
+def report_routes(console: Console) -> list[BaseRoute]:
+    """The supervisors' reports: the page, and its figures as CSV and JSON."""
+    guard, reports = console.guard, ReportPages(console)
+    get = ["GET"]
+    return [
+        Route("/reports", guard(reports.page, "supervisor"), methods=get, name="console_reports"),
+        Route("/reports.csv", guard(reports.csv, "supervisor"), methods=get, name="console_reports_csv"),
+        Route("/reports.json", guard(reports.json, "supervisor"), methods=get, name="console_reports_json"),
     ]
 
 

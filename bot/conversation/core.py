@@ -6,9 +6,9 @@ import asyncio
 import dataclasses
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 import structlog
 
@@ -20,16 +20,17 @@ from bot.conversation.country_turn import Understanding, asked_of_engine, read_c
 from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
+from bot.conversation.ports import ConversationLog, HandoffTurns, PrivacyTurns
 from bot.countries import country_from_payload
 from bot.engine.base import Engine, EngineUnavailable
 from bot.handoff.desk import CANCEL_PAYLOAD
 from bot.handoff.offers import offered_token
-from bot.handoff.queue import Ticket
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
 from bot.messages import Channel, IncomingMessage, Reply
 from bot.metrics import Metrics
 from bot.privacy.resume import Resumed, ResumeTurns
 from bot.store.conversations import StoredConversation
+from bot.store.counts import Cell, CountSink, TurnCounts
 
 log = structlog.get_logger(__name__)
 
@@ -51,60 +52,6 @@ HANDOFF_DOWN = _(
     "Sorry, your message could not be passed on to the counsellor right now. Please send it again in a "
     "minute. If you are in danger, call your local emergency number."
 )
-
-
-class PrivacyTurns(Protocol):
-    """The privacy controls (bot.privacy.desk): erase, vanishing mode and the safe word."""
-
-    def is_erase(self, text: str) -> bool:
-        """True when the message confirms an erase (counters must be written before it runs)."""
-        ...
-
-    async def turn(self, message: IncomingMessage, locale: str, country: str | None) -> list[Reply] | None:
-        """The replies of a privacy control, or None when the message is not one."""
-        ...
-
-
-class HandoffTurns(Protocol):
-    """The survivor's side of a handoff (bot.handoff.desk): join, write to the counsellor, leave."""
-
-    async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
-        """The person's waiting or claimed ticket, if any."""
-        ...
-
-    async def join(
-        self, message: IncomingMessage, token: str, locale: str, country: str | None
-    ) -> list[Reply] | None:
-        """Queue the person, who consented to the offer of this token; None when that queues nobody."""
-        ...
-
-    async def forward(self, ticket: Ticket, message: IncomingMessage, key: str) -> None:
-        """Pass what the person wrote to their counsellor."""
-        ...
-
-    async def leave(self, message: IncomingMessage, locale: str) -> list[Reply]:
-        """Take the person out of the queue."""
-        ...
-
-
-class ConversationLog(Protocol):
-    """Where the fact of a conversation is recorded (never its text), with the locale and country."""
-
-    def state_of(self, pseudonym: str, channel: str) -> StoredConversation | None:
-        """What was kept of a person's conversation, if they wrote before."""
-        ...
-
-    def record_message(
-        self,
-        pseudonym: str,
-        channel: str,
-        locale: str,
-        locale_source: str,
-        country: str | None = None,
-        pending_intent: str | None = None,
-    ) -> None:
-        """Count one incoming message and keep its locale, country and pending country question."""
-        ...
 
 
 class ConversationCore:
@@ -132,8 +79,10 @@ class ConversationCore:
         resume: ResumeTurns | None = None,
         blocked: BlockedDesk | None = None,
         follow_ups: FollowUps | None = None,
+        counts: CountSink | None = None,
     ) -> None:
         self._engine = engine
+        self._counts = TurnCounts(counts)  # the reports' daily counters: danger replies given first
         self._blocked = blocked
         self._metrics = metrics or Metrics()
         self._without_engine = without_engine
@@ -184,9 +133,7 @@ class ConversationCore:
         )
         # Counting the message must not delay the answer: it runs beside the turn. A new locale, country
         # or question must be stored before the reply goes out, so the person's next message finds it.
-        recording = asyncio.create_task(self._record(message, after))
-        self._recordings.add(recording)
-        recording.add_done_callback(self._recordings.discard)
+        recording = self._in_background(self._record(message, after))
         if stored != after:
             await recording
         if choice != before:
@@ -231,6 +178,8 @@ class ConversationCore:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)
         self._metrics.reply("danger_first")
+        cell = Cell("danger_reply", "net", message.channel.value, locale, country or "")
+        self._in_background(self._counts.add(cell))  # the number must not wait for a counter
         return put_first(self._danger.emergency_reply(locale, country), replies)
 
     def _assess_danger(self, message: IncomingMessage) -> DangerSignal | None:
@@ -318,6 +267,12 @@ class ConversationCore:
         """The locale this person is answered in: their stored choice, else the channel's hint."""
         choice = _locale_choice(await self._stored(pseudonym, channel), self._locales)
         return choice.locale if choice and choice.source > LocaleSource.CLIENT else hint
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run a write beside the turn; `drain` waits for it (before an erase, at shutdown)."""
+        self._recordings.add(task := asyncio.create_task(work))
+        task.add_done_callback(self._recordings.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for conversation counters still being written (at shutdown)."""

@@ -10,6 +10,8 @@ write goes to their counsellor (through the relay), not to Rasa, whose tracker i
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
@@ -23,7 +25,7 @@ from bot.handoff.offers import OfferBook
 from bot.handoff.queue import HandoffQueue, SourceFull, Ticket
 from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
-from bot.handoff.schedule import wait_estimate
+from bot.handoff.schedule import HANDLE_WINDOW, wait_estimate
 from bot.i18n import Translator, _
 from bot.messages import Button, IncomingMessage, Reply
 from bot.store.handoffs import HandoffStore
@@ -42,6 +44,7 @@ SOURCE_FULL = _(
 # Open tickets one source (a web chat address) may hold unless the settings say otherwise.
 TICKETS_PER_SOURCE = 3
 CANCEL_PAYLOAD = "/handoff_cancel"
+HANDLE_REFRESH_S = 300.0  # how often the measured handling times are read again for wait estimates
 # For the counsellor's eyes only (the console is in English): the survivor never reads it.
 SAFE_WORD_NOTE = (
     "The person typed the safe word: someone may be watching their screen. The bot answered with harmless "
@@ -78,8 +81,9 @@ class HandoffDesk:
         offers: OfferBook,
         availability: CounsellorAvailability,
         catalog_dir: Path,
-        recent_handle_s: tuple[float, ...] = (),
+        recent_handle_s: tuple[float, ...] | None = None,
         tickets_per_source: int = TICKETS_PER_SOURCE,
+        handle_refresh_s: float = HANDLE_REFRESH_S,
     ) -> None:
         self._queue = queue
         self._offers = offers
@@ -89,7 +93,11 @@ class HandoffDesk:
         self._store = store
         self._engine = engine
         self._catalog_dir = catalog_dir
-        self._recent_handle_s = list(recent_handle_s)
+        # Given (tests): fixed. Else read from the store's recent chats, again every `handle_refresh_s`.
+        self._fixed_handle_s = list(recent_handle_s) if recent_handle_s is not None else None
+        self._handle_s: list[float] = []
+        self._handle_read_at = -math.inf
+        self._handle_refresh_s = handle_refresh_s
         self._tickets_per_source = tickets_per_source
 
     async def open_ticket(self, message: IncomingMessage) -> Ticket | None:
@@ -203,11 +211,24 @@ class HandoffDesk:
         except Exception as error:
             log.warning("engine_not_told", pseudonym=pseudonym[:12], error=type(error).__name__)
 
+    async def _recent_handle_s(self) -> list[float]:
+        """Handling times of the chats ended in the last two weeks (read at most every few minutes)."""
+        if self._fixed_handle_s is not None:
+            return self._fixed_handle_s
+        if time.monotonic() - self._handle_read_at >= self._handle_refresh_s:
+            since = now_utc() - HANDLE_WINDOW
+            try:
+                self._handle_s = await asyncio.to_thread(self._store.handle_times_since, since)
+            except Exception as error:  # the estimate then stays as it was (or the assumed time)
+                log.warning("handle_times_not_read", error=type(error).__name__)
+            self._handle_read_at = time.monotonic()
+        return self._handle_s
+
     async def _queued_reply(self, ticket: Ticket, locale: str) -> Reply:
         translate = Translator(self._catalog_dir, locale).gettext
         position = await self._queue.position(ticket.id) or 1
         stats = await self._queue.stats()
-        minutes = wait_estimate(position, max(1, len(stats.active)), self._recent_handle_s)
+        minutes = wait_estimate(position, max(1, len(stats.active)), await self._recent_handle_s())
         lines = [
             translate(QUEUED).format(position=position),
             translate(ESTIMATE).format(minutes=minutes),

@@ -23,6 +23,10 @@ LOOKAHEAD_DAYS = 400
 # Handle time assumed before any handoff has been resolved: on the long side, so the first estimates are not
 # promises the helpline cannot keep.
 ASSUMED_HANDLE_S = 15 * 60.0
+# The measured median stands in for it once this many chats ended in the last HANDLE_WINDOW: fewer would
+# let one long or short chat set every estimate.
+MIN_HANDLE_SAMPLES = 5
+HANDLE_WINDOW = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -88,21 +92,35 @@ class Staffing:
         return at.astimezone(self.time_zone)
 
 
+def typical_handle_s(
+    recent_handle_s: Sequence[float],
+    *,
+    assumed_handle_s: float = ASSUMED_HANDLE_S,
+    min_samples: int = MIN_HANDLE_SAMPLES,
+) -> float:
+    """How long a chat with a counsellor takes: the median of recent chats' handling times (seconds from
+    claim to end), or `assumed_handle_s` while fewer than `min_samples` chats are known."""
+    if len(recent_handle_s) < max(1, min_samples):
+        return assumed_handle_s
+    return float(statistics.median(recent_handle_s))
+
+
 def wait_estimate(
     position: int,
     active_counsellors: int,
     recent_handle_s: Sequence[float],
     *,
     assumed_handle_s: float = ASSUMED_HANDLE_S,
+    min_samples: int = MIN_HANDLE_SAMPLES,
 ) -> int:
-    """Minutes a person at `position` may wait: median handle time × position / counsellors, up to 5 min.
+    """Minutes a person at `position` may wait: typical handle time × position / counsellors, up to 5 min.
 
     Rounded up to a multiple of five and at least five: a promise of "2 minutes" that turns into ten hurts
-    more than an honest "about 10". With no recent handoffs to go by, `assumed_handle_s` stands in.
+    more than an honest "about 10". With too few recent chats to go by, `assumed_handle_s` stands in.
     """
     if position < 1:
         raise ValueError("position is 1-based")
-    median_s = statistics.median(recent_handle_s) if recent_handle_s else assumed_handle_s
+    median_s = typical_handle_s(recent_handle_s, assumed_handle_s=assumed_handle_s, min_samples=min_samples)
     seconds = median_s * position / max(1, active_counsellors)
     return max(5, math.ceil(seconds / 300) * 5)
 

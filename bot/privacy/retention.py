@@ -25,7 +25,8 @@ from bot.handoff.relay import Relay
 from bot.handoff.routes import RouteStore
 from bot.periodic import every
 from bot.privacy.aof import AofRewriter
-from bot.store.handoffs import HandoffStore, PurgeCounts
+from bot.store.handoffs import HandoffStore
+from bot.store.purged import PurgeCounts
 
 log = structlog.get_logger(__name__)
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bot.store.counts import count_contact
 from bot.store.database import insert_for
 from bot.store.models import Conversation
 
@@ -39,7 +40,10 @@ class ConversationStore:
         pending_intent: str | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Count one incoming message; keep its locale, the country and any pending question (upsert)."""
+        """Count one incoming message; keep its locale, the country and any pending question (upsert).
+
+        The day's contact counter (bot.store.counts) is kept in the same transaction.
+        """
         now = at or datetime.now(timezone.utc)
         statement = self._insert(Conversation).values(
             pseudonym=pseudonym,
@@ -63,8 +67,13 @@ class ConversationStore:
                 "message_count": Conversation.message_count + 1,
             },
         )
+        before = select(Conversation.locale, Conversation.country, Conversation.last_message_at).where(
+            Conversation.pseudonym == pseudonym, Conversation.channel == channel
+        )
         with self._engine.begin() as connection:
+            row = connection.execute(before).one_or_none()
             connection.execute(statement)
+            count_contact(connection, row, now, channel, locale, country)  # for reports: never who
 
     def state_of(self, pseudonym: str, channel: str) -> StoredConversation | None:
         """The locale a person was last answered in, how it was chosen, and their country, if known."""

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot.cipher import Cipher
 from bot.store.counsellors import utc
+from bot.store.counts import Cell, count_in
 from bot.store.database import insert_for, settle_deletions
+from bot.store.handoff_counts import count_end, count_first_claim, handle_times_since
 from bot.store.models import AuditEvent, Conversation, Handoff, TranscriptMessage
+from bot.store.purged import PurgeCounts
 
 Sender = Literal["survivor", "counsellor", "bot", "note"]
 SENDERS: tuple[Sender, ...] = get_args(Sender)
@@ -96,24 +99,6 @@ class AuditEntry:
     detail: str
 
 
-@dataclass(frozen=True)
-class PurgeCounts:
-    """How many rows a purge removed (or, on a dry run, would remove)."""
-
-    handoffs: int
-    transcript_messages: int
-    audit_events: int
-    conversations: int
-    dry_run: bool
-
-    def summary(self) -> str:
-        """The counts in a line, as the audit trail keeps them."""
-        return (
-            f"handoffs {self.handoffs}, transcript messages {self.transcript_messages}, "
-            f"audit events {self.audit_events}, conversations {self.conversations}"
-        )
-
-
 class HandoffStore:
     """Records handoffs, their transcripts and the audit trail; every call is one short transaction."""
 
@@ -158,6 +143,8 @@ class HandoffStore:
             inserted = connection.execute(
                 statement.on_conflict_do_nothing(index_elements=["id"]).returning(Handoff.id)
             ).first()
+            if inserted is not None:
+                count_in(connection, Cell("handoff", "queued", channel), self._at(at))
         return inserted is not None
 
     def record_claimed(
@@ -166,6 +153,7 @@ class HandoffStore:
         """A counsellor took the ticket (`mismatch`: they do not speak the person's language)."""
         now = self._at(at)
         with self._engine.begin() as connection:
+            count_first_claim(connection, handoff_id, now)
             self._change(
                 connection, handoff_id, claimed_at=now, counsellor_id=counsellor_id, mismatch=mismatch
             )
@@ -197,16 +185,19 @@ class HandoffStore:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
         now = self._at(at)
         with self._engine.begin() as connection:
+            count_end(connection, handoff_id, outcome, now)
             self._change(connection, handoff_id, resolved_at=now, outcome=outcome)
             _audit(connection, now, counsellor_id, "resolve", handoff_id, outcome)
 
     def record_cancelled(self, handoff_id: str, at: datetime | None = None) -> None:
         """The survivor left before the handoff ended; a handoff already ended keeps its outcome."""
+        now = self._at(at)
         with self._engine.begin() as connection:
+            count_end(connection, handoff_id, "survivor_left", now)
             ended = connection.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff_id, Handoff.resolved_at.is_(None))
-                .values(resolved_at=self._at(at), outcome="survivor_left")
+                .values(resolved_at=now, outcome="survivor_left")
             )
             known = (
                 ended.rowcount
@@ -225,6 +216,10 @@ class HandoffStore:
         with Session(self._engine) as session:
             row = session.get(Handoff, handoff_id)
             return _record(row) if row else None
+
+    def handle_times_since(self, since: datetime) -> list[float]:
+        """Seconds from claim to end of the chats ended since `since` (for wait estimates)."""
+        return handle_times_since(self._engine, since)
 
     def add_message(
         self, handoff_id: str, sender: Sender, text: str, key: str, at: datetime | None = None
@@ -345,6 +340,7 @@ class HandoffStore:
                 _audit(
                     connection, self._clock(), None, "erased", handoff_id, "erased at the person's request"
                 )
+            count_in(connection, Cell("erasure", channel=channel), self._clock())  # how many, not who
         return len(ids), conversations
 
     def settle_deletions(self, vacuum: bool = False) -> bool:

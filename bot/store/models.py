@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -174,3 +175,25 @@ class CannedReply(Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("counsellors.id", name="fk_canned_replies_created_by"), nullable=True
     )
+
+
+class DailyCount(Base):
+    """How many times something happened on a day (contacts, topics asked, handoffs, erasures): never who.
+
+    A dimension that does not apply to a metric is "" (not NULL, so that the unique key holds on every
+    database); `key` is the metric's category (a topic, an outcome, a minute of waiting).
+    """
+
+    __tablename__ = "daily_counts"
+    __table_args__ = (
+        UniqueConstraint("day", "channel", "locale", "country", "metric", "key", name="uq_daily_counts_cell"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, index=True)  # UTC
+    channel: Mapped[str] = mapped_column(String(16), server_default="")
+    locale: Mapped[str] = mapped_column(String(16), server_default="")
+    country: Mapped[str] = mapped_column(String(2), server_default="")
+    metric: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64), server_default="")
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -15,6 +15,8 @@ from bot.handoff.presence import Presence
 from bot.handoff.schedule import Staffing
 from bot.redis_client import open_redis
 from bot.settings import Settings
+from bot.store.counts import DailyCounts
+from bot.store.database import create_database_engine
 from bot.web.health import Readiness, redis_check
 
 
@@ -24,15 +26,19 @@ def action_readiness(redis: Redis, content: ContentLibrary, timeout_s: float) ->
 
 
 def serve_actions(settings: Settings) -> int:
-    """`helpline actions`: serve until stopped; the Redis client it opened is closed on the way out."""
+    """`helpline actions`: serve until stopped; the Redis client and database engine it opened are closed on
+    the way out."""
 
     async def serve() -> None:
         redis = open_redis(settings.effective_redis_url)
+        database = create_database_engine(settings.effective_database_url)
         try:
             availability = CounsellorAvailability(
                 Presence(redis), Staffing.load(settings.effective_staffing_file)
             )
             content = ContentLibrary.load(settings.content_dir)
+            # The reports' daily counters (topics, requests, offers, danger answers): never who.
+            counts = DailyCounts(database)
             readiness = action_readiness(redis, content, settings.readiness_timeout_s)
             token = settings.metrics_token
             app = create_action_server(
@@ -42,6 +48,7 @@ def serve_actions(settings: Settings) -> int:
                 OfferBook(redis),
                 readiness=readiness,
                 metrics_token=token.get_secret_value() if token is not None else None,
+                counts=counts,
             )
             config = uvicorn.Config(
                 app, host=settings.actions_host, port=settings.actions_port, access_log=False, log_config=None
@@ -49,6 +56,7 @@ def serve_actions(settings: Settings) -> int:
             await uvicorn.Server(config).serve()
         finally:
             await redis.aclose()
+            database.dispose()
 
     asyncio.run(serve())
     return 0

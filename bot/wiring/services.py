@@ -41,6 +41,7 @@ from bot.redis_client import open_redis
 from bot.settings import Settings
 from bot.store.blocks import BlockStore
 from bot.store.conversations import ConversationStore
+from bot.store.counts import DailyCounts
 from bot.store.database import create_database_engine
 from bot.store.handoffs import HandoffStore
 
@@ -143,6 +144,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         metrics=metrics,
         resume=resume,
         blocked=BlockedDesk(BlockStore(database), content),
+        counts=DailyCounts(database),
     )
     try:
         yield Services(

@@ -9,13 +9,16 @@ answers again. Everything runs as `make run` starts it: gateway, web app, Rasa, 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from itertools import count
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine
 
 from bot.content import ContentLibrary
+from bot.store.counts import DailyCounts
 from tests.e2e.console import claim, counsellor, database, payloads
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.stack import Helpline
@@ -34,7 +37,7 @@ def content() -> ContentLibrary:
 
 
 def test_a_telegram_survivor_is_handed_to_a_counsellor_and_back(
-    counsellor: Page, telegram: FakeTelegramAPI, content: ContentLibrary
+    counsellor: Page, telegram: FakeTelegramAPI, content: ContentLibrary, database: Engine
 ) -> None:
     user = next(user_ids)
     telegram.send_text(user, "i need a safe place to sleep tonight", language_code="en")
@@ -77,6 +80,21 @@ def test_a_telegram_survivor_is_handed_to_a_counsellor_and_back(
     telegram.send_text(user, "thank you so much", language_code="en")
     thanks = telegram.wait_for_messages(user, 8)[-1]
     assert thanks["text"] == content.reply_for_intent("thank", "en").text  # the bot answers again
+
+    # The reports counted it all, by day and channel (the action server too), never who.
+    today = datetime.now(timezone.utc).date()
+    counted = {
+        (row.metric, row.key) for row in DailyCounts(database).rows(today, today) if row.channel == "telegram"
+    }
+    assert {
+        ("contacts", ""),
+        ("topic", "ask_shelter"),
+        ("handoff", "requested"),
+        ("handoff", "offered"),
+        ("handoff", "queued"),
+        ("handoff", "answered"),
+        ("outcome", "information_given"),
+    } <= counted
 
 
 def test_a_web_chat_survivor_is_handed_to_a_counsellor_and_back(

@@ -279,12 +279,14 @@ def console_world(
     base_url: str = "https://testserver",
     login_policy: LoginPolicy | None = None,
     translation_drafts: dict[str, list[str]] | None = None,
+    database_url: str | None = None,
     topic_labels: dict[str, dict[str, str]] | None = None,
     machine_translation: MachineTranslation | None = None,
     mismatch_after_s: float = 3600,
 ) -> Iterator[World]:
-    """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite."""
-    url = f"sqlite:///{tmp_path / 'helpline.db'}"
+    """The console at /console over Redis (keys under a prefix of its own, deleted after) and SQLite (or
+    the database at `database_url`)."""
+    url = database_url or f"sqlite:///{tmp_path / 'helpline.db'}"
     upgrade_database(url)
     database = create_database_engine(url)
     cipher = TranscriptCipher(Fernet.generate_key().decode())

@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,15 @@ def helpline(tmp_path: Path, redis_url: str) -> Iterator[Helpline]:
         offers = OfferBook(world.redis, prefix=prefix + "offer:")
         availability = CounsellorAvailability(world.presence, ALWAYS_OPEN)
         desk = HandoffDesk(
-            world.queue, world.relay, routes, world.handoffs, world.engine, offers, availability, CATALOG_DIR
+            world.queue,
+            world.relay,
+            routes,
+            world.handoffs,
+            world.engine,
+            offers,
+            availability,
+            CATALOG_DIR,
+            handle_refresh_s=0,  # read the measured handling times on every estimate
         )
         engine = BotEngine()
         core = ConversationCore(engine, NoLog(), CATALOG_DIR, handoff=desk)
@@ -173,3 +182,27 @@ def test_an_expired_offer_makes_no_ticket(helpline: Helpline) -> None:
     time.sleep(1.2)
     helpline.says(maria, accept_payload(token))
     assert helpline.tickets() == []
+
+
+def test_the_wait_estimate_comes_from_the_handling_times_of_recent_chats(helpline: Helpline) -> None:
+    ana = person()
+    assert "about 15 minutes" in helpline.says(ana, helpline.offer(ana))[0].text  # nothing measured yet
+    _chats_handled_in(helpline.world, minutes=3, chats=5)
+    maria = person()
+    # Second in line behind Ana, one counsellor: 2 × 3 minutes, rounded up to 10 (it was 2 × 15 = 30).
+    reply = helpline.says(maria, helpline.offer(maria))[0].text
+    assert "Your place: 2." in reply and "about 10 minutes" in reply
+
+
+def _chats_handled_in(world: World, minutes: int, chats: int) -> None:
+    """Chats a counsellor ended in the last days, each `minutes` long."""
+    counsellor = world.counsellors.add("lea", "lantern orchard velvet 42", "counsellor", "en")
+    ended = datetime.now(timezone.utc) - timedelta(days=2)
+    for number in range(chats):
+        ticket = f"measured{number:02d}{secrets.token_hex(8)}"
+        claimed = ended - timedelta(minutes=minutes)
+        world.handoffs.record_queued(
+            ticket, person(), "webchat", "en", None, "normal", None, "Fox", at=claimed
+        )
+        world.handoffs.record_claimed(ticket, counsellor.id, at=claimed)
+        world.handoffs.record_resolved(ticket, counsellor.id, "information_given", at=ended)

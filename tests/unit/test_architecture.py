@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("processes", ("bot.wiring",)),
     ("adapters", ("bot.channels", "bot.console", "bot.actions")),
     ("pages", ("bot.web",)),
+    ("reports", ("bot.reports",)),
     ("core", ("bot.conversation",)),
     ("privacy", ("bot.privacy",)),
     ("handoff", ("bot.handoff",)),

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.handoff.schedule import Staffing, wait_estimate
+from bot.handoff.schedule import (
+    ASSUMED_HANDLE_S,
+    MIN_HANDLE_SAMPLES,
+    Staffing,
+    typical_handle_s,
+    wait_estimate,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")
@@ -132,23 +138,32 @@ def test_the_wait_is_median_handle_time_times_position_over_counsellors() -> Non
 
 
 def test_the_wait_is_rounded_up_to_five_minutes() -> None:
-    assert wait_estimate(1, 1, [600]) == 10
-    assert wait_estimate(1, 1, [601]) == 15
-    assert wait_estimate(1, 1, [899]) == 15
+    assert wait_estimate(1, 1, [600] * 5) == 10
+    assert wait_estimate(1, 1, [601] * 5) == 15
+    assert wait_estimate(1, 1, [899] * 5) == 15
 
 
 def test_the_wait_is_at_least_five_minutes() -> None:
-    assert wait_estimate(1, 4, [30]) == 5
-    assert wait_estimate(1, 1, [0]) == 5
+    assert wait_estimate(1, 4, [30] * 5) == 5
+    assert wait_estimate(1, 1, [0] * 5) == 5
 
 
 def test_no_counsellor_on_duty_counts_as_one() -> None:
-    assert wait_estimate(2, 0, [600]) == wait_estimate(2, 1, [600]) == 20
+    assert wait_estimate(2, 0, [600] * 5) == wait_estimate(2, 1, [600] * 5) == 20
 
 
 def test_without_recent_handoffs_a_long_handle_time_is_assumed() -> None:
     assert wait_estimate(1, 1, []) == 15
     assert wait_estimate(2, 1, [], assumed_handle_s=300) == 10
+
+
+def test_too_few_recent_chats_leave_the_assumed_handle_time() -> None:
+    # Four quick chats are not enough to promise five minutes; the fifth makes their median the estimate.
+    assert typical_handle_s([120, 120, 180, 240]) == ASSUMED_HANDLE_S
+    assert typical_handle_s([120, 120, 180, 240, 3000]) == 180
+    assert MIN_HANDLE_SAMPLES == 5
+    assert wait_estimate(1, 1, [120, 120, 180, 240]) == 15
+    assert wait_estimate(1, 1, [120, 120, 180, 240, 3000]) == 5
 
 
 def test_a_position_below_one_is_refused() -> None:
