@@ -15,7 +15,8 @@ from bot.privacy.crypto import TranscriptCipher
 from bot.store.conversations import ConversationStore
 from bot.store.counsellors import CounsellorStore
 from bot.store.counts import Cell, DailyCounts
-from bot.store.handoffs import HandoffStore, Outcome
+from bot.store.handoffs import HandoffStore
+from bot.store.outcomes import Outcome
 
 FIRST = date(2026, 11, 2)
 LAST = date(2026, 11, 4)  # a day with nothing on it

@@ -21,7 +21,8 @@ from bot.console.translation import chat_languages, for_counsellor, for_survivor
 from bot.console.words import StaffWords
 from bot.handoff.queue import ClaimRefused, NotHolding, Ticket
 from bot.i18n import _
-from bot.store.handoffs import OUTCOMES, UnknownHandoff
+from bot.store.handoffs import UnknownHandoff
+from bot.store.outcomes import OUTCOMES
 
 log = structlog.get_logger(__name__)
 

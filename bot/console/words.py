@@ -13,19 +13,9 @@ from babel import Locale, UnknownLocaleError
 from bot.console.local_time import local_time_range
 from bot.countries import country_name
 from bot.i18n import _
-from bot.store.handoffs import Outcome
+from bot.store.outcomes import OUTCOME_WORDS, Outcome
 
 NOTHING = "—"
-# The same words the reports use for outcomes (one msgid each in the catalogs).
-OUTCOME_WORDS: dict[Outcome, str] = {
-    "information_given": _("Information given"),
-    "referred_to_service": _("Referred to service"),
-    "referred_to_police": _("Referred to police"),
-    "emergency_services": _("Emergency services"),
-    "no_response": _("No response"),
-    "survivor_left": _("Survivor left"),
-    "other": _("Other"),
-}
 # Words the templates translate as they are (`_(ticket.status)`, `_(staff.role)`), marked for extraction.
 STATUS_WORDS = (_("waiting"), _("claimed"), _("resolved"), _("cancelled"))
 ROLE_WORDS = (_("counsellor"), _("supervisor"), _("admin"))

@@ -9,6 +9,7 @@ from babel import Locale, UnknownLocaleError
 
 from bot.countries import country_name
 from bot.i18n import DEFAULT_LOCALE, _
+from bot.store.outcomes import OUTCOME_WORDS
 
 NOT_KNOWN = _("Not known")
 CHANNEL_WORDS = {
@@ -27,15 +28,6 @@ HANDOFF_WORDS = {
     "queued": _("Accepted the offer (queued)"),
     "answered": _("Answered by a counsellor"),
     "abandoned": _("Left the queue before an answer"),
-}
-OUTCOME_WORDS = {
-    "information_given": _("Information given"),
-    "referred_to_service": _("Referred to service"),
-    "referred_to_police": _("Referred to police"),
-    "emergency_services": _("Emergency services"),
-    "no_response": _("No response"),
-    "survivor_left": _("Survivor left"),
-    "other": _("Other"),
 }
 TopicLabels = Mapping[str, Mapping[str, str]]  # intent → {locale: label}
 
@@ -60,7 +52,12 @@ class Labels:
             return country_name(key, self.locale) if key else self._(NOT_KNOWN)
         if kind == "topic":
             return self.topic(key)
-        words = {"danger": DANGER_WORDS, "handoff": HANDOFF_WORDS, "outcome": OUTCOME_WORDS}.get(kind, {})
+        kinds: dict[str, Mapping[str, str]] = {
+            "danger": DANGER_WORDS,
+            "handoff": HANDOFF_WORDS,
+            "outcome": OUTCOME_WORDS,
+        }
+        words = kinds.get(kind, {})
         return self._(words[key]) if key in words else key.replace("_", " ")
 
     def language(self, locale: str) -> str:

@@ -16,20 +16,11 @@ from bot.store.counts import Cell, count_in
 from bot.store.database import insert_for, settle_deletions
 from bot.store.handoff_counts import count_end, count_first_claim, handle_times_since
 from bot.store.models import AuditEvent, Conversation, Handoff, TranscriptMessage
+from bot.store.outcomes import OUTCOMES, Outcome
 from bot.store.purged import PurgeCounts
 
 Sender = Literal["survivor", "counsellor", "bot", "note"]
 SENDERS: tuple[Sender, ...] = get_args(Sender)
-Outcome = Literal[
-    "information_given",
-    "referred_to_service",
-    "referred_to_police",
-    "emergency_services",
-    "no_response",
-    "survivor_left",
-    "other",
-]
-OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 AuditAction = Literal[
     "login",
     "login_failed",
