@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.limits import text_problems
+from bot.content.needs import NEEDS_FILE, needs_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.places import PLACES_FILE, gazetteer_problems
 from bot.content.schema import (
@@ -48,6 +49,8 @@ def source_problems(
     problems += length_problems(pack)
     covered = [code for code in pack.countries if is_country_code(code)]
     problems += gazetteer_problems(content_dir / PLACES_FILE, covered, locales)
+    topics = {intent for entry in pack.entries.values() if entry.kind == "topic" for intent in entry.answers}
+    problems += needs_problems(content_dir / NEEDS_FILE, topics, locales)
     return pack, problems
 
 

@@ -1,0 +1,109 @@
+"""Two needs in one message: both are answered, the more urgent first; a long story ending in a question
+gets the answer to the question.
+
+"I need a place to sleep tonight and a free lawyer" is one intent to the model: in the whole message's
+ranking the second topic scores 0.02-0.23, no higher than noise in single-need messages. Each part
+between joining words, read alone, is clear ("a free lawyer": ask_legal_aid at 1.0). So a message with a
+joining word (content/needs.yml) is read part by part; when two parts each clearly ask for a different
+topic and the whole message is read as one of them (or as "not understood"), both topics are answered, in
+the reviewed urgency order. Anything else, a danger reading of the whole message included, goes to the
+engine as written (measured in docs/decisions.md, "Two needs in one message").
+
+A long description that ends in a question ("my boss took my passport ... and never pays me. Can I get my
+money back?") is read by the model as a description (`describe_situation`); the question alone is clear.
+So when the whole message is a description or not understood, its last sentence is a question,
+and that sentence clearly asks for a topic, the topic is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import structlog
+
+from bot.content.needs import NeedWords
+from bot.content.schema import FALLBACK_INTENT
+from bot.countries import country_from_payload
+from bot.messages import Reply
+
+log = structlog.get_logger(__name__)
+
+# A part counts as asking for a topic at this confidence or more (parts read clearly score ≥ 0.95; fear
+# or pain alone, "I'm scared", stays under 0.7).
+PART_SCORE = 0.8
+# A message read as one of these may end in a question that says what the person wants to know.
+STORY_INTENTS = frozenset({"describe_situation", FALLBACK_INTENT})
+# At most this many topics are answered for one message: more would bury the first answer.
+MAX_NEEDS = 2
+
+
+class Reading(Protocol):
+    """What the model makes of a text (bot.engine.rasa.Understood)."""
+
+    @property
+    def intent(self) -> str:
+        """The winning intent."""
+        ...
+
+    @property
+    def confidence(self) -> float:
+        """Its confidence."""
+        ...
+
+
+@runtime_checkable
+class IntentReader(Protocol):
+    """An engine that can read a text without touching any conversation (Rasa's /model/parse)."""
+
+    async def parse(self, text: str) -> Reading:
+        """The model's reading of the text."""
+        ...
+
+
+def two_needs(whole: Reading, parts: Sequence[Reading], words: NeedWords) -> tuple[str, ...]:
+    """The topics to answer, most urgent first; () when the message asks for one thing or is unclear."""
+    topics = set(words.urgency)
+    asked = [part.intent for part in parts if part.intent in topics and part.confidence >= PART_SCORE]
+    distinct = list(dict.fromkeys(asked))
+    if len(distinct) < 2 or whole.intent not in (*distinct, FALLBACK_INTENT):
+        return ()
+    return tuple(words.most_urgent_first(distinct)[:MAX_NEEDS])
+
+
+def the_question(whole: Reading, question: Reading, words: NeedWords) -> tuple[str, ...]:
+    """The topic a story's closing question asks for, when the whole message reads as a story; else ()."""
+    asks = question.intent in words.urgency and question.confidence >= PART_SCORE
+    return (question.intent,) if asks and whole.intent in STORY_INTENTS else ()
+
+
+async def needs_in(text: str, locale: str, reader: IntentReader, words: NeedWords) -> tuple[str, ...]:
+    """The topics to answer instead of the whole message's reading: two needs (most urgent first), or the
+    closing question of a story; () when the message goes to the engine as written."""
+    parts = words.parts(text, locale)
+    question = words.closing_question(text, locale)
+    if len(parts) < 2 and question is None:
+        return ()
+    whole = await reader.parse(text)
+    if len(parts) >= 2:
+        needs = two_needs(whole, await asyncio.gather(*(reader.parse(part) for part in parts)), words)
+        if needs:
+            return needs
+    return the_question(whole, await reader.parse(question), words) if question else ()
+
+
+def together(answers: Sequence[Sequence[Reply]]) -> list[Reply]:
+    """The answers of several needs in order; the country buttons only under the first that asks for the
+    country (a country tapped there answers the more urgent need for it)."""
+    replies: list[Reply] = []
+    asked = False
+    for answer in answers:
+        for reply in answer:
+            other = tuple(button for button in reply.buttons if country_from_payload(button.payload) is None)
+            if asked and len(other) < len(reply.buttons):
+                reply = dataclasses.replace(reply, buttons=other)
+            asked = asked or len(other) < len(reply.buttons)
+            replies.append(reply)
+    return replies
