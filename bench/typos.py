@@ -111,7 +111,7 @@ def _without_accents(text: str) -> str:
     stripped = "".join(
         char
         for char in unicodedata.normalize("NFD", text)
-        if not unicodedata.combining(char) or char in "\u0306\u0308" and _cyrillic(text)
+        if not unicodedata.combining(char) or (char in "\u0306\u0308" and _cyrillic(text))
     )
     return unicodedata.normalize("NFC", stripped).replace("đ", "d").replace("Đ", "D")
 

@@ -21,12 +21,14 @@ pytestmark = pytest.mark.e2e
 user_ids = count(741_000_001)  # apart from every other test file's people
 
 # (locale, a message asking for two things, its country, the topics in the order they must come)
+DOCTOR_FIRST = ("ask_health_support", "ask_legal_aid")
+BED_FIRST = ("ask_shelter", "ask_asylum")
 TWO_NEEDS = [
-    ("en", "im in spain, i need a lawyer and also a doctor", "ES", ("ask_health_support", "ask_legal_aid")),
-    ("es", "puedo pedir asilo y donde puedo dormir seguro esta noche? estoy en Italia", "IT", ("ask_shelter", "ask_asylum")),
-    ("ar", "انا في ايطاليا، محتاج محامي وكمان دكتور", "IT", ("ask_health_support", "ask_legal_aid")),
-    ("ru", "я в Польше, мне нужен адвокат и ещё врач", "PL", ("ask_health_support", "ask_legal_aid")),
-]  # fmt: skip
+    ("en", "im in spain, i need a lawyer and also a doctor", "ES", DOCTOR_FIRST),
+    ("es", "puedo pedir asilo y donde puedo dormir seguro esta noche? estoy en Italia", "IT", BED_FIRST),
+    ("ar", "انا في ايطاليا، محتاج محامي وكمان دكتور", "IT", DOCTOR_FIRST),
+    ("ru", "я в Польше, мне нужен адвокат и ещё врач", "PL", DOCTOR_FIRST),
+]
 STORY = (
     "my boss took my passport months ago, i work every day in his restaurant in Milan and he never pays "
     "me. can i get my money back?"
@@ -43,7 +45,8 @@ class Survivor:
         """What the bot answers (that many messages)."""
         self.telegram.send_text(self.id, text, language_code=self.locale)
         self.seen += replies
-        return [str(message["text"]) for message in self.telegram.wait_for_messages(self.id, self.seen)[-replies:]]
+        messages = self.telegram.wait_for_messages(self.id, self.seen)[-replies:]
+        return [str(message["text"]) for message in messages]
 
 
 @pytest.mark.parametrize(("locale", "message", "country", "topics"), TWO_NEEDS)

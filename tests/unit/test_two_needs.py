@@ -79,7 +79,8 @@ def test_the_urgency_order_is_the_reviewed_one() -> None:
         "ask_health_support",
         "ask_legal_aid",
     ]
-    assert WORDS.most_urgent_first(["ask_residence_permit", "ask_child_protection"])[0] == "ask_child_protection"
+    child_first = WORDS.most_urgent_first(["ask_residence_permit", "ask_child_protection"])
+    assert child_first[0] == "ask_child_protection"
 
 
 def test_a_vague_part_fear_alone_or_a_third_reading_gives_one_answer() -> None:
