@@ -19,7 +19,7 @@ from bot.conversation.country_turn import NOT_TOPICS, TopicMemory, Understanding
 from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
-from bot.conversation.two_needs import IntentReader, needs_in, together
+from bot.conversation.two_needs import TwoNeeds, together
 from bot.countries import country_from_payload
 from bot.engine.base import Engine, EngineUnavailable
 from bot.handoff.desk import CANCEL_PAYLOAD
@@ -143,7 +143,7 @@ class ConversationCore:
         self._locales = tuple(locales)
         # The reviewed gazetteer beside the catalogs (content/places.yml), unless one is given.
         self._places = places or Gazetteer.load(catalog_dir.parent / PLACES_FILE)
-        self._needs = NeedWords.load(catalog_dir.parent / NEEDS_FILE)  # two needs in one message
+        self._needs = TwoNeeds(engine, NeedWords.load(catalog_dir.parent / NEEDS_FILE))
         self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
@@ -217,7 +217,7 @@ class ConversationCore:
             asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
             if understood.follow_up:
                 asked = topic_again(asked, await self._last_topic(message.pseudonym))
-            needs = () if understood.follow_up else await self._needs_in(asked, locale, message.pseudonym)
+            needs = () if understood.follow_up else await self._needs.topics(asked, locale, message.pseudonym)
             answers = [await self._answer(message, f"/{need}", locale, country) for need in needs]
             replies = together(answers) if needs else await self._answer(message, asked, locale, country)
         if signal is None or self._danger is None:
@@ -306,19 +306,6 @@ class ConversationCore:
         if text.startswith("/"):  # another button or command: it names no place
             return Understanding(text, country)
         return read_country(text, stored, self._places, self._locales)
-
-    async def _needs_in(self, text: str, locale: str, pseudonym: str) -> tuple[str, ...]:
-        """The topics of a message that asks for two (most urgent first), else () (never an error)."""
-        if text.startswith("/") or not isinstance(self._engine, IntentReader):
-            return ()
-        try:
-            needs = await needs_in(text, locale, self._engine, self._needs)
-        except Exception as error:  # without it, the message goes to the engine as written
-            log.warning("two_needs_unread", pseudonym=pseudonym[:12], error=type(error).__name__)
-            return ()
-        if needs:
-            log.info("two_needs", pseudonym=pseudonym[:12], topics=list(needs))
-        return needs
 
     async def _last_topic(self, pseudonym: str) -> str | None:
         """The topic the person asked about last, if the engine remembers it (never an error)."""

@@ -107,3 +107,24 @@ def together(answers: Sequence[Sequence[Reply]]) -> list[Reply]:
             asked = asked or len(other) < len(reply.buttons)
             replies.append(reply)
     return replies
+
+
+class TwoNeeds:
+    """The core's reader of two needs (and of a story's closing question), with the engine's model."""
+
+    def __init__(self, engine: object, words: NeedWords) -> None:
+        self._reader = engine if isinstance(engine, IntentReader) else None
+        self._words = words
+
+    async def topics(self, text: str, locale: str, pseudonym: str) -> tuple[str, ...]:
+        """The topics to answer instead of the message as written, else () (never an error)."""
+        if self._reader is None or text.startswith("/"):
+            return ()
+        try:
+            needs = await needs_in(text, locale, self._reader, self._words)
+        except Exception as error:  # without it, the message goes to the engine as written
+            log.warning("two_needs_unread", pseudonym=pseudonym[:12], error=type(error).__name__)
+            return ()
+        if needs:
+            log.info("two_needs", pseudonym=pseudonym[:12], topics=list(needs))
+        return needs
