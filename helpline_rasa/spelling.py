@@ -4,8 +4,8 @@
   tatweel dropped; Vietnamese đ as d; a letter repeated in a row counted once ("neeed", "lawyerr",
   "holaaa"). The vectorizers already strip accents and Arabic hamza seats.
 - `spelling_variant`: a training example with one seeded slip (a dropped, doubled or swapped letter, or
-  its accents left out), for examples in Latin script only: measured, variants of Arabic, Cyrillic,
-  Chinese and Thai examples cost held-out accuracy (docs/decisions.md, "Typos").
+  its accents left out), for examples in Latin script only, when `spelling_variants` is on in config.yml
+  (off: it lifts the typo split but costs Arabic its held-out 0.90; docs/decisions.md, "Typos").
 
 Nothing here reads the held-out split; the typo split of `make eval` (bench/typos.py) is made with
 slips of its own (phonetic spellings too), seeded differently.
