@@ -13,7 +13,6 @@ from typing import Protocol
 import structlog
 
 from bot.content.danger import DangerSignal
-from bot.content.needs import NEEDS_FILE, NeedWords
 from bot.content.places import PLACES_FILE, Gazetteer
 from bot.conversation.blocked import BlockedDesk
 from bot.conversation.country_turn import NOT_TOPICS, TopicMemory, Understanding, read_country, topic_again
@@ -137,17 +136,14 @@ class ConversationCore:
         self._blocked = blocked
         self._metrics = metrics or Metrics()
         self._without_engine = without_engine
-        self._danger = danger
-        self._handoff = handoff
-        self._privacy = privacy
-        self._resume = resume
+        self._danger, self._handoff, self._privacy, self._resume = danger, handoff, privacy, resume
         self._conversations = conversations
         self._catalog_dir = catalog_dir
         self._detector = detector
         self._locales = tuple(locales)
         # The reviewed gazetteer beside the catalogs (content/places.yml), unless one is given.
         self._places = places or Gazetteer.load(catalog_dir.parent / PLACES_FILE)
-        self._needs = TwoNeeds(engine, NeedWords.load(catalog_dir.parent / NEEDS_FILE))
+        self._needs = TwoNeeds.load(engine, catalog_dir.parent)  # two needs in one message
         self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
@@ -226,9 +222,8 @@ class ConversationCore:
             asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
             if understood.follow_up:
                 asked = topic_again(asked, await self._last_topic(message.pseudonym))
-            needs = () if understood.follow_up else await self._needs.topics(asked, locale, message.pseudonym)
-            answers = [await self._answer(message, f"/{need}", locale, country) for need in needs]
-            replies = together(answers) if needs else await self._answer(message, asked, locale, country)
+            texts = await self._needs.texts(asked, locale, message.pseudonym)  # two needs: two commands
+            replies = together([await self._answer(message, text, locale, country) for text in texts])
         if signal is None or self._danger is None:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)

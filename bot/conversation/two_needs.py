@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import structlog
 
-from bot.content.needs import NeedWords
+from bot.content.needs import NEEDS_FILE, NeedWords
 from bot.content.schema import FALLBACK_INTENT
 from bot.countries import country_from_payload
 from bot.messages import Reply
@@ -116,6 +117,15 @@ class TwoNeeds:
     def __init__(self, engine: object, words: NeedWords) -> None:
         self._reader = engine if isinstance(engine, IntentReader) else None
         self._words = words
+
+    @classmethod
+    def load(cls, engine: object, content_dir: Path) -> TwoNeeds:
+        """The reader with the reviewed lists of content/needs.yml."""
+        return cls(engine, NeedWords.load(content_dir / NEEDS_FILE))
+
+    async def texts(self, text: str, locale: str, pseudonym: str) -> list[str]:
+        """What to send the engine, in order: each topic to answer as a command, else the text as written."""
+        return [f"/{topic}" for topic in await self.topics(text, locale, pseudonym)] or [text]
 
     async def topics(self, text: str, locale: str, pseudonym: str) -> tuple[str, ...]:
         """The topics to answer instead of the message as written, else () (never an error)."""

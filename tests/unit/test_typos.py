@@ -7,7 +7,7 @@ from bench.typos import perturbed
 from helpline_rasa.spelling import is_latin_script, normal_form, spelling_variant
 
 
-def test_the_normal_form_counts_a_repeated_letter_once_and_types_arabic_and_vietnamese_letters_plain() -> None:
+def test_the_normal_form_counts_a_repeated_letter_once_and_types_arabic_and_vietnamese_plain() -> None:
     assert normal_form("I neeed a lawyerr") == normal_form("i ned a lawyer") == "i ned a lawyer"
     assert normal_form("مدرسة") == "مدرسه"
     assert normal_form("được") == "dược"
