@@ -11,6 +11,8 @@ from pathlib import Path
 from bot.content.needs import NEEDS_FILE, NeedWords, needs_problems
 from bot.conversation.core import ConversationCore
 from bot.conversation.two_needs import needs_in, together, two_needs
+from bot.engine.base import EngineUnavailable
+from bot.engine.waiting import WaitingEngine
 from bot.messages import Button, Channel, IncomingMessage, Reply
 from tests.unit.test_core_routing import FakeConversationLog
 
@@ -148,3 +150,15 @@ def test_the_needs_file_orders_every_topic_and_names_no_other() -> None:
     assert needs_problems(CONTENT / NEEDS_FILE, topics, ["en"]) == []
     problems = needs_problems(CONTENT / NEEDS_FILE, topics | {"ask_new_topic"}, ["en"])
     assert [problem.message for problem in problems] == ["topic 'ask_new_topic' has no place in the order"]
+
+
+def test_the_waiting_engine_passes_the_reading_through_and_never_waits_for_it() -> None:
+    engine = ReadingEngine({"a free lawyer": Read("ask_legal_aid")})
+    waiting = WaitingEngine(engine)
+    assert asyncio.run(waiting.parse("a free lawyer")) == Read("ask_legal_aid")
+    try:
+        asyncio.run(WaitingEngine(FakeConversationLog()).parse("a free lawyer"))  # type: ignore[arg-type]
+    except EngineUnavailable:
+        pass
+    else:
+        raise AssertionError("an engine that cannot read texts must say so")
