@@ -8,6 +8,9 @@ from, and writes per-language macro-F1, accuracy and the confusions worth fixing
 Macro-F1 is the mean F1 over the intents of the contract present in the language's held-out file; a
 prediction of `nlu_fallback` ("not understood") counts as a miss for the true intent.
 
+The typo split is the same held-out examples with seeded slips (dropped, doubled or swapped letters,
+accents left out, phonetic spellings; bench/typos.py), scored the same way into "nlu_typo".
+
     python bench/eval.py [--model models/helpline.tar.gz] [--heldout tests/nlu] [--out bench]
 """
 
@@ -25,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.typos import perturbed
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -140,6 +146,28 @@ def report(scores: dict[str, LanguageScore], seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_typo_split(pairs_by_language: dict[str, list[tuple[str, str]]], directory: Path) -> None:
+    """The held-out examples with their seeded slips, one Rasa NLU file per language."""
+    for language, pairs in pairs_by_language.items():
+        by_intent: dict[str, list[str]] = {}
+        for text, intent in pairs:
+            by_intent.setdefault(intent, []).append(text)
+        blocks = [
+            {"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)}
+            for intent, texts in by_intent.items()
+        ]
+        data = {"version": "3.1", "nlu": blocks}
+        (directory / f"{language}.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def typo_pairs(pairs_by_language: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+    """Every held-out example with its slips (bench/typos.py); one line each, as Rasa reads them."""
+    return {
+        language: [(" ".join(perturbed(text, language).split()), intent) for text, intent in pairs]
+        for language, pairs in pairs_by_language.items()
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -152,18 +180,31 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as results:
         predictions = run_rasa_test(args.model, args.heldout, Path(results))
     seconds = time.perf_counter() - started
-    scores = {
-        language: language_score(pairs, predictions)
-        for language, pairs in heldout_examples(args.heldout).items()
-    }
+    heldout = heldout_examples(args.heldout)
+    scores = {language: language_score(pairs, predictions) for language, pairs in heldout.items()}
+    typos = typo_pairs(heldout)
+    with tempfile.TemporaryDirectory() as scratch:
+        split, results = Path(scratch) / "typos", Path(scratch) / "results"
+        split.mkdir()
+        results.mkdir()
+        write_typo_split(typos, split)
+        typo_predictions = run_rasa_test(args.model, split, results)
+    typo_scores = {language: language_score(pairs, typo_predictions) for language, pairs in typos.items()}
     (args.out / "nlu-report.md").write_text(report(scores, seconds), encoding="utf-8")
     results_file = args.out / "results.json"
     existing = json.loads(results_file.read_text()) if results_file.exists() else {}
     existing["nlu"] = {language: score.summary() for language, score in scores.items()}
     existing["nlu_min_macro_f1"] = min(score.macro_f1 for score in scores.values())
+    existing["nlu_typo"] = {
+        language: {"examples": score.examples, "accuracy": score.accuracy, "macro_f1": score.macro_f1}
+        for language, score in typo_scores.items()
+    }
+    existing["nlu_typo_min_macro_f1"] = min(score.macro_f1 for score in typo_scores.values())
     results_file.write_text(json.dumps(existing, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     for language, score in scores.items():
         print(f"{language}: macro-F1 {score.macro_f1:.3f}, accuracy {score.accuracy:.3f} ({score.examples})")
+    for language, score in typo_scores.items():
+        print(f"{language} with typos: macro-F1 {score.macro_f1:.3f}, accuracy {score.accuracy:.3f}")
     below = [language for language, score in scores.items() if score.macro_f1 < TARGET_MACRO_F1]
     print(f"below {TARGET_MACRO_F1}: {', '.join(below) or 'none'}; report: {args.out / 'nlu-report.md'}")
     return 0

@@ -7,6 +7,9 @@ instead of 15-30 minutes on two cores, and the model is a few megabytes.
 - Features: TF-IDF (sublinear term frequency, L2-normalised) of lower-cased words and of character
   n-grams (1-5, inside word boundaries), accents stripped. Character n-grams absorb typos, missing
   diacritics ("sa dorm", "ne ma"), Latin-letter Arabic and mixed scripts; nothing is language-specific.
+- Typos (helpline_rasa/spelling.py): every text is read in one normal form (a repeated letter once, Arabic
+  ة/ى plain, đ as d); with `spelling_variants` (config.yml, off: measured in docs/decisions.md) each
+  Latin-script training example also gets one spelling variant.
 - Classifier: one linear SVM per intent (one-vs-rest), classes balanced.
 - Confidence: softmax of the SVM scores times one temperature, fitted (least log-loss) on a fifth of the
   training data held apart, then the SVM is refitted on all of it ("temperature scaling"). Rasa's
@@ -40,6 +43,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
+from helpline_rasa.spelling import is_latin_script, normal_form, spelling_variant
+
 logger = logging.getLogger(__name__)
 
 WORDS = r"(?u)\b\w+\b"
@@ -72,8 +77,10 @@ class _Fitted:
         classes: List[str],
         temperature: float,
         char_ngrams: Tuple[int, int],
+        normalised: bool = False,
     ) -> None:
         self.classes = classes
+        self.normalised = normalised  # trained on normal forms (older models were not)
         self.temperature = temperature
         self._coef, self._intercept = coef, intercept
         self._idfs = idfs
@@ -101,6 +108,8 @@ class _Fitted:
         return sparse.hstack(blocks).tocsr()
 
     def probabilities(self, texts: List[str]) -> np.ndarray:
+        if self.normalised:
+            texts = [normal_form(text) for text in texts]
         scores = self.features(texts) @ self._coef.T + self._intercept
         return softmax(np.asarray(scores) * self.temperature, axis=1)
 
@@ -117,6 +126,7 @@ class _Fitted:
             "temperature": self.temperature,
             "char_ngrams": list(self._counters[1].ngram_range),
             "vocabularies": self._vocabularies,
+            "normalised": self.normalised,
         }
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -132,6 +142,7 @@ class _Fitted:
                 [str(name) for name in meta["classes"]],
                 float(meta["temperature"]),
                 (int(meta["char_ngrams"][0]), int(meta["char_ngrams"][1])),
+                bool(meta.get("normalised", False)),
             )
 
 
@@ -175,6 +186,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
             "calibration_share": 0.2,
             "random_state": 42,
             "ranking_length": 10,
+            "spelling_variants": False,
         }
 
     def __init__(
@@ -208,6 +220,14 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
             return self._resource
         texts = [str(e.get(TEXT)) for e in examples]
         labels = [str(e.get(INTENT)) for e in examples]
+        if self._config["spelling_variants"]:
+            latin = [
+                (text, label) for text, label in zip(texts, labels, strict=True) if is_latin_script(text)
+            ]
+            variants = [(spelling_variant(text), label) for text, label in latin]
+            texts += [variant for variant, _ in variants if variant]
+            labels += [label for variant, label in variants if variant]
+        texts = [normal_form(text) for text in texts]
         temperature = _temperature(texts, labels, self._config)
         words, chars, svm = _fit_svm(texts, labels, self._config)
         low, high = self._config["char_ngrams"]
@@ -222,6 +242,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
             [str(name) for name in svm.classes_],
             temperature,
             (int(low), int(high)),
+            normalised=True,
         )
         with self._storage.write_to(self._resource) as directory:
             self._fitted.save(directory)

@@ -13,6 +13,7 @@ from bot.channels.sms_segments import count_segments
 from bot.channels.sms_text import plain
 from bot.content.follow_ups import FOLLOW_UPS_FILE, follow_up_problems
 from bot.content.limits import text_problems
+from bot.content.needs import NEEDS_FILE, needs_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.places import PLACES_FILE, gazetteer_problems
 from bot.content.schema import (
@@ -56,6 +57,8 @@ def source_problems(
     covered = [code for code in pack.countries if is_country_code(code)]
     problems += gazetteer_problems(content_dir / PLACES_FILE, covered, locales)
     problems += follow_up_problems(content_dir / FOLLOW_UPS_FILE, locales)
+    topics = {intent for entry in pack.entries.values() if entry.kind == "topic" for intent in entry.answers}
+    problems += needs_problems(content_dir / NEEDS_FILE, topics, locales)
     return pack, problems
 
 

@@ -21,6 +21,7 @@ from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.degraded import ContentOnlyAnswers
 from bot.conversation.language import LanguageDetector, LocaleChoice, LocaleSource, choose
 from bot.conversation.ports import ConversationLog, HandoffTurns, PrivacyTurns
+from bot.conversation.two_needs import TwoNeeds, together
 from bot.countries import country_from_payload
 from bot.engine.base import Engine, EngineUnavailable
 from bot.handoff.desk import CANCEL_PAYLOAD
@@ -86,10 +87,7 @@ class ConversationCore:
         self._blocked = blocked
         self._metrics = metrics or Metrics()
         self._without_engine = without_engine
-        self._danger = danger
-        self._handoff = handoff
-        self._privacy = privacy
-        self._resume = resume
+        self._danger, self._handoff, self._privacy, self._resume = danger, handoff, privacy, resume
         self._conversations = conversations
         self._catalog_dir = catalog_dir
         self._detector = detector
@@ -97,6 +95,7 @@ class ConversationCore:
         # The reviewed gazetteer beside the catalogs (content/places.yml), unless one is given.
         self._places = places or Gazetteer.load(catalog_dir.parent / PLACES_FILE)
         self._follow_ups = follow_ups or FollowUps.load(catalog_dir.parent / FOLLOW_UPS_FILE)  # "and how?"
+        self._needs = TwoNeeds.load(engine, catalog_dir.parent)  # two needs in one message
         self._recordings: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
@@ -173,7 +172,8 @@ class ConversationCore:
         if replies is None:
             asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
             asked, notes = await asked_of_engine(asked, understood, self._engine, message.pseudonym)
-            replies = await self._answer(message, asked, locale, country, notes)
+            texts = await self._needs.texts(asked, locale, message.pseudonym)  # two needs: two commands
+            replies = together([await self._answer(message, text, locale, country, notes) for text in texts])
         if signal is None or self._danger is None:
             return replies
         log.info("danger_net", pseudonym=message.pseudonym[:12], cue=signal.cue, lexicon=signal.locale)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Collection
 import structlog
 
 from bot.engine.base import Engine, EngineUnavailable
+from bot.engine.rasa import Understood
 from bot.messages import Reply
 from bot.metrics import Metrics
 
@@ -56,6 +57,14 @@ class WaitingEngine:
         """The engine behind's last topic of the person, if it can tell (no waiting: it is a nicety)."""
         remembered = getattr(self._engine, "last_topic", None)
         return await remembered(pseudonym, skipping) if remembered is not None else None
+
+    async def parse(self, text: str) -> Understood:
+        """The engine behind's reading of a text (two needs in one message); never waits: it is a nicety."""
+        parse = getattr(self._engine, "parse", None)
+        if parse is None or self._down:
+            raise EngineUnavailable("cannot read texts now")
+        reading: Understood = await parse(text)
+        return reading
 
     async def send(self, pseudonym: str, text: str, metadata: dict[str, object]) -> list[Reply]:
         """Answer one turn, waiting up to `wait_s` for an engine that is not listening yet."""
