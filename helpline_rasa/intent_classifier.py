@@ -43,7 +43,15 @@ from sklearn.svm import LinearSVC
 logger = logging.getLogger(__name__)
 
 WORDS = r"(?u)\b\w+\b"
+# Ge'ez script (Tigrinya) may separate words with the Ethiopic wordspace "፡" instead of a space: it is a
+# space here, so the character n-grams stay inside words as they do for other scripts.
+ETHIOPIC_WORDSPACE = "\u1361"
 TEMPERATURES = np.arange(1.0, 40.0, 0.5)
+
+
+def _spaced(text: str) -> str:
+    """The text with Ethiopic wordspaces as spaces ("ሓገዝ፡ደልየ" is "ሓገዝ ደልየ")."""
+    return text.replace(ETHIOPIC_WORDSPACE, " ")
 
 
 def _vectorizers(config: Dict[Text, Any]) -> Tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -206,7 +214,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
         if not examples:
             logger.debug("No intent examples: the classifier is not trained.")
             return self._resource
-        texts = [str(e.get(TEXT)) for e in examples]
+        texts = [_spaced(str(e.get(TEXT))) for e in examples]
         labels = [str(e.get(INTENT)) for e in examples]
         temperature = _temperature(texts, labels, self._config)
         words, chars, svm = _fit_svm(texts, labels, self._config)
@@ -249,7 +257,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
         """Set each message's intent and its ranking (the `ranking_length` best, with confidences)."""
         if self._fitted is None or not messages:
             return messages
-        texts = [str(message.get(TEXT) or "") for message in messages]
+        texts = [_spaced(str(message.get(TEXT) or "")) for message in messages]
         probabilities = self._fitted.probabilities(texts)
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)
