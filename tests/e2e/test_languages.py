@@ -151,6 +151,7 @@ def test_the_language_picker_switches_telegram_for_good(
         "Tiếng Việt",
         "中文",
         "ไทย",
+        "ትግርኛ",
     ]
     telegram.press_button(user, picker, "/language_uk")
     menu = telegram.wait_for_messages(user, 2)[-1]
