@@ -15,7 +15,21 @@ from babel.support import NullTranslations, Translations
 CATALOG_DOMAIN = "helpline"
 DEFAULT_LOCALE = "en"
 # A language is supported when it has training data, a complete catalog and content (README: adding one).
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th", "ti")
+SUPPORTED_LOCALES: tuple[str, ...] = (
+    "en",
+    "es",
+    "fr",
+    "pt",
+    "ro",
+    "ru",
+    "uk",
+    "ar",
+    "sq",
+    "vi",
+    "zh",
+    "th",
+    "ti",
+)
 # What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
 _LANGUAGE_PAYLOAD = re.compile(r"^/language_([a-z]{2,3})$")
 

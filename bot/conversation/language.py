@@ -153,6 +153,11 @@ class LanguageDetector:
         needed = max(self._min_confidence, MIN_CONFIDENCE_CLOSE) if close else self._min_confidence
         return locale if confidence >= needed else None
 
+    def script_locale(self, text: str) -> str | None:
+        """The locale a text's script alone tells (Ge'ez: Tigrinya), or None; lingua is not asked."""
+        letters = _LETTER.findall(text)
+        unspaced = sum(1 for letter in letters if _UNSPACED.match(letter))
+        return self._script_locale(letters, len(letters) + (UNSPACED_LETTER_WEIGHT - 1) * unspaced)
 
     def _script_locale(self, letters: Sequence[str], weight: int) -> str | None:
         """The locale whose script (Ge'ez) most of the weighed letters are in, if it has enough of them."""

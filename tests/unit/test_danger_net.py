@@ -129,7 +129,11 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "zh": ["他们把我锁在房间里没吃的 救命", "老闆說要殺了我 他在隔壁", "有个男的一直跟着我 要把我拉上车"],
     "th": ["ชวยดวย เขาขงหนไวในหอง", "นายจางจะฆาผม ตอนนเขาอยหนาหอง"],
     # Tigrinya typed in Latin letters, and Ge'ez with the Ethiopic wordspace and full stop.
-    "ti": ["axiyomuni ab kifli mgbi yelen hgzuni", "goyta kiqetleni eyu ilu hji ab kifli alo", "ዓጽዮምኒ፡ኣብ፡ክፍሊ።"],
+    "ti": [
+        "axiyomuni ab kifli mgbi yelen hgzuni",
+        "goyta kiqetleni eyu ilu hji ab kifli alo",
+        "ዓጽዮምኒ፡ኣብ፡ክፍሊ።",
+    ],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
