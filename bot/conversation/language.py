@@ -60,14 +60,30 @@ NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar", "zh", "th", "ti"})
 SCRIPT_LOCALES = {"ti": re.compile(GEEZ_LETTER)}
 SCRIPT_LETTER_WEIGHT = UNSPACED_LETTER_WEIGHT
 MIN_SCRIPT_LETTERS = 3  # one short word ("ሰላም", hello): no other supported language writes Ge'ez
-# Tigrinya typed in Latin letters, known by its commonest words, which a detector takes for Albanian or
-# English: such text is not detected at all, so it switches nobody (the person keeps their language).
+# Tigrinya typed in Latin letters, which a detector takes for Albanian or Romanian, is known by its words:
+# those of the Latin-typed Tigrinya training examples (nlu/ti.yml) that are no word of another language's
+# training data, and are not English, Turkish or Polish words ("bet", "kara", "waga"). Such text is not
+# detected at all, so it switches nobody (the person keeps their language).
 _LATIN_TIGRINYA_WORDS = """
-ane aney anta enta nsa nsu nsom kemey kemay selam selamat hagez hagezi hagz deleye deliye delye abey abay
-kideqis kidekis kedeqs kideqes wehabi wehabey gezay gezza pasportey wereqet wereqetey tehabitu tehabiteni
-yelen yeleyn yelon ewe ewwe aykonen kabey kabzi dma dima entay xbuq tsbuq kitihgezeni kitehgzeni yekenyeley
-yeqenyeley bzuh hgi hgdi tewqe amlaki gual wedi adey qalsi bejaka bejaki zerebeni sebeyti lebey fqri
-mehaza ngereni
+abay abey adey aleka aleki aleku alekum alena aleni alewu amakari amesegn amesginekum ameta ameto amlaki
+ane aney anta arakbeni arieyeni ataliloni atfio atsiyomni axiyomuni aydelen ayfal ayfalen ayfekdulen
+ayfeqedeleyn ayhbunin aykefelunin aykeflun aykonen aywesdenin bejaka bejaki bejakum bnakfa bnexa bota
+bserah btgrinya bzey bzuh chaw dbey deala dehan dehar delala deleye deliye delye demoz demozey demsis
+demsiso deqey derfi dhanuni dima diyom diyu dma dqas ebeki edeli efrh enta entay equba erefti eshi ewe ewwe
+eyom eyu ezi fqad fqri gdai gdayat gebenawi gedifom genzeb genzebey geza gezay gezza godena goyta gual
+hadega hadirka hagez hagezi hagz hakim hamime hbtey hdru hgawi hgdi hgzuna hgzuni hizom hizomwa hizomwo
+hizu hji hkmna hlewa hlifu hqegna hrai hray hrsha ikel kabey kabzi kahsa kaleh kdqs kedeqs kemay kemey
+kflet kgebruni khadr kidekis kideqes kideqis kifelt kifli kigoduu kihatit kihbr kijenih kikefleni kikeyd
+kikeyr kikseso kimeles kiqetleni kiqetluni kireki kisguguni kishetuni kisi kitehgzeni kitihgezeni kiwexe
+kixihf kkewn kmeles kmelesley kndey konetat koynu kqetleni kqexuni ktgebr kthgzeni kuaso kulu kunu kzareb
+lebey lomi maserti medhanit mehaza mekobi menberi mesel meselat mexie mezgeb mflat mistir mkuaney mserah
+mshet mskr msmer mzmaz nafiqe nefarit nexa neyre ngereni nishto nsa nsom nsu ntebeqa pasportey qalsi qeyr
+qolea qolu qwanqwa sdetegna sdrai sebeyti selam selamat serahtegna slam smey teasire teawitu tebeka tebeqa
+teferide tehabie tehabiteni tehabitu tenexigeni tenkyu tewqe tfeltu tgebr tgrinya thti tkel tmhrti tnusa
+tsbuq ukba waza wedey wedi wehabey wehabi wereqet wereqetey wesidom wesidu wiilkum wuhus xbah xbuq
+xihafeley yanbbo yblenu yblo ybluni yebleyn yedliyeni yedlyeni yekenyeley yekenyelkum yelen yeleyn yelon
+yeqenyeley yeqenyelna yfelet yfrarhuni ygded yhatet yhgez yhgzuni yiharmuni yikun ykelen yliekeni yrieyo
+yrkeb yserh yserhu yseubuni ywesdu zerebeni zeytekefle zrzr ztey zwwur zxhafkwo zzarebeni
 """
 _LATIN_TIGRINYA = frozenset(_LATIN_TIGRINYA_WORDS.split())
 MIN_LATIN_TIGRINYA = 2
