@@ -59,6 +59,7 @@ LINES = (
     ("uk", "де я можу переночувати"),
     ("ar", "أحتاج إلى مساعدة"),
     ("sq", "me duhet nje avokat falas"),
+    ("ti", "ናጻ ጠበቓ የድልየኒ"),
     ("en", "menu"),
     ("en", "thank you"),
 )

@@ -107,6 +107,24 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "MM": ("พม่า", "เมียนมา", "เมียนมาร์"),
         "MY": ("มาเลย์",),
     },
+    # Tigrinya: Babel's names (ኢጣልያ, ኔዘርላንድ) are the formal ones; people say ጥልያን, ሆላንድ, እንግሊዝ, and
+    # often type the names in Latin letters as they sound in Tigrinya.
+    "ti": {
+        "GB": ("ዓባይ ብሪጣንያ", "ብሪታንያ", "እንግሊዝ", "ኢንግላንድ", "ስኮትላንድ", "ዩኬ", "Engliz", "Ingliz"),
+        "US": ("ኣሜሪካ", "ሕቡራት መንግስታት ኣመሪካ", "ሕቡራት መንግስታት ኣሜሪካ", "ዩኤስኤ", "Amerika"),
+        "IT": ("ጥልያን", "ጣልያን", "ኢጣሊያ", "Tilyan", "Tlyan", "Talyan"),
+        "DE": ("ጀርመኒ", "Jermen"),
+        "NL": ("ሆላንድ", "ሆላንዳ", "ኔዘርላንድስ", "Holand", "Hollanda"),
+        "FR": ("ፈረንሳይ", "Ferensa", "Feransa"),
+        "ES": ("ስፓኛ", "ስፔን", "እስፓኛ", "Spagna"),
+        "PL": ("ፖሎኛ", "ፖሎንያ"),
+        "GR": ("ግሪክ", "Grik"),
+        "RO": ("ሮማንያ",),
+        "UA": ("ዩክረይን",),
+        "SA": ("ሳዑዲ", "ሳዑዲ ዓረብ", "ስዑዲ"),
+        "AE": ("ዱባይ", "ኢማራት"),
+        "ER": ("Eritrea", "Ertra"),
+    },
 }
 # Babel locales whose names people of a language also write: Chinese readers often type traditional forms.
 ALSO_NAMED_IN: dict[str, tuple[str, ...]] = {"zh": ("zh_Hant",)}

@@ -15,7 +15,21 @@ from babel.support import NullTranslations, Translations
 CATALOG_DOMAIN = "helpline"
 DEFAULT_LOCALE = "en"
 # A language is supported when it has training data, a complete catalog and content (README: adding one).
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th")
+SUPPORTED_LOCALES: tuple[str, ...] = (
+    "en",
+    "es",
+    "fr",
+    "pt",
+    "ro",
+    "ru",
+    "uk",
+    "ar",
+    "sq",
+    "vi",
+    "zh",
+    "th",
+    "ti",
+)
 # What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
 _LANGUAGE_PAYLOAD = re.compile(r"^/language_([a-z]{2,3})$")
 
@@ -125,3 +139,17 @@ _UNSPACED_LETTER = re.compile(UNSPACED_LETTER)
 def space_out_unspaced(text: str) -> str:
     """The text with a space on each side of each letter of an unspaced script ("我被锁" → " 我  被  锁 ")."""
     return _UNSPACED_LETTER.sub(r" \g<0> ", text)
+
+
+# Letters of the Ge'ez (Ethiopic) script, in which Tigrinya is written: syllables of the Ethiopic,
+# Ethiopic Supplement, Extended and Extended-A blocks. Ge'ez is written with spaces between words, but may
+# use the Ethiopic wordspace "፡" for a space and "።" (full stop), "፧" (question mark), "፨" (paragraph
+# separator) to end a sentence. A regular-expression class.
+GEEZ_LETTER = "[\u1200-\u135a\u1380-\u138f\u2d80-\u2ddf\uab00-\uab2f]"
+ETHIOPIC_WORDSPACE = "\u1361"
+ETHIOPIC_SENTENCE_ENDS = "\u1362\u1367\u1368"  # ። ፧ ፨
+
+
+def ethiopic_spaced(text: str) -> str:
+    """The text with each Ethiopic wordspace as a space ("ሓገዝ፡ደልየ" → "ሓገዝ ደልየ")."""
+    return text.replace(ETHIOPIC_WORDSPACE, " ")

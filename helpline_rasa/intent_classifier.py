@@ -48,7 +48,15 @@ from helpline_rasa.spelling import is_latin_script, normal_form, spelling_varian
 logger = logging.getLogger(__name__)
 
 WORDS = r"(?u)\b\w+\b"
+# Ge'ez script (Tigrinya) may separate words with the Ethiopic wordspace "፡" instead of a space: it is a
+# space here, so the character n-grams stay inside words as they do for other scripts.
+ETHIOPIC_WORDSPACE = "\u1361"
 TEMPERATURES = np.arange(1.0, 40.0, 0.5)
+
+
+def _spaced(text: str) -> str:
+    """The text with Ethiopic wordspaces as spaces ("ሓገዝ፡ደልየ" is "ሓገዝ ደልየ")."""
+    return text.replace(ETHIOPIC_WORDSPACE, " ")
 
 
 def _vectorizers(config: Dict[Text, Any]) -> Tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -218,7 +226,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
         if not examples:
             logger.debug("No intent examples: the classifier is not trained.")
             return self._resource
-        texts = [str(e.get(TEXT)) for e in examples]
+        texts = [_spaced(str(e.get(TEXT))) for e in examples]
         labels = [str(e.get(INTENT)) for e in examples]
         if self._config["spelling_variants"]:
             latin = [
@@ -270,7 +278,7 @@ class TfidfSvmIntentClassifier(IntentClassifier, GraphComponent):
         """Set each message's intent and its ranking (the `ranking_length` best, with confidences)."""
         if self._fitted is None or not messages:
             return messages
-        texts = [str(message.get(TEXT) or "") for message in messages]
+        texts = [_spaced(str(message.get(TEXT) or "")) for message in messages]
         probabilities = self._fitted.probabilities(texts)
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)

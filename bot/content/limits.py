@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.i18n import UNSPACED_LETTER
+from bot.i18n import ETHIOPIC_SENTENCE_ENDS, UNSPACED_LETTER, ethiopic_spaced
 
 MAX_TOPIC_WORDS = 100  # before the list of services and the review date, which the bot appends
 MAX_SENTENCE_WORDS = 20  # a bullet counts as a sentence
@@ -46,9 +46,9 @@ _ONE_WORD = re.compile(
         )
     )
 )
-# A sentence ends at . ! ? … ؟ followed by a space, a closing quote or the end; at 。！？ (no space follows
-# them); at a line break; or at a bullet.
-_SENTENCE_END = re.compile(r"[.!?…؟]+(?=[\s\"'”»)]|$)|[。！？]+|\n|•")
+# A sentence ends at . ! ? … ؟ followed by a space, a closing quote or the end; at 。！？ or the Ethiopic
+# ። ፧ ፨ (a space need not follow them); at a line break; or at a bullet.
+_SENTENCE_END = re.compile(rf"[.!?…؟]+(?=[\s\"'”»)]|$)|[。！？{ETHIOPIC_SENTENCE_ENDS}]+|\n|•")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def limits_for(locale: str) -> Limits:
 
 def length(text: str, locale: str) -> int:
     """How long a text is in its locale's unit: words, or characters for scripts without spaces."""
-    return _units(_ONE_WORD.sub(_TOKEN, text), counts_characters(locale))
+    return _units(_ONE_WORD.sub(_TOKEN, ethiopic_spaced(text)), counts_characters(locale))
 
 
 def sentences(text: str) -> list[str]:

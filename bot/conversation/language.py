@@ -17,7 +17,7 @@ from functools import cached_property
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 from lingua import LanguageDetector as _Lingua
 
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER, locale_from_payload
+from bot.i18n import DEFAULT_LOCALE, GEEZ_LETTER, SUPPORTED_LOCALES, UNSPACED_LETTER, locale_from_payload
 
 # Below these, a detection is a guess: a short "ok" or "hola" says little about the language. Chosen on
 # the held-out messages of all eight languages (docs/decisions.md): 79 % recognised, none switched to a
@@ -50,7 +50,43 @@ ngoai quyen phap dong
 """
 _UNMARKED_VIETNAMESE = frozenset(_UNMARKED_VIETNAMESE_WORDS.split())
 MIN_UNMARKED_VIETNAMESE = 2
-NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar", "zh", "th"})
+NON_LATIN_SCRIPT = frozenset({"ru", "uk", "ar", "zh", "th", "ti"})
+# Languages lingua does not know, told by their script alone: of the supported languages only Tigrinya is
+# written in Ge'ez (Amharic, also Ge'ez, is not supported), so text mostly in Ge'ez letters is Tigrinya.
+# A Ge'ez letter is a whole syllable ("ሓ" is "ha"): it weighs as much as an unspaced letter, so "ሓገዝ
+# passport" (help, passport) is Tigrinya while one Ge'ez word in a long English sentence is not.
+# Tigrinya typed in Latin letters ("hagez deleye") is not detected: it never switches anyone (and a person
+# whose app is in Tigrinya keeps it, as for the other non-Latin scripts).
+SCRIPT_LOCALES = {"ti": re.compile(GEEZ_LETTER)}
+SCRIPT_LETTER_WEIGHT = UNSPACED_LETTER_WEIGHT
+MIN_SCRIPT_LETTERS = 3  # one short word ("ሰላም", hello): no other supported language writes Ge'ez
+# Tigrinya typed in Latin letters, which a detector takes for Albanian or Romanian, is known by its words:
+# those of the Latin-typed Tigrinya training examples (nlu/ti.yml) that are no word of another language's
+# training data, and are not English, Turkish or Polish words ("bet", "kara", "waga"). Such text is not
+# detected at all, so it switches nobody (the person keeps their language).
+_LATIN_TIGRINYA_WORDS = """
+abay abey adey aleka aleki aleku alekum alena aleni alewu amakari amesegn amesginekum ameta ameto amlaki
+ane aney anta arakbeni arieyeni ataliloni atfio atsiyomni axiyomuni aydelen ayfal ayfalen ayfekdulen
+ayfeqedeleyn ayhbunin aykefelunin aykeflun aykonen aywesdenin bejaka bejaki bejakum bnakfa bnexa bota
+bserah btgrinya bzey bzuh chaw dbey deala dehan dehar delala deleye deliye delye demoz demozey demsis
+demsiso deqey derfi dhanuni dima diyom diyu dma dqas ebeki edeli efrh enta entay equba erefti eshi ewe ewwe
+eyom eyu ezi fqad fqri gdai gdayat gebenawi gedifom genzeb genzebey geza gezay gezza godena goyta gual
+hadega hadirka hagez hagezi hagz hakim hamime hbtey hdru hgawi hgdi hgzuna hgzuni hizom hizomwa hizomwo
+hizu hji hkmna hlewa hlifu hqegna hrai hray hrsha ikel kabey kabzi kahsa kaleh kdqs kedeqs kemay kemey
+kflet kgebruni khadr kidekis kideqes kideqis kifelt kifli kigoduu kihatit kihbr kijenih kikefleni kikeyd
+kikeyr kikseso kimeles kiqetleni kiqetluni kireki kisguguni kishetuni kisi kitehgzeni kitihgezeni kiwexe
+kixihf kkewn kmeles kmelesley kndey konetat koynu kqetleni kqexuni ktgebr kthgzeni kuaso kulu kunu kzareb
+lebey lomi maserti medhanit mehaza mekobi menberi mesel meselat mexie mezgeb mflat mistir mkuaney mserah
+mshet mskr msmer mzmaz nafiqe nefarit nexa neyre ngereni nishto nsa nsom nsu ntebeqa pasportey qalsi qeyr
+qolea qolu qwanqwa sdetegna sdrai sebeyti selam selamat serahtegna slam smey teasire teawitu tebeka tebeqa
+teferide tehabie tehabiteni tehabitu tenexigeni tenkyu tewqe tfeltu tgebr tgrinya thti tkel tmhrti tnusa
+tsbuq ukba waza wedey wedi wehabey wehabi wereqet wereqetey wesidom wesidu wiilkum wuhus xbah xbuq
+xihafeley yanbbo yblenu yblo ybluni yebleyn yedliyeni yedlyeni yekenyeley yekenyelkum yelen yeleyn yelon
+yeqenyeley yeqenyelna yfelet yfrarhuni ygded yhatet yhgez yhgzuni yiharmuni yikun ykelen yliekeni yrieyo
+yrkeb yserh yserhu yseubuni ywesdu zerebeni zeytekefle zrzr ztey zwwur zxhafkwo zzarebeni
+"""
+_LATIN_TIGRINYA = frozenset(_LATIN_TIGRINYA_WORDS.split())
+MIN_LATIN_TIGRINYA = 2
 
 
 class LocaleSource(IntEnum):
@@ -79,7 +115,10 @@ class LanguageDetector:
         min_confidence: float = MIN_CONFIDENCE,
         min_letters: int = MIN_LETTERS,
     ) -> None:
-        self._codes = {locale: IsoCode639_1.from_str(locale) for locale in locales}
+        self._codes = {
+            locale: IsoCode639_1.from_str(locale) for locale in locales if locale not in SCRIPT_LOCALES
+        }
+        self._by_script = {locale: SCRIPT_LOCALES[locale] for locale in locales if locale in SCRIPT_LOCALES}
         self._locales = {code: locale for locale, code in self._codes.items()}
         self._min_confidence = min_confidence
         self._min_letters = min_letters
@@ -110,13 +149,16 @@ class LanguageDetector:
         letters = _LETTER.findall(text)
         unspaced = sum(1 for letter in letters if _UNSPACED.match(letter))
         weight = len(letters) + (UNSPACED_LETTER_WEIGHT - 1) * unspaced
-        if weight < self._min_letters:
-            return None
+        by_script = self._script_locale(letters, weight)
+        if by_script is not None or weight < self._min_letters:
+            return by_script
         latin = sum(1 for letter in letters if _LATIN_LETTER.match(letter))
         if hint in NON_LATIN_SCRIPT and latin * 2 > weight:
             return None
         if "vi" in self._codes and _is_unmarked_vietnamese(text):
             return "vi"
+        if "ti" in self._by_script and _is_latin_tigrinya(text):
+            return None
         best = self.confidences(text)[:1]
         if not best:
             return None
@@ -127,12 +169,34 @@ class LanguageDetector:
         needed = max(self._min_confidence, MIN_CONFIDENCE_CLOSE) if close else self._min_confidence
         return locale if confidence >= needed else None
 
+    def script_locale(self, text: str) -> str | None:
+        """The locale a text's script alone tells (Ge'ez: Tigrinya), or None; lingua is not asked."""
+        letters = _LETTER.findall(text)
+        unspaced = sum(1 for letter in letters if _UNSPACED.match(letter))
+        return self._script_locale(letters, len(letters) + (UNSPACED_LETTER_WEIGHT - 1) * unspaced)
+
+    def _script_locale(self, letters: Sequence[str], weight: int) -> str | None:
+        """The locale whose script (Ge'ez) most of the weighed letters are in, if it has enough of them."""
+        for locale, script in self._by_script.items():
+            count = sum(1 for letter in letters if script.match(letter))
+            total = weight + (SCRIPT_LETTER_WEIGHT - 1) * count
+            if count >= MIN_SCRIPT_LETTERS and count * SCRIPT_LETTER_WEIGHT * 2 > total:
+                return locale
+        return None
+
 
 def _is_unmarked_vietnamese(text: str) -> bool:
     """Vietnamese typed without tone marks: a third of its words, two different ones at least, are common."""
     words = re.findall(r"\w+", text.casefold())
     known = [word for word in words if word in _UNMARKED_VIETNAMESE]
     return len(set(known)) >= MIN_UNMARKED_VIETNAMESE and len(known) * 3 >= len(words)
+
+
+def _is_latin_tigrinya(text: str) -> bool:
+    """Tigrinya typed in Latin letters: a third of its words, two different ones at least, are common."""
+    words = re.findall(r"[\w']+", text.casefold())
+    known = [word for word in words if word in _LATIN_TIGRINYA]
+    return len(set(known)) >= MIN_LATIN_TIGRINYA and len(known) * 3 >= len(words)
 
 
 def is_free_text(text: str) -> bool:

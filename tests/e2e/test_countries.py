@@ -83,6 +83,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "จะหาทนายฟรีได้ยังไงคะ",
         "immediate_danger": "ตอนนี้หนูอยู่ในอันตรายค่ะ",
     },
+    "ti": {
+        "ask_shelter": "ሎሚ ምሸት ዝድቅሰሉ ውሑስ ቦታ የድልየኒ",
+        "ask_legal_aid": "ናጻ ጠበቓ ብኸመይ ክረክብ እኽእል",
+        "immediate_danger": "ሕጂ ኣብ ሓደጋ ኣለኹ",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

@@ -43,8 +43,9 @@ DANGER: dict[str, list[str]] = {
     "vi": ["ong chu doa giet em, han dang o phong ben", "họ nhốt tôi trong phòng, không cho ra ngoài"],
     "zh": ["他们把我锁在房间里，没有吃的也没有水", "老板说要杀了我，他就在隔壁"],
     "th": ["พวกมันขังหนูไว้ในห้อง ไม่มีข้าวไม่มีน้ำ", "เถ้าแก่ขู่จะฆ่าผม ตอนนี้อยู่ห้องข้างๆ"],
+    "ti": ["ኣብ ክፍሊ ዓጽዮምኒ መግብን ማይን የለን", "ወሃብ ስራሕ ክቐትለኒ እዩ ይብል፣ ሕጂ ኣብ ጎድኒ ክፍሊ ኣሎ"],
 }
-NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo", "th": "ไม่ค่ะ"}
+NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo", "th": "ไม่ค่ะ", "ti": "ኣይፋል"}
 
 
 @pytest.fixture(scope="module")

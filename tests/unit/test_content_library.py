@@ -202,6 +202,7 @@ def test_the_language_picker_names_each_language_in_itself(library: ContentLibra
         "/language_vi": "Tiếng Việt",
         "/language_zh": "中文",
         "/language_th": "ไทย",
+        "/language_ti": "ትግርኛ",
     }
 
 

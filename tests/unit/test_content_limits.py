@@ -75,8 +75,9 @@ def test_a_sentence_over_20_words_is_named_by_its_start() -> None:
             ["Write to trata@policia.es", "See humantraffickinghotline.org", "Call 0800 800 678"],
         ),
         ("Art. 13 of the Convention, 1.5 days", ["Art", "13 of the Convention, 1.5 days"]),
+        ("ውሑስ ዲኹም፧ ሕጂ ናብ 112 ደውሉ።ሓገዝ ኣሎ፨", ["ውሑስ ዲኹም", "ሕጂ ናብ 112 ደውሉ", "ሓገዝ ኣሎ"]),
     ],
-    ids=["punctuation", "arabic", "chinese", "bullets", "quoted button", "links", "abbreviation"],
+    ids=["punctuation", "arabic", "chinese", "bullets", "quoted button", "links", "abbreviation", "geez"],
 )
 def test_sentences_end_at_punctuation_line_breaks_and_bullets(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
@@ -87,6 +88,12 @@ def test_a_long_bullet_counts_as_one_long_sentence() -> None:
     assert [problem.split(":")[0] for problem in text_problems(text, "en")] == [
         "a sentence of 21 words (at most 20)"
     ]
+
+
+def test_geez_is_counted_in_words_and_its_wordspace_is_a_space() -> None:
+    assert not counts_characters("ti")
+    assert length("ሓገዝ ደልየ", "ti") == length("ሓገዝ፡ደልየ", "ti") == 2
+    assert length("ናብ 112 ደውሉ።", "ti") == 3
 
 
 def test_scripts_without_spaces_count_characters() -> None:

@@ -135,6 +135,16 @@ from bot.i18n import SUPPORTED_LOCALES
         ("ฮอลแลนด์", "NL"),
         ("สเปน", "ES"),
         ("ตอนนี้อยู่ อิตาลี", "IT"),
+        # Tigrinya, Babel's names and the everyday ones, in Ge'ez and in Latin letters.
+        ("ኢጣልያ", "IT"),
+        ("ጥልያን", "IT"),
+        ("ኣብ ጀርመን", "DE"),
+        ("ሆላንድ", "NL"),
+        ("ዓባይ ብሪጣንያ", "GB"),
+        ("እንግሊዝ", "GB"),
+        ("ኣሜሪካ", "US"),
+        ("ፖሎኛ", "PL"),
+        ("Tilyan", "IT"),
         # A country's own name, whatever the chat language.
         ("Deutschland?", "DE"),
         ("Polska", "PL"),
@@ -220,6 +230,7 @@ def test_country_name_is_in_the_persons_language() -> None:
     assert country_name("RO", "ro") == "România"
     assert country_name("DE", "ar") == "ألمانيا"
     assert country_name("ES", "fr") == "Espagne"
+    assert country_name("IT", "ti") == "ኢጣልያ"
 
 
 def test_country_name_falls_back_to_english_and_then_to_the_code() -> None:

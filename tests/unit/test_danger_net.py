@@ -90,6 +90,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "เถ้าแก่ขู่จะฆ่าหนู ตอนนี้เขาอยู่ห้องข้างๆ",
         "เขาขังหนูไว้ในห้องแล้วไม่ยอมปล่อยให้ออกไปไหนเลยค่ะ",
     ],
+    "ti": [
+        "ኣብ ክፍሊ ዓጽዮምኒ መግቢ ወይ ማይ የለን",
+        "እቲ ሰብኣይ ይስዕበኒ ኣሎ ናብ መኪና ከእትወኒ ይደሊ",
+        "ወሃብ ስራሕ ክቐትለኒ እዩ ይብል፣ ሕጂ ኣብ ጎድኒ ክፍሊ ኣሎ",
+        "ኣብ ክፍሊ ዓጽዮምኒ ክወጽእ ኣይፈቕዱለይን",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -122,6 +128,12 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "vi": ["ho nhot em trong phong k cho an uong gi ca", "ong chu doa giet em, dang o phong ben, cuu em voi"],
     "zh": ["他们把我锁在房间里没吃的 救命", "老闆說要殺了我 他在隔壁", "有个男的一直跟着我 要把我拉上车"],
     "th": ["ชวยดวย เขาขงหนไวในหอง", "นายจางจะฆาผม ตอนนเขาอยหนาหอง"],
+    # Tigrinya typed in Latin letters, and Ge'ez with the Ethiopic wordspace and full stop.
+    "ti": [
+        "axiyomuni ab kifli mgbi yelen hgzuni",
+        "goyta kiqetleni eyu ilu hji ab kifli alo",
+        "ዓጽዮምኒ፡ኣብ፡ክፍሊ።",
+    ],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
@@ -274,6 +286,20 @@ NOT_DANGER: dict[str, list[str]] = {
         "เมื่อสองปีก่อนเคยโดนขังในห้อง ตอนนี้ทำอะไรได้บ้าง",
         "เขาไม่จ่ายเงินเดือนหนูเลย",
         "ร้านเปิดวันอาทิตย์ไหม 555",
+    ],
+    "ti": [
+        "መሰላተይ እንታይ እዮም",
+        "ወሃብ ስራሕ ፓስፖርተይ ወሲዱ",
+        "ከይስጎጉኒ እፈርሕ",
+        "ናጻ ጠበቓ ብኸመይ ይርከብ",
+        "ሎሚ ምሸት ኣበይ ክድቅስ",
+        "እዚ ዕላል ምስጢራዊ ድዩ",
+        "ናብ ፖሊስ ክኸይድ ኣለኒ ድየ",
+        "ቅድሚ ክልተ ዓመት ኣብ ገዛ ዓጽዮምኒ ነይሮም፣ ሕጂ እንታይ ክገብር",
+        "ደሞዝ ኣይከፈሉንን",
+        "ጠበቓ ንምርካብ ሓግዙኒ",
+        "ተኣሲረ ነይረ ብሰንኪ እቲ ዘገደዱኒ",  # arrested, not held
+        "ezi chat mistirawi diyu",
     ],
 }
 

@@ -127,3 +127,38 @@ def test_a_short_albanian_message_keeps_the_apps_language(detector: LanguageDete
     assert choose(LocaleChoice("sq", EXPLICIT), "sq", "ho bisogno di un avvocato gratis", detector) == (
         LocaleChoice("sq", EXPLICIT)
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ሓገዝ ደልየ",  # help, I need: two words are enough, no other supported language writes Ge'ez
+        "ሎሚ ምሸት ኣበይ ክድቅስ",
+        "ሰላም",
+        "ወሃብ ስራሕ passport ወሲዱ",  # English words among Ge'ez
+        "ሓገዝ፡ደልየ፡ሕጂ።",  # the Ethiopic wordspace and full stop
+    ],
+)
+def test_tigrinya_is_detected_by_its_geez_script(detector: LanguageDetector, text: str) -> None:
+    assert choose(None, "en", text, detector) == LocaleChoice("ti", DETECTED)
+    assert choose(None, "ar", text, detector) == LocaleChoice("ti", DETECTED)
+
+
+def test_one_geez_word_in_an_english_sentence_is_not_tigrinya(detector: LanguageDetector) -> None:
+    assert choose(None, "en", "I need a free lawyer please, ሰላም", detector) == LocaleChoice("en", DETECTED)
+
+
+def test_tigrinya_typed_in_latin_letters_switches_nobody(detector: LanguageDetector) -> None:
+    # A detector reads "hagez deleye" as Albanian or English: it is left undetected, so nobody is moved.
+    assert choose(None, "en", "hagez deleye abey kideqis lomi", detector) == LocaleChoice("en", CLIENT)
+    assert choose(None, "en", "selam kemey alekum", detector) == LocaleChoice("en", CLIENT)
+    assert choose(None, "ti", "ane tebeqa delye bnexa", detector) == LocaleChoice("ti", CLIENT)
+    assert choose(None, "ti", "I need a lawyer, can you help me", detector) == LocaleChoice("ti", CLIENT)
+    chosen = LocaleChoice("ti", EXPLICIT)
+    assert choose(chosen, "en", "kemey, pasportey wesidom", detector) == chosen
+
+
+def test_the_detector_builds_lingua_only_for_languages_lingua_knows() -> None:
+    detector = LanguageDetector()  # would raise if "ti" were handed to lingua
+    assert detector.detect("ሓገዝ ደልየ") == "ti"
+    assert LanguageDetector(locales=("en", "es")).detect("ሓገዝ ደልየ ሕጂ") is None

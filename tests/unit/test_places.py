@@ -12,7 +12,7 @@ from bot.content.places import Gazetteer, gazetteer_problems
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 PLACES = Gazetteer.load(CONTENT / "places.yml")
 COVERED = sorted(path.stem for path in (CONTENT / "countries").glob("*.yml") if path.stem != "EU")
-LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th"]
+LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th", "ti"]
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,9 @@ LOCALES = ["en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th
         ("我在意大利，今晚需要一个安全的地方睡觉", "IT"),
         ("我在德國打工沒有合同", "DE"),
         ("หนูอยู่ อิตาลี ค่ะ อยากได้ที่นอนคืนนี้", "IT"),
+        ("ኣብ ጥልያን እየ ዘለኹ ሎሚ ምሸት ዝድቅሰሉ የብለይን", "IT"),
+        ("ኣብ ጀርመን ብዘይ ውዕል እሰርሕ", "DE"),
+        ("ab holand aleku tebeqa delye", "NL"),
     ],
 )
 def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: str, country: str) -> None:
@@ -64,6 +67,8 @@ def test_a_country_named_anywhere_in_a_message_is_found_in_every_language(text: 
         ("punoj në Milano", "IT"),
         ("jam ne Athine", "GR"),
         ("em lam o tiem nail o Luan Don", "GB"),
+        ("ኣብ ሎንደን እየ ዘለኹ", "GB"),
+        ("ኣብ ሚላኖ እሰርሕ", "IT"),
     ],
 )
 def test_a_city_is_its_country(text: str, country: str) -> None:
@@ -83,6 +88,7 @@ def test_a_city_is_its_country(text: str, country: str) -> None:
         ("الشرطة الإسبانية", "ES"),
         ("policia greke me mori pasaporten", "GR"),
         ("cảnh sát Tây Ban Nha giữ giấy tờ của tôi", "ES"),
+        ("ፖሊስ ስጳኛዊ ወረቐተይ ወሲዱ", "ES"),
     ],
 )
 def test_an_authority_named_by_its_country_is_that_country(text: str, country: str) -> None:
@@ -117,6 +123,8 @@ def test_an_authority_named_by_its_country_is_that_country(text: str, country: s
         "viec nay co hop phap khong",
         "toi dong y",
         "ขอภาษาอังกฤษได้ไหมคะ",  # a language, not a place
+        "ብጣልያንኛ ትጽሕፉ ዶ",  # Italian, the language
+        "እንግሊዛዊ እየ",  # a nationality
     ],
 )
 def test_no_country_is_read_where_a_person_would_not_read_one(text: str) -> None:
@@ -150,6 +158,8 @@ def test_a_city_that_is_also_a_name_needs_a_place_word() -> None:
         ("con o phap thi sao", "FR"),
         ("อิตาลีล่ะ", "IT"),
         ("แล้วที่สเปนล่ะคะ", "ES"),
+        ("ኣብ ጥልያን ከ?", "IT"),
+        ("ኣብ ፈረንሳ ድማ", "FR"),
     ],
 )
 def test_a_follow_up_that_only_names_a_country_is_recognised(text: str, country: str) -> None:

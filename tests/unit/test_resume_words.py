@@ -140,3 +140,13 @@ def test_requests_are_whole_messages_in_any_language() -> None:
     assert WORDS.is_request("أريد رمزا")
     assert WORDS.is_request("ขอรหัส") and WORDS.is_request("ขอ รหัส")
     assert not WORDS.is_request("what is a code of conduct")
+
+
+def test_a_tigrinya_code_typed_with_the_ethiopic_wordspace_is_the_same_code() -> None:
+    """Ge'ez may separate words with ፡ instead of a space, and end a sentence with ።."""
+    code = WORDS.draw("ti")
+    secret = b"k" * 32
+    typed = "፡".join(code.split()) + "።"
+    assert WORDS.looks_like_code(typed)
+    assert code_hash(typed, secret) == code_hash(code, secret)
+    assert WORDS.is_request("ኮድ ሃበኒ")
