@@ -15,7 +15,26 @@ from babel.support import NullTranslations, Translations
 CATALOG_DOMAIN = "helpline"
 DEFAULT_LOCALE = "en"
 # A language is supported when it has training data, a complete catalog and content (README: adding one).
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th")
+SUPPORTED_LOCALES: tuple[str, ...] = (
+    "en",
+    "es",
+    "fr",
+    "pt",
+    "ro",
+    "ru",
+    "uk",
+    "ar",
+    "sq",
+    "vi",
+    "zh",
+    "th",
+    "tl",
+)
+# The project's code where CLDR has another: CLDR knows Tagalog as Filipino (`fil`) and would read `tl` as
+# "Filipino (Philippines)"; the project keeps `tl` (ISO 639-1, issue 17) and asks Babel for `fil`.
+_BABEL_CODES = {"tl": "fil"}
+# A picker's name where CLDR's own name is not the one speakers look for.
+_OWN_NAMES = {"tl": "Tagalog"}
 # What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
 _LANGUAGE_PAYLOAD = re.compile(r"^/language_([a-z]{2,3})$")
 
@@ -58,15 +77,21 @@ def locale_from_payload(text: str, supported: Iterable[str] = SUPPORTED_LOCALES)
     return match.group(1) if match and match.group(1) in tuple(supported) else None
 
 
+def babel_locale(locale: str) -> Locale:
+    """Babel's locale for a project locale ("pt_BR", "tl" → `fil`); raises as Locale.parse does."""
+    code = locale.replace("-", "_")
+    return Locale.parse(_BABEL_CODES.get(code, code))
+
+
 def language_name(locale: str) -> str:
     """The language's name in itself ("Español", "Українська", "العربية"), as a picker shows it."""
-    name = Locale.parse(locale).get_display_name(locale) or locale
+    name = _OWN_NAMES.get(locale) or babel_locale(locale).get_display_name(babel_locale(locale)) or locale
     return name[:1].upper() + name[1:]
 
 
 def long_date(day: date, locale: str) -> str:
     """A date as people of this locale write it ("23 de noviembre de 2026")."""
-    return format_date(day, format="long", locale=locale)
+    return format_date(day, format="long", locale=babel_locale(locale))
 
 
 # Phone numbers, other numbers and links inside right-to-left text: "+1 888 373 7888" would be shown as
@@ -83,7 +108,7 @@ def isolate_ltr_runs(text: str) -> str:
 
 def text_direction(locale: str) -> str:
     """`rtl` or `ltr`, for the web page's `dir` attribute."""
-    return "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr"
+    return "rtl" if babel_locale(locale).character_order == "right-to-left" else "ltr"
 
 
 @lru_cache(maxsize=32)

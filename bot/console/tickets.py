@@ -10,11 +10,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
+from babel import UnknownLocaleError
 
 from bot.countries import country_name
 from bot.handoff.queue import CounsellorSeat, HandoffQueue, Ticket
 from bot.handoff.routes import RouteStore
+from bot.i18n import babel_locale
 from bot.store.counsellors import CounsellorAccount
 
 STAFF_LOCALE = "en"  # console words are for staff, in English for now
@@ -23,7 +24,7 @@ STAFF_LOCALE = "en"  # console words are for staff, in English for now
 def language_label(locale: str) -> str:
     """The language's name for staff ("Spanish", "Ukrainian"), or the code if Babel does not know it."""
     try:
-        name = Locale.parse(locale.replace("-", "_")).get_display_name(STAFF_LOCALE)
+        name = babel_locale(locale).get_display_name(STAFF_LOCALE)
     except (UnknownLocaleError, ValueError):
         return locale
     return (name or locale)[:1].upper() + (name or locale)[1:]
