@@ -90,6 +90,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "เถ้าแก่ขู่จะฆ่าหนู ตอนนี้เขาอยู่ห้องข้างๆ",
         "เขาขังหนูไว้ในห้องแล้วไม่ยอมปล่อยให้ออกไปไหนเลยค่ะ",
     ],
+    "tl": [
+        "kinulong nila ako sa kwarto at walang pagkain o tubig",
+        "sinusundan ako ng lalaki at gusto niya akong isakay sa van",
+        "pinagbantaan ako ng amo na papatayin ako, nasa kabilang kwarto siya",
+        "kinulong nila ako sa kwarto at ayaw nila akong palabasin",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -122,6 +128,8 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "vi": ["ho nhot em trong phong k cho an uong gi ca", "ong chu doa giet em, dang o phong ben, cuu em voi"],
     "zh": ["他们把我锁在房间里没吃的 救命", "老闆說要殺了我 他在隔壁", "有个男的一直跟着我 要把我拉上车"],
     "th": ["ชวยดวย เขาขงหนไวในหอง", "นายจางจะฆาผม ตอนนเขาอยหนาหอง"],
+    # Tagalog is typed in text-speak and Taglish: aq = ako, d2 = dito, nla = nila, d = hindi.
+    "tl": ["kinulong nla aq d2 sa kwarto d aq makalabas", "papatayin daw ako ng amo ko, andito sya sa labas pls"],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
@@ -274,6 +282,20 @@ NOT_DANGER: dict[str, list[str]] = {
         "เมื่อสองปีก่อนเคยโดนขังในห้อง ตอนนี้ทำอะไรได้บ้าง",
         "เขาไม่จ่ายเงินเดือนหนูเลย",
         "ร้านเปิดวันอาทิตย์ไหม 555",
+    ],
+    "tl": [
+        "ano ang mga karapatan ko",
+        "kinuha ng amo ko ang passport ko",
+        "takot ako na ma-deport",
+        "paano makakuha ng libreng abogado",
+        "san ako pwede matulog tonight",
+        "private ba tong chat?",
+        "kailangan ko bang pumunta sa pulis?",
+        "dalawang taon na ang nakaraan kinulong nila ako sa apartment, ano pwede ko gawin ngayon",
+        "hindi binabayaran ang sahod ko",
+        "hindi ako makauwi sa amin kasi wala akong papeles",
+        "pinatay niya ang phone at hindi na ako kinausap",
+        "kailangan ko ng tulong sa papeles",
     ],
 }
 
