@@ -129,7 +129,10 @@ PLAIN_TYPING: dict[str, list[str]] = {
     "zh": ["他们把我锁在房间里没吃的 救命", "老闆說要殺了我 他在隔壁", "有个男的一直跟着我 要把我拉上车"],
     "th": ["ชวยดวย เขาขงหนไวในหอง", "นายจางจะฆาผม ตอนนเขาอยหนาหอง"],
     # Tagalog is typed in text-speak and Taglish: aq = ako, d2 = dito, nla = nila, d = hindi.
-    "tl": ["kinulong nla aq d2 sa kwarto d aq makalabas", "papatayin daw ako ng amo ko, andito sya sa labas pls"],
+    "tl": [
+        "kinulong nla aq d2 sa kwarto d aq makalabas",
+        "papatayin daw ako ng amo ko, andito sya sa labas pls",
+    ],
 }
 
 # Ordinary messages, including the two the issue names as not danger by themselves: a passport kept by
