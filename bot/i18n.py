@@ -33,6 +33,7 @@ SUPPORTED_LOCALES: tuple[str, ...] = (
 # The project's code where CLDR has another: CLDR knows Tagalog as Filipino (`fil`) and would read `tl` as
 # "Filipino (Philippines)"; the project keeps `tl` (ISO 639-1, issue 17) and asks Babel for `fil`.
 _BABEL_CODES = {"tl": "fil"}
+_PROJECT_CODES = {babel: code for code, babel in _BABEL_CODES.items()}
 # A picker's name where CLDR's own name is not the one speakers look for.
 _OWN_NAMES = {"tl": "Tagalog"}
 # What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
@@ -43,8 +44,10 @@ def choose_locale(preferred: Iterable[str | None], supported: Iterable[str] = SU
     """Pick the supported locale that best matches the person's preferences, or English."""
     wanted = [tag.replace("-", "_") for tag in preferred if tag]
     available = list(supported)
-    # Babel matches "pt_BR" to "pt" only when asked by language alone, so offer both forms.
+    # Babel matches "pt_BR" to "pt" only when asked by language alone, so offer both forms; apps and
+    # browsers set to Filipino say "fil" or "fil-PH", the project's `tl`.
     wanted += [tag.split("_")[0] for tag in wanted]
+    wanted = [_PROJECT_CODES.get(tag, tag) for tag in wanted]
     return negotiate_locale(wanted, available, sep="_") or DEFAULT_LOCALE
 
 

@@ -70,6 +70,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "คืนนี้หนูต้องการที่ปลอดภัยไว้นอนค่ะ",
         "ask_legal_aid": "จะหาทนายฟรีได้ยังไงคะ",
     },
+    "tl": {
+        "ask_shelter": "kailangan ko ng ligtas na lugar na matutulugan ngayong gabi",
+        "ask_legal_aid": "paano ako makakakuha ng libreng abogado",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 

@@ -36,6 +36,7 @@ IN_THE_QUESTION = [
     ("vi", "em dang o ben duc va can mot luat su mien phi", "DE", "còn ở Ý thì sao?", "IT"),
     ("zh", "我在意大利 想找个免费律师", "IT", "那在西班牙呢？", "ES"),
     ("th", "ตอนนี้อยู่อิตาลีค่ะ คืนนี้ไม่มีที่นอนปลอดภัย", "IT", "แล้วโปแลนด์ล่ะคะ", "PL"),
+    ("tl", "nasa italy ako ngayon at kailangan ko ng libreng abogado", "IT", "e sa Gresya po?", "GR"),
 ]
 TOPIC = {
     "en": "ask_shelter",
@@ -46,6 +47,7 @@ TOPIC = {
     "vi": "ask_legal_aid",
     "zh": "ask_legal_aid",
     "th": "ask_shelter",
+    "tl": "ask_legal_aid",
 }
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
@@ -57,6 +59,7 @@ AFRAID = [
     ("vi", "em so lam, dem nay khong co cho ngu, em dang o Luan Don", "GB"),
     ("zh", "我好害怕 今晚需要找个地方住 我在伦敦", "GB"),
     ("th", "กลัวมากเลยค่ะ คืนนี้ต้องหาที่นอน ตอนนี้อยู่ลอนดอน", "GB"),
+    ("tl", "takot na takot ako at kailangan ko ng matutulugan ngayong gabi, nasa London ako", "GB"),
 ]
 
 
