@@ -59,6 +59,7 @@ LINES = (
     ("uk", "де я можу переночувати"),
     ("ar", "أحتاج إلى مساعدة"),
     ("sq", "me duhet nje avokat falas"),
+    ("tl", "kailangan ko ng libreng abogado pls"),
     ("en", "menu"),
     ("en", "thank you"),
 )
