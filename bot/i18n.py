@@ -130,6 +130,10 @@ class Translator:
         """The interface string in this locale (English when a catalog lacks it)."""
         return self._catalog.gettext(message)
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The singular or plural interface string for `count`, in this locale."""
+        return self._catalog.ngettext(singular, plural, count)
+
 
 def _(message: str) -> str:
     """Mark a string for extraction; translate it later with a `Translator`."""

@@ -20,7 +20,7 @@ from bot.private_files import private_dir
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 RESTARTS_FILE = "restarts.json"  # in the supervisor's log dir, read by the web app on each scrape
 # Replies of a turn in the conversation core (web and gateway processes).
-REPLY_KINDS = ("answer", "degraded", "apology", "empty", "danger_first")
+REPLY_KINDS = ("answer", "degraded", "apology", "empty", "danger_first", "blocked")
 # Answers of the action server's NLG endpoint: "fallback" is the "not understood" entry.
 NLG_KINDS = ("answer", "fallback")
 RESUME_EVENTS = ("issued", "restored", "unknown", "locked")

@@ -15,12 +15,13 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.secret_files import SecretFiles, with_password
 from bot.settings_resume import ResumeSettings
 from bot.settings_sms import SmsSettings
+from bot.settings_translate import TranslateSettings
 from bot.whatsapp_settings import WhatsAppSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(ResumeSettings, SmsSettings, WhatsAppSettings):
+class Settings(ResumeSettings, SmsSettings, TranslateSettings, WhatsAppSettings):
     """Every knob of the helpline. Variables use the `HELPLINE_` prefix unless noted."""
 
     model_config = SettingsConfigDict(env_prefix="HELPLINE_", extra="ignore")

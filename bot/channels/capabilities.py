@@ -71,6 +71,13 @@ def capabilities_of(channel: Channel) -> Capabilities:
     return CAPABILITIES[channel]
 
 
+def short_answers(channel: str | None) -> bool:
+    """Whether answers on this channel (by its name, as the core passes it) are the short ones: each SMS
+    costs money, so topics are read in their `<topic>_sms` words with a one-line-per-service directory."""
+    known = {item.value: item for item in CAPABILITIES}
+    return channel in known and CAPABILITIES[known[channel]].costs_per_message
+
+
 def reply_windows_h() -> dict[str, int]:
     """Channels that allow free replies only for a while after the person's last message: hours, by name."""
     return {

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from bot.channels import sms_text
 from bot.channels.capabilities import capabilities_of
+from bot.channels.phone_locale import locale_for_region
 from bot.channels.twilio import SIGNATURE_HEADER, TwilioMessages, signature_valid
 from bot.channels.webhook_body import read_body
 from bot.content import ContentLibrary
@@ -41,6 +42,9 @@ MAX_BODY_BYTES = 64 * 1024  # an SMS webhook is a few hundred bytes of form para
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 SEEN_TTL_S = 24 * 3600
 MENU_TTL_S = 30 * 60  # a number answers the menu it was offered with, for half an hour
+# STOP is kept under the pseudonym for a year after the person's last text (docs/decisions.md): Twilio's own
+# opt-out list keeps blocking the number at the carrier until START, so ours need not outlive everything.
+OPT_OUT_TTL_S = 365 * 24 * 3600
 KEY_PREFIX = "helpline:sms:"
 # What the core is sent for a keyword (as if a button had been pressed).
 START_PAYLOAD = "/greet"
@@ -73,12 +77,13 @@ class SmsState:
         return bool(await self._redis.set(f"{KEY_PREFIX}seen:{message_sid}", 1, nx=True, ex=SEEN_TTL_S))
 
     async def opted_out(self, pseudonym: str) -> bool:
-        """The person texted STOP (or Twilio said they did) and not START since."""
-        return bool(await self._redis.exists(f"{KEY_PREFIX}optout:{pseudonym}"))
+        """The person texted STOP (or Twilio said they did) and not START since; each text they send while
+        opted out keeps the mark for another `OPT_OUT_TTL_S`."""
+        return bool(await self._redis.expire(f"{KEY_PREFIX}optout:{pseudonym}", OPT_OUT_TTL_S))
 
     async def opt_out(self, pseudonym: str) -> None:
-        """Send nothing more to this person until they text START."""
-        await self._redis.set(f"{KEY_PREFIX}optout:{pseudonym}", 1)
+        """Send nothing more to this person until they text START (for a year after their last text)."""
+        await self._redis.set(f"{KEY_PREFIX}optout:{pseudonym}", 1, ex=OPT_OUT_TTL_S)
         await self.forget_menu(pseudonym)
 
     async def opt_in(self, pseudonym: str) -> None:
@@ -172,6 +177,8 @@ class SmsChannel:
             # Kept encrypted, expiring after a silence; a handoff keeps it while it is open.
             await self._routes.remember(CHANNEL, pseudonym, sender, self._config.route_ttl_s)
             text = form.get("Body", "")
+            # Twilio's FromCountry (the number's country, not the person's): a first guess at the language.
+            hint = locale_for_region(form.get("FromCountry"))
             opted_out = await self._state.opted_out(pseudonym)
             said = sms_text.keyword(text, opted_out)
             if opted_out and said != "start":
@@ -187,12 +194,12 @@ class SmsChannel:
                 log.info("sms_opted_in", pseudonym=pseudonym[:12])
                 text = START_PAYLOAD
             elif said == "help":
-                await self._notice(pseudonym, HELP_ENTRY, sid)
+                await self._notice(pseudonym, HELP_ENTRY, sid, hint)
                 return
             elif _has_media(form):
                 # Nothing of the media is fetched or kept: we only answer that we read text.
                 log.info("not_text_declined", kind="mms")
-                await self._notice(pseudonym, MEDIA_ENTRY, sid)
+                await self._notice(pseudonym, MEDIA_ENTRY, sid, hint)
                 return
             elif said == "erase":
                 text = ERASE_PAYLOAD
@@ -202,6 +209,7 @@ class SmsChannel:
                 pseudonym=pseudonym,
                 channel=Channel.SMS,
                 text=text,
+                locale=hint,
                 reply_route=sender,  # kept only by a handoff, encrypted
                 message_key=f"sms-{sid}",
             )
@@ -233,8 +241,8 @@ class SmsChannel:
         outcome = await self._messages.send(sender, sms_text.plain(text).strip())
         log.info("sms_erased_told", pseudonym=pseudonym[:12], outcome=outcome)
 
-    async def _notice(self, pseudonym: str, entry: str, sid: str) -> None:
-        locale = await self._core.locale_for(pseudonym, Channel.SMS, "en")
+    async def _notice(self, pseudonym: str, entry: str, sid: str, hint: str) -> None:
+        locale = await self._core.locale_for(pseudonym, Channel.SMS, hint)
         await self._queue(pseudonym, sid, [self._text(entry, locale)])
 
     async def _queue(self, pseudonym: str, sid: str, texts: Sequence[str]) -> None:

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.capabilities import capabilities_of
 from bot.channels.commands import command_payload
+from bot.channels.phone_locale import locale_for_number
 from bot.channels.webhook_body import read_body
 from bot.channels.whatsapp_api import GraphError, WhatsAppApi, error_kind
 from bot.channels.whatsapp_render import ChoiceWords, render, template_message
@@ -192,7 +193,7 @@ class WhatsAppAdapter:
         if message.kind not in ("text", "interactive", "button") or not message.text:
             # Nothing of it is downloaded (no media id is ever fetched): we answer that we read text.
             log.info("not_text_declined", channel=CHANNEL.value, kind=_kind_label(message.kind))
-            locale = await self._core.locale_for(pseudonym, CHANNEL, DEFAULT_LOCALE)
+            locale = await self._core.locale_for(pseudonym, CHANNEL, locale_for_number(message.wa_id))
             reply = self._content.reply(NOT_TEXT_ENTRY, locale).as_reply()
             await self._send_all(message.wa_id, pseudonym, [reply])
             return
@@ -201,7 +202,8 @@ class WhatsAppAdapter:
             pseudonym=pseudonym,
             channel=CHANNEL,
             text=text,
-            locale=DEFAULT_LOCALE,  # WhatsApp says nothing of the person's language: the core detects it
+            # WhatsApp says nothing of the person's language: their number's country is the first guess.
+            locale=locale_for_number(message.wa_id),
             reply_route=message.wa_id,  # kept only by a handoff, encrypted, expiring
             message_key=f"wa-{self._hash(message.wamid)[:32]}",
         )

@@ -15,16 +15,16 @@ from bot.channels.sms_segments import count_segments
 from bot.channels.sms_text import numbered, plain
 from bot.content.library import ContentLibrary
 from bot.i18n import SUPPORTED_LOCALES
-from bot.messages import Button
+from bot.messages import Button, Channel
 
 MENU_HINT = "sms_menu"
 
 
 def sms_text(library: ContentLibrary, entry_id: str, locale: str, country: str | None) -> str:
     """The SMS a person would receive for one entry (buttons as numbered options)."""
-    reply = library.reply(entry_id, locale, country)
+    reply = library.reply(entry_id, locale, country, channel="sms")
     buttons = tuple(Button(button.title, button.payload) for button in reply.buttons)
-    return plain(numbered(reply.text, buttons, library.reply(MENU_HINT, locale).text).text)
+    return plain(numbered(reply.text, buttons, library.reply(MENU_HINT, locale, channel="sms").text).text)
 
 
 def segment_table(
@@ -47,7 +47,9 @@ def segment_table(
 def run_sms_segments(library: ContentLibrary, all_entries: Sequence[str], args: argparse.Namespace) -> int:
     """Print the table for every entry (or those named), for a country if given; always 0."""
     locales = [locale.strip() for locale in str(args.lang).split(",") if locale.strip()]
-    entries = list(args.entries) or sorted(all_entries)
+    # A channel's own variant (`shelter_sms`, `privacy_whatsapp`) is counted in its entry's row.
+    variants = tuple(f"_{channel.value}" for channel in Channel)
+    entries = list(args.entries) or sorted(entry for entry in all_entries if not entry.endswith(variants))
     where = f"for {args.country}" if args.country else "before the country is known"
     print(f"SMS segments per answer, {where} (u: UCS-2, 70/67 characters; else GSM-7, 160/153):\n")
     print("\n".join(segment_table(library, entries, locales, args.country)))

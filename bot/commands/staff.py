@@ -32,6 +32,10 @@ def add_staff_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     add.add_argument("--languages", required=True, help="comma-separated locales they speak, e.g. en,es")
     add.add_argument("--role", choices=ROLES, default="counsellor", help="what the account may do")
     add.add_argument("--capacity", type=int, default=2, help="how many people they talk with at once")
+    add.add_argument(
+        "--console-language",
+        help="the locale the console is shown in (e.g. es); without it, the browser's language",
+    )
     add.set_defaults(func=run_counsellor_add)
     password = accounts.add_parser(
         "password",
@@ -83,7 +87,12 @@ def run_counsellor_add(args: argparse.Namespace) -> int:
     engine = _database()
     try:
         account = CounsellorStore(engine).add(
-            args.name, password, args.role, args.languages, capacity=args.capacity
+            args.name,
+            password,
+            args.role,
+            args.languages,
+            capacity=args.capacity,
+            console_locale=args.console_language,
         )
     except CounsellorExists:
         print(f"a counsellor called {args.name!r} already exists", file=sys.stderr)
@@ -96,7 +105,8 @@ def run_counsellor_add(args: argparse.Namespace) -> int:
     languages = ",".join(sorted(account.languages))
     print(
         f"counsellor {account.name!r} added: id {account.id}, role {account.role}, "
-        f"languages {languages}, capacity {account.capacity}"
+        f"languages {languages}, capacity {account.capacity}, "
+        f"console in {account.console_language or 'the browser language'}"
     )
     if account.needs_second_factor:
         print("at the first login, after the password, they set up a second factor (an authenticator app)")

@@ -16,7 +16,13 @@ from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.security import row_id, whole_number
 from bot.content.drafts import draft_name
+from bot.i18n import _
 from bot.store.counsellors import MAX_CAPACITY, ROLES, SECOND_FACTOR_ROLES, CounsellorExists
+
+NAME_TAKEN = _("A counsellor with that name already exists.")
+NOT_ADDED = _("Not added: %(reason)s.")
+PASSWORDS_DIFFER = _("the two passwords differ")
+NO_SUCH_ACCOUNT = _("No such account.")
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +46,7 @@ class AdminPages:
             if capacity is None:
                 raise ValueError(f"capacity is a number from 1 to {MAX_CAPACITY}")
             if form.get("password", "") != form.get("password_again", ""):
-                raise ValueError("the two passwords differ")
+                raise ValueError(PASSWORDS_DIFFER)
             account = await asyncio.to_thread(
                 self._counsellors.add,
                 form.get("name", ""),
@@ -51,11 +57,11 @@ class AdminPages:
                 session.counsellor_id,
             )
         except CounsellorExists:
-            return await self._render(
-                request, session, "A counsellor with that name already exists.", form, 409
-            )
+            return await self._render(request, session, NAME_TAKEN, form, 409)
         except ValueError as error:  # the store's messages name the field, never a password
-            return await self._render(request, session, f"Not added: {error}.", form, 400)
+            gettext = self._console.words(request, session).gettext
+            reason = gettext(str(error))  # translated where the catalogs know it
+            return await self._render(request, session, gettext(NOT_ADDED) % {"reason": reason}, form, 400)
         log.info("console_counsellor_added", counsellor=account.id, by=session.counsellor_id)
         return see_other(request, "/admin", "counsellor_added")
 
@@ -115,7 +121,7 @@ class AdminPages:
 
     def _no_such_account(self, request: Request, session: StaffSession) -> Response:
         # Not a number, or one no account can have (a 10,000-digit id): a page, never a database error.
-        return self._console.renderer.refusal(request, 404, "No such account.", session)
+        return self._console.renderer.refusal(request, 404, NO_SUCH_ACCOUNT, session)
 
     async def _change(self, change: Callable[..., None], *args: object) -> bool:
         try:

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from bot.console.abuse import AbusePages
 from bot.console.admin import AdminPages
 from bot.console.chat import ChatPages
 from bot.console.deps import Console, ConsoleDeps, ConsoleEngine
@@ -20,6 +21,7 @@ from bot.console.live import ChatLive, QueueLive
 from bot.console.login import LoginFlow, LoginPages
 from bot.console.second_factor import SecondFactorPages
 from bot.console.security import MAX_FORM_BYTES
+from bot.console.settings import SettingsPages
 from bot.console.views import QueuePages
 from bot.web.headers import CONSOLE_HEADERS, SecurityHeaders
 from bot.web.templates import STATIC_DIR
@@ -33,7 +35,7 @@ COUNSELLOR = "{counsellor_id:str}"  # read by row_id: an int convertor fails on 
 def console_routes(console: Console) -> list[BaseRoute]:
     """Every route of the console, in one readable table."""
     guard = console.guard
-    queue, chat = QueuePages(console), ChatPages(console)
+    queue, chat, settings = QueuePages(console), ChatPages(console), SettingsPages(console)
     post = ["POST"]
     return [
         *login_routes(console),
@@ -42,17 +44,41 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route(f"/chats/{TICKET}", guard(chat.page), methods=["GET"], name="console_chat"),
         Route(f"/chats/{TICKET}/messages", guard(chat.message), methods=post, name="console_message"),
         Route(f"/chats/{TICKET}/canned", guard(chat.canned), methods=post, name="console_canned"),
+        Route(f"/chats/{TICKET}/translate", guard(chat.translate), methods=post, name="console_translate"),
         Route(f"/chats/{TICKET}/notes", guard(chat.note), methods=post, name="console_note"),
         Route(f"/chats/{TICKET}/transfer", guard(chat.transfer), methods=post, name="console_transfer"),
         Route(f"/chats/{TICKET}/requeue", guard(chat.requeue), methods=post, name="console_requeue"),
         Route(f"/chats/{TICKET}/resolve", guard(chat.resolve), methods=post, name="console_resolve"),
+        Route("/settings", guard(settings.page), methods=["GET"], name="console_settings"),
+        Route("/settings/language", guard(settings.language), methods=post, name="console_language"),
         Route(
             "/supervisor", guard(queue.supervisor, "supervisor"), methods=["GET"], name="console_supervisor"
         ),
+        *abuse_routes(console),
         *admin_routes(console),
         WebSocketRoute("/live", QueueLive(console).serve, name="console_live"),
         WebSocketRoute(f"/chats/{TICKET}/live", ChatLive(console).serve, name="console_chat_live"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="console_static"),
+    ]
+
+
+def abuse_routes(console: Console) -> list[BaseRoute]:
+    """Flagging a chat as abusive (its readers), blocking and unblocking the person (supervisors)."""
+    guard, abuse = console.guard, AbusePages(console)
+    return [
+        Route(f"/chats/{TICKET}/flag", guard(abuse.flag), methods=["POST"], name="console_flag"),
+        Route(
+            "/supervisor/flags/{flag_id:str}/block",
+            guard(abuse.block, "supervisor"),
+            methods=["POST"],
+            name="console_block",
+        ),
+        Route(
+            "/supervisor/blocks/{block_id:str}/unblock",
+            guard(abuse.unblock, "supervisor"),
+            methods=["POST"],
+            name="console_unblock",
+        ),
     ]
 
 

@@ -14,13 +14,16 @@ from starlette.responses import Response
 
 from bot.console.render import ROLE_RANK, Renderer, base_path, see_other
 from bot.console.security import FormTooLarge, is_token, new_token, read_form, tokens_match
+from bot.i18n import SUPPORTED_LOCALES, _
 from bot.redis_client import decoded
 from bot.store.counsellors import ROLES, SECOND_FACTOR_ROLES, CounsellorAccount, Role
 
 log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "helpline_console"
-FORM_EXPIRED = "The form had expired. Go back and try again."
+FORM_EXPIRED = _("The form had expired. Go back and try again.")
+NOT_FOR_YOUR_ROLE = _("This page is not for your role.")
+FORM_TOO_LARGE = _("That form is too large.")
 
 
 def allows(role: str, needed: Role) -> bool:
@@ -30,13 +33,15 @@ def allows(role: str, needed: Role) -> bool:
 
 @dataclass(frozen=True)
 class StaffSession:
-    """A logged-in counsellor: their id, name and role, and the CSRF token of their session."""
+    """A logged-in counsellor: their id, name and role, the CSRF token of their session, and the language
+    they chose for the console (None: their browser's)."""
 
     token: str
     counsellor_id: int
     name: str
     role: Role
     csrf: str
+    console_language: str | None = None
 
     @property
     def seat_id(self) -> str:
@@ -55,13 +60,16 @@ class SessionStore:
 
     async def start(self, account: CounsellorAccount, second_factor: bool) -> StaffSession:
         """A new session for a counsellor who just logged in (with a second factor, or not)."""
-        session = StaffSession(new_token(), account.id, account.name, account.role, new_token())
+        session = StaffSession(
+            new_token(), account.id, account.name, account.role, new_token(), account.console_language
+        )
         fields: dict[EncodableT, EncodableT] = {
             "counsellor": account.id,
             "name": account.name,
             "role": account.role,
             "csrf": session.csrf,
             "factors": 2 if second_factor else 1,
+            "language": account.console_language or "",
         }
         mine = self._of(account.id)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -83,7 +91,25 @@ class SessionStore:
             return None
         if role in SECOND_FACTOR_ROLES and fields.get("factors") != "2":
             return None  # never a supervisor's or admin's session on a password alone
-        return StaffSession(token, int(fields["counsellor"]), fields["name"], role, fields["csrf"])
+        language = fields.get("language")
+        return StaffSession(
+            token,
+            int(fields["counsellor"]),
+            fields["name"],
+            role,
+            fields["csrf"],
+            language if language in SUPPORTED_LOCALES else None,
+        )
+
+    async def set_language(self, counsellor_id: int, language: str | None) -> None:
+        """Every open session of a counsellor shows the console in `language` (None: the browser's) now."""
+        tokens = await self._redis.smembers(self._of(counsellor_id))
+        for token in tokens:
+            key = self._key(decoded(token))
+            if await self._redis.exists(key):
+                await self._redis.hset(key, "language", language or "")
+                if await self._redis.ttl(key) == -1:  # it expired in between: never a session without end
+                    await self._redis.delete(key)
 
     async def end(self, session: StaffSession) -> None:
         """Log out: the session is gone."""
@@ -127,13 +153,13 @@ class Guard:
             if session is None:
                 return see_other(request, "/login")
             if not allows(session.role, role):
-                return self._renderer.refusal(request, 403, "This page is not for your role.", session)
+                return self._renderer.refusal(request, 403, NOT_FOR_YOUR_ROLE, session)
             form: dict[str, str] = {}
             if request.method == "POST":
                 try:
                     form = await read_form(request)
                 except FormTooLarge:
-                    return self._renderer.refusal(request, 413, "That form is too large.", session)
+                    return self._renderer.refusal(request, 413, FORM_TOO_LARGE, session)
                 if not tokens_match(session.csrf, form.get("csrf")):
                     log.warning("console_csrf_refused", counsellor=session.counsellor_id)
                     return self._renderer.refusal(request, 403, FORM_EXPIRED, session)

@@ -10,18 +10,23 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.abuse_words import REASON_LABELS
 from bot.console.auth import StaffSession, allows
 from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.security import row_id
 from bot.console.survivor import ENDED, clean_text, keep_note, send_as_counsellor, tell_survivor
-from bot.console.tickets import language_label, now_ms, reply_window, seat_of, ticket_view
+from bot.console.tickets import now_ms, reply_window, seat_of, ticket_view
+from bot.console.translation import chat_languages, for_counsellor, for_survivor, marked
+from bot.console.words import StaffWords
 from bot.handoff.queue import ClaimRefused, NotHolding, Ticket
+from bot.i18n import _
 from bot.store.handoffs import OUTCOMES, UnknownHandoff
 
 log = structlog.get_logger(__name__)
 
-OUTCOME_LABELS = {outcome: outcome.replace("_", " ").capitalize() for outcome in OUTCOMES}
+NO_SUCH_CHAT = _("No such chat (it may have expired).")
+SOMEONE_ELSES = _("This chat is assigned to someone else.")
 
 
 def may_read(ticket: Ticket, session: StaffSession) -> bool:
@@ -50,18 +55,14 @@ class ChatPages:
         """The conversation: only its assignee (or a supervisor) may open it; every reading is audited."""
         ticket = await self._deps.queue.get(request.path_params["ticket_id"])
         if ticket is None:
-            return self._console.renderer.refusal(
-                request, 404, "No such chat (it may have expired).", session
-            )
+            return self._console.renderer.refusal(request, 404, NO_SUCH_CHAT, session)
         if not may_read(ticket, session):
             await asyncio.to_thread(
                 self._deps.handoffs.audit, "read", session.counsellor_id, ticket.id, "refused"
             )
             log.warning("console_chat_refused", ticket=ticket.id[:8], counsellor=session.counsellor_id)
-            return self._console.renderer.refusal(
-                request, 403, "This chat is assigned to someone else.", session
-            )
-        context = await self._context(ticket, session)
+            return self._console.renderer.refusal(request, 403, SOMEONE_ELSES, session)
+        context = await self._context(request, ticket, session, self._console.words(request, session))
         return self._console.renderer.page(request, "chat.html", context)
 
     async def message(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
@@ -72,8 +73,27 @@ class ChatPages:
         text = clean_text(form.get("text"))
         if text is None:
             return see_other(request, f"/chats/{ticket.id}", "empty" if not form.get("text") else "too_long")
+        translation = clean_text(form.get("translation"))
+        languages = await chat_languages(self._console, request, session, ticket)
+        if translation is not None and languages is not None:  # previewed: the survivor reads it, marked
+            text = marked(self._console, ticket, translation)
         await send_as_counsellor(self._deps, ticket, session.counsellor_id, text)
         return see_other(request, f"/chats/{ticket.id}")
+
+    async def translate(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
+        """POST /chats/{id}/translate: the chat page with the reply and its machine translation, to check
+        before sending (or, when the server fails, the reply to send as written)."""
+        ticket = await self._held(request, session)
+        if isinstance(ticket, Response):
+            return ticket
+        text = clean_text(form.get("text"))
+        languages = await chat_languages(self._console, request, session, ticket)
+        if text is None or languages is None:
+            return see_other(request, f"/chats/{ticket.id}", "empty" if not form.get("text") else "invalid")
+        translation = await for_survivor(self._console, ticket, text, languages)
+        context = await self._context(request, ticket, session, self._console.words(request, session))
+        context["preview"] = {"text": text, "translation": translation}
+        return self._console.renderer.page(request, "chat.html", context)
 
     async def canned(self, request: Request, session: StaffSession, form: dict[str, str]) -> Response:
         """POST /chats/{id}/canned: send a canned reply of the survivor's language."""
@@ -159,9 +179,7 @@ class ChatPages:
         """The ticket if this counsellor holds it; otherwise where to go instead."""
         ticket = await self._deps.queue.get(request.path_params["ticket_id"])
         if ticket is None:
-            return self._console.renderer.refusal(
-                request, 404, "No such chat (it may have expired).", session
-            )
+            return self._console.renderer.refusal(request, 404, NO_SUCH_CHAT, session)
         if not holds(ticket, session):
             return see_other(request, "/", "not_holding")
         return ticket
@@ -173,10 +191,19 @@ class ChatPages:
         except UnknownHandoff:
             log.warning("console_change_unrecorded", ticket=str(args[0])[:8])
 
-    async def _context(self, ticket: Ticket, session: StaffSession) -> dict[str, Any]:
+    async def _context(
+        self, request: Request, ticket: Ticket, session: StaffSession, words: StaffWords
+    ) -> dict[str, Any]:
         deps = self._deps
         bot_part = await _bot_part(self._console, ticket)
         chat = await deps.relay.chat(ticket.id)
+        languages = await chat_languages(self._console, request, session, ticket)
+        survivor_said = [item.text for item in chat if item.sender == "survivor"]
+        survivor_said += [line["text"] for line in bot_part or [] if line["sender"] == "survivor"]
+        shown = await asyncio.gather(
+            *(for_counsellor(self._console, ticket, text, languages) for text in survivor_said if languages)
+        )
+        translations = iter(shown)
         lines = await asyncio.to_thread(deps.handoffs.transcript, ticket.id, session.counsellor_id)
         canned = await asyncio.to_thread(deps.canned.for_locale, ticket.locale)
         accounts = await asyncio.to_thread(deps.counsellors.list)
@@ -189,18 +216,33 @@ class ChatPages:
         return {
             "staff": session,
             "csrf": session.csrf,
-            "ticket": ticket_view(ticket, now_ms()),
-            "language": language_label(ticket.locale),
+            "ticket": ticket_view(ticket, now_ms(), words),
+            "language": words.language(ticket.locale),
             "holder": holds(ticket, session),
             "open": is_open(ticket),
-            "bot_part": bot_part,
-            "chat": [{"sender": item.sender, "text": item.text, "at_ms": item.at_ms} for item in chat],
+            "bot_part": bot_part,  # the survivor's lines get their translations after the chat's (below)
+            "chat": [
+                {
+                    "sender": item.sender,
+                    "text": item.text,
+                    "at_ms": item.at_ms,
+                    "shown": next(translations) if languages and item.sender == "survivor" else None,
+                }
+                for item in chat
+            ],
+            "bot_part_shown": [
+                next(translations) if languages and line["sender"] == "survivor" else None
+                for line in bot_part or []
+            ],
+            "translating": languages is not None,
+            "preview": None,
             "after": chat[-1].entry_id if chat else "0-0",
             "notes": [line.text for line in lines if line.sender == "note"],
             "canned": [{"id": reply_id, "title": title, "body": body} for reply_id, title, body in canned],
             "colleagues": colleagues,
-            "outcomes": OUTCOME_LABELS,
-            "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket),
+            "outcomes": {outcome: words.outcome(outcome) for outcome in OUTCOMES},
+            "reply_window": await reply_window(deps.routes, deps.reply_window_h, ticket, words),
+            "abuse_reasons": REASON_LABELS,
         }
 
 

@@ -11,15 +11,18 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 from sqlalchemy import Engine
+from starlette.requests import HTTPConnection
 
 from bot.console.auth import Guard, SessionStore, StaffSession
 from bot.console.pending import PendingLogins
-from bot.console.render import Renderer
+from bot.console.render import Renderer, console_locale
 from bot.console.throttle import LoginPolicy, LoginThrottle
+from bot.console.words import StaffWords
 from bot.handoff.presence import CONSOLE_PREFIX, Presence, online_key
 from bot.handoff.queue import HandoffQueue
 from bot.handoff.relay import Relay
 from bot.handoff.routes import ROUTE_TTL_S, RouteStore
+from bot.store.blocks import BlockStore
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorAccount, CounsellorStore
 from bot.store.handoffs import HandoffStore
@@ -41,6 +44,14 @@ class ConsoleEngine(Protocol):
 
     async def conversation(self, pseudonym: str, before_ms: int | None = None) -> list[tuple[str, str]]:
         """What the person and the bot said before `before_ms` (epoch ms), as ("survivor" | "bot", text)."""
+        ...
+
+
+class MachineTranslation(Protocol):
+    """The deployment's translation server (bot.translation.LibreTranslate)."""
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        """`text` from `source` into `target`; TranslationFailed when the server does not."""
         ...
 
 
@@ -78,12 +89,17 @@ class ConsoleDeps:
     # By locale, the content files still machine-drafted (bot.content.drafts): the admin page lists them, so
     # the team knows which answers wait for a native speaker's review (docs/translators.md).
     translation_drafts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # The content's words for each topic (intent → locale → button title: ContentLibrary.topic_labels), so
+    # the queue says "A safe place to stay" rather than "ask_shelter", in the staff member's language.
+    topic_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The deployment's own LibreTranslate (HELPLINE_TRANSLATE_URL); None: no machine translation in chats.
+    machine_translation: MachineTranslation | None = None
 
 
 @dataclass(frozen=True)
 class Console:
-    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, and what logins
-    go through (the throttle of failed logins, the logins waiting for a second factor)."""
+    """The console's parts, built once: the deps, sessions, presence, pages, the staff guard, what logins
+    go through (the throttle of failed logins, the logins waiting for a second factor), and the blocks."""
 
     deps: ConsoleDeps
     sessions: SessionStore
@@ -92,21 +108,31 @@ class Console:
     guard: Guard
     throttle: LoginThrottle
     pending: PendingLogins
+    blocks: BlockStore  # flags and blocks (abuse handling), in the console's database
 
     @classmethod
     def build(cls, deps: ConsoleDeps) -> Console:
         """The parts for these deps."""
         sessions = SessionStore(deps.redis, deps.console_prefix, deps.session_ttl_s)
         presence = Presence(deps.redis, key=online_key(deps.console_prefix))
-        renderer = Renderer()
+        renderer = Renderer(deps.catalog_dir)
         throttle = LoginThrottle(deps.redis, deps.console_prefix, deps.source_secret, deps.login)
         pending = PendingLogins(deps.redis, deps.console_prefix, deps.login.pending_s, deps.login.code_tries)
-        return cls(deps, sessions, presence, renderer, Guard(sessions, renderer), throttle, pending)
+        blocks = BlockStore(deps.database)
+        guard = Guard(sessions, renderer)
+        return cls(deps, sessions, presence, renderer, guard, throttle, pending, blocks)
 
     @property
     def events_key(self) -> str:
         """The queue's stream of changes."""
         return f"{self.deps.queue_prefix}events"
+
+    def words(self, connection: HTTPConnection, session: StaffSession) -> StaffWords:
+        """How tickets are named for this staff member: their console language, else their browser's."""
+        locale = console_locale(connection, session.console_language)
+        translator = self.renderer.translator(locale)
+        gettext = translator.gettext if translator is not None else str
+        return StaffWords(locale, gettext, self.deps.topic_labels)
 
     async def account(self, session: StaffSession) -> CounsellorAccount | None:
         """The logged-in counsellor's account, or None if it was deactivated meanwhile."""

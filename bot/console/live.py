@@ -3,7 +3,8 @@
 
 Both refuse a handshake without a session (401) or from another site, then wait for a first frame
 `{"type": "hello", "csrf": …}` carrying the session's CSRF token before sending anything. While either is
-open, its counsellor is kept online (presence).
+open, its counsellor is kept online (presence). With machine translation on, a survivor's message comes
+with its translation into the counsellor's language (bot/console/translation.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from bot.console.deps import Console
 from bot.console.security import same_origin, tokens_match
 from bot.console.survivor import MAX_TEXT_CHARS, clean_text, keep_note, send_as_counsellor
 from bot.console.tickets import queue_snapshot
+from bot.console.translation import Languages, chat_languages, for_counsellor
+from bot.i18n import _
 from bot.redis_client import decoded
 
 log = structlog.get_logger(__name__)
@@ -36,6 +39,9 @@ MAX_FRAME_CHARS = 6 * MAX_TEXT_CHARS + 1024  # every character of the longest me
 NO_SESSION = 4401
 REFUSED = 4403
 _ENTRY_ID = re.compile(r"\d{1,20}-\d{1,20}")
+UNKNOWN_ACTION = _("Unknown action.")
+NOT_HOLDING = _("You no longer hold this chat.")
+NOTHING_TO_SEND = _("Nothing to send, or too long.")
 
 
 async def refuse_handshake(websocket: WebSocket) -> None:
@@ -151,13 +157,14 @@ class QueueLive:
         latest = cast(list[Any], await redis.xrevrange(key, count=1))
         last = decoded(latest[0][0]) if latest else "0-0"
         block_ms = max(1, round(console.deps.live_refresh_s * 1000))
+        words = console.words(websocket, session)
         while True:
             account = await console.account(session)
             if account is None or await console.sessions.get(session.token) is None:
                 await websocket.close(code=NO_SESSION)
                 return
             await console.presence.mark_online(session.seat_id)
-            await send(await queue_snapshot(console.deps.queue, account))
+            await send(await queue_snapshot(console.deps.queue, account, words))
             # Many changes at once (a busy minute) make one snapshot, not one each.
             found = cast(list[Any], await redis.xread({key: last}, count=500, block=block_ms))
             for _stream, entries in found:
@@ -191,16 +198,28 @@ class ChatLive:
         after = hello.get("after")
         start = after if isinstance(after, str) and _ENTRY_ID.fullmatch(after) else "0-0"
         send = Sender(websocket)
+        gettext = self._console.words(websocket, session).gettext
+        languages = (
+            await chat_languages(self._console, websocket, session, ticket) if ticket is not None else None
+        )
 
         async def on_frame(frame: dict[str, Any]) -> None:
-            await self._act(session, ticket_id, frame, send)
+            await self._act(session, ticket_id, frame, send, gettext)
 
         await run_until_closed(
-            websocket, lambda: self._follow(websocket, session, ticket_id, start, send), on_frame
+            websocket,
+            lambda: self._follow(websocket, session, ticket_id, start, send, languages),
+            on_frame,
         )
 
     async def _follow(
-        self, websocket: WebSocket, session: StaffSession, ticket_id: str, after: str, send: Sender
+        self,
+        websocket: WebSocket,
+        session: StaffSession,
+        ticket_id: str,
+        after: str,
+        send: Sender,
+        languages: Languages | None = None,
     ) -> None:
         console = self._console
         block_ms = max(1, round(console.deps.live_refresh_s * 1000))
@@ -219,6 +238,9 @@ class ChatLive:
             for message in await console.deps.relay.follow(ticket_id, after, block_ms=block_ms):
                 after = message.entry_id
                 frame = {"sender": message.sender, "text": message.text, "at_ms": message.at_ms}
+                if languages is not None and message.sender == "survivor":  # beside the original, marked
+                    shown = await for_counsellor(console, ticket, message.text, languages)
+                    frame.update(translation=shown.translation, untranslated=shown.untranslated)
                 await send({"type": "message", "entry_id": message.entry_id, **frame})
 
     async def _audit_read(self, session: StaffSession, ticket_id: str, detail: str) -> None:
@@ -226,11 +248,19 @@ class ChatLive:
         handoffs = self._console.deps.handoffs
         await asyncio.to_thread(handoffs.audit, "read", session.counsellor_id, ticket_id, detail)
 
-    async def _act(self, session: StaffSession, ticket_id: str, frame: dict[str, Any], send: Sender) -> None:
-        """A `send` (to the survivor; assignee only) or a `note` (assignee or supervisor) from the page."""
+    async def _act(
+        self,
+        session: StaffSession,
+        ticket_id: str,
+        frame: dict[str, Any],
+        send: Sender,
+        gettext: Callable[[str], str],
+    ) -> None:
+        """A `send` (to the survivor; assignee only) or a `note` (assignee or supervisor) from the page; what
+        went wrong is said in the staff member's language."""
         kind = frame.get("type")
         if kind not in ("send", "note"):
-            await send({"type": "error", "message": "Unknown action."})
+            await send({"type": "error", "message": gettext(UNKNOWN_ACTION)})
             return
         ticket = await self._console.deps.queue.get(ticket_id)
         allowed = ticket is not None and (
@@ -238,9 +268,9 @@ class ChatLive:
         )
         text = clean_text(frame.get("text"))
         if ticket is None or not allowed:
-            await send({"type": "error", "message": "You no longer hold this chat."})
+            await send({"type": "error", "message": gettext(NOT_HOLDING)})
         elif text is None:
-            await send({"type": "error", "message": "Nothing to send, or too long."})
+            await send({"type": "error", "message": gettext(NOTHING_TO_SEND)})
         elif kind == "send":
             await send_as_counsellor(self._console.deps, ticket, session.counsellor_id, text)
         else:

@@ -18,6 +18,7 @@ from bot.console.deps import Console
 from bot.console.pending import PENDING_COOKIE
 from bot.console.render import see_other
 from bot.console.security import FormTooLarge, is_token, new_token, read_form, tokens_match
+from bot.i18n import _
 from bot.store.counsellors import CounsellorAccount, LoginRefused
 from bot.web.headers import https_only
 
@@ -26,10 +27,10 @@ log = structlog.get_logger(__name__)
 LOGIN_COOKIE = "helpline_console_login"  # the CSRF token of the login form, before there is a session
 LOGIN_FORM_TTL_S = 3600
 # One sentence for every refusal: a wrong name, a wrong password, an inactive account look alike.
-LOGIN_REFUSED = "That name and password did not work. Try again, or ask an administrator."
+LOGIN_REFUSED = _("That name and password did not work. Try again, or ask an administrator.")
 # One sentence for a throttled source, whatever name it sends: it tells nothing about any account.
-THROTTLED = "Too many failed logins from this connection. Wait {minutes} minutes, then try again."
-LOGIN_FORM_EXPIRED = "The form had expired. Try again."
+THROTTLED = _("Too many failed logins from this connection. Wait %(minutes)s minutes, then try again.")
+LOGIN_FORM_EXPIRED = _("The form had expired. Try again.")
 
 
 class LoginFlow:
@@ -48,7 +49,8 @@ class LoginFlow:
             return None
         log.info("console_login_throttled")  # never the address, never the name tried
         wait_s = self._throttle.policy.throttle_s
-        response = self.login_page(request, THROTTLED.format(minutes=max(1, -(-wait_s // 60))), 429)
+        minutes = max(1, -(-wait_s // 60))
+        response = self.login_page(request, THROTTLED, 429, {"minutes": minutes})
         response.headers["Retry-After"] = str(wait_s)
         return response
 
@@ -100,13 +102,21 @@ class LoginFlow:
         self.set_cookie(request, response, PENDING_COOKIE, pending.token, self.pending.ttl_s + 300)
         return response
 
-    def login_page(self, request: Request, error: str | None, status_code: int) -> Response:
-        """The login form, with a CSRF token also kept in a short-lived cookie (double submit)."""
+    def login_page(
+        self,
+        request: Request,
+        error: str | None,
+        status_code: int,
+        error_args: dict[str, object] | None = None,
+    ) -> Response:
+        """The login form, with a CSRF token also kept in a short-lived cookie (double submit); `error` is
+        translated on the page, then filled with `error_args`."""
         token = request.cookies.get(LOGIN_COOKIE)
         if not is_token(token):
             token = new_token()
         renderer = self.console.renderer
-        response = renderer.page(request, "login.html", {"csrf": token, "error": error}, status_code)
+        context = {"csrf": token, "error": error, "error_args": error_args or {}}
+        response = renderer.page(request, "login.html", context, status_code)
         self.set_cookie(request, response, LOGIN_COOKIE, token, LOGIN_FORM_TTL_S)
         return response
 

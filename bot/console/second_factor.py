@@ -21,12 +21,13 @@ from bot.console.login import LoginFlow
 from bot.console.pending import PENDING_COOKIE, PendingLogin, Stage
 from bot.console.render import see_other
 from bot.console.security import FormTooLarge, read_form, tokens_match
+from bot.i18n import _
 from bot.store.second_factor import CodeCheck, code_from, provisioning_uri
 
 log = structlog.get_logger(__name__)
 
-CODE_REFUSED = "That code did not work. Enter the code your app shows now."
-CODE_FORM_EXPIRED = "The form had expired. Enter the code again."
+CODE_REFUSED = _("That code did not work. Enter the code your app shows now.")
+CODE_FORM_EXPIRED = _("The form had expired. Enter the code again.")
 
 
 class SecondFactorPages:

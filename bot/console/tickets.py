@@ -10,60 +10,35 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from babel import UnknownLocaleError
-
-from bot.countries import country_name
+from bot.console.words import StaffWords
 from bot.handoff.queue import CounsellorSeat, HandoffQueue, Ticket
 from bot.handoff.routes import RouteStore
-from bot.i18n import babel_locale
+from bot.i18n import _
 from bot.store.counsellors import CounsellorAccount
 
-STAFF_LOCALE = "en"  # console words are for staff, in English for now
 
-
-def language_label(locale: str) -> str:
-    """The language's name for staff ("Spanish", "Ukrainian"), or the code if Babel does not know it."""
-    try:
-        name = babel_locale(locale).get_display_name(STAFF_LOCALE)
-    except (UnknownLocaleError, ValueError):
-        return locale
-    return (name or locale)[:1].upper() + (name or locale)[1:]
-
-
-def topic_label(topic: str | None) -> str:
-    """What the person asked about before ("ask shelter"), or a dash."""
-    return topic.replace("_", " ") if topic else "—"
-
-
-def waited(since_ms: int, now_ms: int) -> str:
-    """A wait as staff read it: "45 s", "12 min", "2 h 5 min"."""
-    seconds = max(0, (now_ms - since_ms) // 1000)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
-
-
-def ticket_view(ticket: Ticket, now_ms: int) -> dict[str, Any]:
-    """What the console shows (and sends as JSON) of a ticket: no pseudonym, ever."""
+def ticket_view(ticket: Ticket, now_ms: int, words: StaffWords) -> dict[str, Any]:
+    """What the console shows (and sends as JSON) of a ticket, in the staff member's words: no pseudonym,
+    ever, and of where the person is only the country (and its time of day)."""
     return {
         "id": ticket.id,
-        "nickname": ticket.nickname,
-        "language": language_label(ticket.locale),
+        "nickname": words.nickname(ticket.nickname),
+        "language": words.language(ticket.locale),
         "locale": ticket.locale,
-        "country": country_name(ticket.country, STAFF_LOCALE) if ticket.country else "—",
+        "country": words.country(ticket.country),
+        "local_time": words.local_time(ticket.country),
         "priority": ticket.priority,
         "urgent": ticket.priority == "urgent",
-        "topic": topic_label(ticket.topic),
+        "topic": words.topic(ticket.topic),
         "created_ms": ticket.created_ms,
-        "waited": waited(ticket.created_ms, now_ms),
+        "waited": words.waited(ticket.created_ms, now_ms),
         "mismatch": ticket.mismatch,
         "status": ticket.status,
     }
 
 
 async def reply_window(
-    routes: RouteStore, windows_h: Mapping[str, int], ticket: Ticket
+    routes: RouteStore, windows_h: Mapping[str, int], ticket: Ticket, words: StaffWords
 ) -> dict[str, Any] | None:
     """For a channel that allows free replies only for a while after the person's last message (WhatsApp:
     24 hours, `windows_h`), whether that window is open and how long it has left; None for other channels."""
@@ -72,14 +47,14 @@ async def reply_window(
         return None
     left_s = await routes.window_left_s(ticket.channel, ticket.pseudonym)
     return {
-        "channel": CHANNEL_LABELS.get(ticket.channel, ticket.channel),
+        "channel": words.gettext(CHANNEL_LABELS.get(ticket.channel, ticket.channel)),
         "hours": hours,
         "open": left_s > 0,
-        "left": waited(0, left_s * 1000),
+        "left": words.waited(0, left_s * 1000),
     }
 
 
-CHANNEL_LABELS = {"telegram": "Telegram", "webchat": "Web chat", "whatsapp": "WhatsApp", "sms": "SMS"}
+CHANNEL_LABELS = {"telegram": "Telegram", "webchat": _("Web chat"), "whatsapp": "WhatsApp", "sms": "SMS"}
 
 
 def seat_of(account: CounsellorAccount) -> CounsellorSeat:
@@ -92,7 +67,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-async def queue_snapshot(queue: HandoffQueue, account: CounsellorAccount) -> dict[str, Any]:
+async def queue_snapshot(
+    queue: HandoffQueue, account: CounsellorAccount, words: StaffWords
+) -> dict[str, Any]:
     """The counsellor's queue page as data: tickets offered to them (urgent first) and their open chats."""
     seat = seat_of(account)
     offered = await queue.offered_to(seat)
@@ -101,8 +78,8 @@ async def queue_snapshot(queue: HandoffQueue, account: CounsellorAccount) -> dic
     return {
         "type": "queue",
         "now_ms": moment,
-        "offered": [ticket_view(ticket, moment) for ticket in offered],
-        "mine": [ticket_view(ticket, moment) for ticket in mine],
+        "offered": [ticket_view(ticket, moment, words) for ticket in offered],
+        "mine": [ticket_view(ticket, moment, words) for ticket in mine],
         "holding": len(mine),
         "capacity": account.capacity,
     }

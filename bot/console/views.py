@@ -12,11 +12,12 @@ from sqlalchemy import Engine, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.console.abuse import AbusePages
 from bot.console.auth import StaffSession
 from bot.console.deps import Console
 from bot.console.render import see_other
 from bot.console.survivor import JOINED, tell_survivor
-from bot.console.tickets import now_ms, queue_snapshot, seat_of, ticket_view, waited
+from bot.console.tickets import now_ms, queue_snapshot, seat_of, ticket_view
 from bot.handoff.queue import ClaimRefused
 from bot.store.counsellors import utc
 from bot.store.handoffs import UnknownHandoff
@@ -58,7 +59,8 @@ class QueuePages:
         account = await self._console.account(session)
         if account is None:
             return await self._gone(request, session)
-        snapshot = await queue_snapshot(self._deps.queue, account)
+        words = self._console.words(request, session)
+        snapshot = await queue_snapshot(self._deps.queue, account, words)
         context = {"staff": session, "csrf": session.csrf, "snapshot": snapshot}
         return self._console.renderer.page(request, "queue.html", context)
 
@@ -83,7 +85,8 @@ class QueuePages:
         return see_other(request, f"/chats/{ticket.id}", "claimed")
 
     async def supervisor(self, request: Request, session: StaffSession, _form: dict[str, str]) -> Response:
-        """Queue length, the longest wait, chats per counsellor, who is online, today's handoffs."""
+        """Queue length, the longest wait, chats per counsellor, who is online, today's handoffs, and the
+        flagged chats and blocks (abuse handling)."""
         deps = self._deps
         stats = await deps.queue.stats()
         waiting = await deps.queue.waiting()
@@ -91,11 +94,12 @@ class QueuePages:
         accounts = await asyncio.to_thread(deps.counsellors.list)
         today = await asyncio.to_thread(handoffs_today, deps.database, deps.day_zone)
         moment = now_ms()
+        words = self._console.words(request, session)
         team = [
             {
                 "name": account.name,
                 "role": account.role,
-                "languages": ", ".join(sorted(account.languages)),
+                "languages": ", ".join(words.language(code) for code in sorted(account.languages)),
                 "online": str(account.id) in online,
                 "holding": stats.active.get(str(account.id), 0),
                 "capacity": account.capacity,
@@ -105,7 +109,7 @@ class QueuePages:
         ]
         names = {str(account.id): account.name for account in accounts}
         chats = [
-            {**ticket_view(ticket, moment), "assignee": names.get(holder, holder)}
+            {**ticket_view(ticket, moment, words), "assignee": names.get(holder, holder)}
             for holder, count in sorted(stats.active.items())
             if count
             for ticket in await deps.queue.active_of(holder)
@@ -115,10 +119,11 @@ class QueuePages:
             "csrf": session.csrf,
             "chats": chats,
             "waiting_count": stats.waiting,
-            "longest_wait": waited(0, round(stats.longest_wait_s * 1000)),
-            "waiting": [ticket_view(ticket, moment) for ticket in waiting],
+            "longest_wait": words.waited(0, round(stats.longest_wait_s * 1000)),
+            "waiting": [ticket_view(ticket, moment, words) for ticket in waiting],
             "team": team,
             "today": today,
+            **await AbusePages(self._console).supervisor_context(),
         }
         return self._console.renderer.page(request, "supervisor.html", context)
 

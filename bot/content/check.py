@@ -9,6 +9,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.channels.sms_segments import count_segments
+from bot.channels.sms_text import plain
 from bot.content.limits import text_problems
 from bot.content.pack import MENU_FILE, Pack, Problem, error, read_pack
 from bot.content.places import PLACES_FILE, gazetteer_problems
@@ -30,6 +32,9 @@ _NUMBER = re.compile(r"\d+")
 
 
 WARN_AFTER_MONTHS = 12
+# An answer written for SMS, by itself, in at most this many texts in every language (docs/channels.md).
+MAX_SMS_SEGMENTS = 4
+SMS_SUFFIX = "_sms"
 
 
 EXPIRE_AFTER_MONTHS = 24
@@ -46,6 +51,7 @@ def source_problems(
     problems += unknown_intent_problems(pack, required_intents)
     problems += review_problems(pack, today)
     problems += length_problems(pack)
+    problems += sms_length_problems(pack)
     covered = [code for code in pack.countries if is_country_code(code)]
     problems += gazetteer_problems(content_dir / PLACES_FILE, covered, locales)
     return pack, problems
@@ -67,6 +73,37 @@ def length_problems(pack: Pack) -> list[Problem]:
                     else (pack.files[entry_id], f"variants[{variant.jurisdiction}].text.{locale}")
                 )
                 problems += [error(file, field, message) for message in text_problems(text, locale)]
+    return problems
+
+
+def sms_length_problems(pack: Pack) -> list[Problem]:
+    """A topic's answer written for SMS (`<topic>_sms`) that takes more than `MAX_SMS_SEGMENTS` texts by
+    itself, in any language (the country's numbers and the numbered options are added to it). Privacy
+    answers are not held to it: what a channel cannot erase is said in full."""
+    problems: list[Problem] = []
+    for entry_id, entry in pack.entries.items():
+        topic = pack.entries.get(entry_id.removesuffix(SMS_SUFFIX))
+        if not entry_id.endswith(SMS_SUFFIX) or topic is None or topic.kind != "topic":
+            continue
+        for variant in entry.variants:
+            for locale, text in variant.text.items():
+                count = count_segments(plain(text))
+                if count.segments <= MAX_SMS_SEGMENTS:
+                    continue
+                translated = pack.translations.get((entry_id, locale))
+                file, field = (
+                    (translated[0], f"text.{variant.jurisdiction}")
+                    if translated
+                    else (pack.files[entry_id], f"variants[{variant.jurisdiction}].text.{locale}")
+                )
+                problems.append(
+                    error(
+                        file,
+                        field,
+                        f"{count.segments} SMS segments ({count.encoding}, {count.units} characters): "
+                        f"an SMS answer may take at most {MAX_SMS_SEGMENTS}; shorten it",
+                    )
+                )
     return problems
 
 

@@ -102,6 +102,42 @@ def directory_block(
     return " ".join(lines)
 
 
+# On SMS every character costs: at most this many services, each on one line with its numbers only.
+SHORT_SERVICES = 3
+
+
+def short_directory_block(
+    directory: Directory, country: str, kinds: Sequence[ServiceKind], locale: str, translate: Translate
+) -> str:
+    """The directory as an SMS gives it: the first few services, one line each ("▪ Name: number"), then
+    the country's emergency number. Hours, languages and the rest are in the full answer on other channels
+    and from the helplines themselves."""
+    name = country_name(country, locale)
+    services = directory.services(country, kinds)[:SHORT_SERVICES]
+    emergency = directory.emergency_numbers(country)
+    if not services:
+        return directory_block(directory, country, kinds, locale, translate)
+    lines = [translate(WHERE_TO_CALL).format(country=name)]
+    lines += [f"▪ {service.name}: {_short_contacts(service, country, translate)}" for service in services]
+    if emergency:
+        lines.append(translate(IN_AN_EMERGENCY).format(number=emergency[0]))
+    return "\n".join(lines)
+
+
+def _short_contacts(service: Service, country: str, translate: Translate) -> str:
+    """A service's numbers on one line: the first number to call, and the first to text if there is one."""
+    calls = [contact for contact in service.contacts if contact.use == "call"]
+    texts = [contact for contact in service.contacts if contact.use == "text"]
+    parts = [shown_number(calls[0], country)] if calls else []
+    if texts:
+        parts.append(translate(CONTACT_USES["text"]).format(number=shown_number(texts[0], country)))
+    if not parts and service.contacts:
+        parts.append(shown_number(service.contacts[0], country))
+    if not parts and service.website:
+        parts.append(service.website)
+    return " · ".join(parts)
+
+
 def service_text(service: Service, country: str, locale: str, translate: Translate) -> str:
     """One service as a few short lines: name, how to reach it, when, what it is like, languages."""
     lines = [f"▪ {service.name}"]

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.channels.capabilities import short_answers
 from bot.content.check import missing_intent_problems, pack_problems
-from bot.content.directory import Directory, directory_block
+from bot.content.directory import Directory, directory_block, short_directory_block
 from bot.content.pack import Pack, Problem, read_pack
 from bot.content.schema import (
     BASE_LOCALE,
@@ -138,6 +139,11 @@ class ContentLibrary:
         """The entry that answers this intent, if any."""
         return self._owners.get(intent)
 
+    def topic_labels(self) -> dict[str, dict[str, str]]:
+        """Every intent's words by locale ("ask_shelter" → {"es": "Un lugar seguro donde quedarte", …}): the
+        titles of the buttons that ask for it; the console names topics with them."""
+        return {intent: dict(entry.label) for intent, entry in self._owners.items() if entry.label}
+
     def intents(self) -> frozenset[str]:
         """Every intent some entry answers."""
         return frozenset(self._owners)
@@ -174,31 +180,37 @@ class ContentLibrary:
         written the way the person's locale writes dates; numbers and links in right-to-left text are kept
         left to right.
         """
-        entry_id = self.for_channel(entry_id, channel)
-        entry, variant = self.entry(entry_id), self.variant(entry_id, jurisdiction)
+        shown_id = self.for_channel(entry_id, channel)
+        # A channel variant (`shelter_sms`) changes the words; what the answer is about (its services, the
+        # country question, the topic's buttons) stays the entry's own.
+        base, entry = self.entry(entry_id), self.entry(shown_id)
+        variant = self.variant(shown_id, jurisdiction)
+        about = base if base.kind == "topic" else entry
+        short = short_answers(channel)
         country = country_code(jurisdiction)
         text, used_locale = _localised(variant.text, locale)
         translate = Translator(self._catalog_dir, locale).gettext
         fallback = _language(used_locale) != _language(locale)
         if fallback:
             text = f"{translate(NOT_TRANSLATED)}\n\n{text}"
-        if entry.services and country:
-            text += "\n\n" + directory_block(self._directory, country, entry.services, locale, translate)
-        asking = self.asks_country(entry) and country is None
+        if about.services and country:
+            block = short_directory_block if short else directory_block
+            text += "\n\n" + block(self._directory, country, about.services, locale, translate)
+        asking = self.asks_country(about) and country is None
         if asking:
             text += "\n\n" + translate(ASK_COUNTRY)
-        if entry.kind == "topic":
+        if about.kind == "topic" and not short:
             checked = translate(CHECKED_ON).format(date=long_date(variant.reviewed, locale))
             text += "\n\n" + (checked[:-1] if checked.endswith("..") else checked)  # "2026 р.."
         if text_direction(locale) == "rtl":
             text = isolate_ltr_runs(text)
         buttons = (
-            self.country_buttons(locale, entry.answers[0])
+            self.country_buttons(locale, about.answers[0])
             if asking
-            else self._rendered_buttons(entry, locale, country)
+            else self._rendered_buttons(about, locale, country)
         )
         return RenderedReply(
-            entry_id=entry_id,
+            entry_id=shown_id,
             text=text,
             buttons=buttons,
             locale=locale,

@@ -14,6 +14,7 @@ import structlog
 
 from bot.content.danger import DangerSignal
 from bot.content.places import PLACES_FILE, Gazetteer
+from bot.conversation.blocked import BlockedDesk
 from bot.conversation.country_turn import NOT_TOPICS, TopicMemory, Understanding, read_country, topic_again
 from bot.conversation.danger_first import DangerFirst, put_first
 from bot.conversation.degraded import ContentOnlyAnswers
@@ -109,8 +110,9 @@ class ConversationCore:
     """Chooses the person's language, routes their message, returns the replies.
 
     The order is the safety order: the privacy controls first (an erase or the safe word must work even
-    in a counsellor's chat), then an open handoff (the counsellor, never the engine), then the engine;
-    a message that may mean danger gets the emergency number before the handoff's or engine's replies.
+    in a counsellor's chat), then a block (a neutral message and the emergency numbers), then an open
+    handoff (the counsellor, never the engine), then the engine; a message that may mean danger gets the
+    emergency number before the block's, the handoff's or the engine's replies.
     """
 
     def __init__(
@@ -127,8 +129,10 @@ class ConversationCore:
         metrics: Metrics | None = None,
         places: Gazetteer | None = None,
         resume: ResumeTurns | None = None,
+        blocked: BlockedDesk | None = None,
     ) -> None:
         self._engine = engine
+        self._blocked = blocked
         self._metrics = metrics or Metrics()
         self._without_engine = without_engine
         self._danger = danger
@@ -209,6 +213,11 @@ class ConversationCore:
         number first in either (a counsellor's chat too: the number must not wait for a reply)."""
         text, country = understood.text, understood.country
         signal = self._assess_danger(message)
+        if self._blocked is not None and await self._blocked.is_blocked(message.pseudonym):
+            # Neither the engine nor a counsellor: a neutral message and the emergency numbers, never silence.
+            log.info("blocked_turn", pseudonym=message.pseudonym[:12], danger=signal is not None)
+            self._metrics.reply("blocked")
+            return self._blocked.replies(locale, country, danger=signal is not None)
         replies = await self._handoff_turn(message, text, locale, country)
         if replies is None:
             asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text

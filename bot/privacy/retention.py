@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 import structlog
 
@@ -27,6 +28,14 @@ from bot.privacy.aof import AofRewriter
 from bot.store.handoffs import HandoffStore, PurgeCounts
 
 log = structlog.get_logger(__name__)
+
+
+class ExpiringBlocks(Protocol):
+    """Abuse flags and blocks (bot.store.blocks.BlockStore)."""
+
+    def forget_old(self) -> tuple[int, int]:
+        """Delete flags past their retention and ended blocks; (flags, blocks) deleted."""
+        ...
 
 
 class RetentionSchedule:
@@ -41,8 +50,10 @@ class RetentionSchedule:
         chats: tuple[HandoffQueue, Relay] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         disk: AofRewriter | None = None,
+        blocks: ExpiringBlocks | None = None,
     ) -> None:
         self._handoffs = handoffs
+        self._blocks = blocks  # flags past their retention and ended blocks go too
         self._routes = routes  # the queue, the routes and their inactivity expiry
         self._chats = chats  # the queue, and the relay that keeps each handoff's chat
         self._retention = timedelta(days=retention_days)
@@ -64,6 +75,7 @@ class RetentionSchedule:
         counts = await asyncio.to_thread(self._handoffs.purge, cutoff, False)
         released = await self.release_orphaned_routes()
         expired = await self.expire_ended_chats()
+        flags, blocks = await asyncio.to_thread(self._blocks.forget_old) if self._blocks else (0, 0)
         if self._disk is not None:
             await self._disk.request()
         try:
@@ -79,6 +91,8 @@ class RetentionSchedule:
             transcript_messages=counts.transcript_messages,
             conversations=counts.conversations,
             audit_events=counts.audit_events,
+            abuse_flags=flags,
+            ended_blocks=blocks,
             settled=settled,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )

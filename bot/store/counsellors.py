@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.i18n import SUPPORTED_LOCALES, _
 from bot.store.models import MAX_ROW_ID, AuditEvent, Counsellor
 from bot.store.passwords import check_password
 
@@ -44,6 +45,7 @@ class CounsellorAccount:
     active: bool
     second_factor: bool = False  # enrolled: a TOTP code is asked after the password
     login_alert_at: datetime | None = None  # many failed logins, not yet acknowledged by an admin
+    console_language: str | None = None  # the console's language; None: the browser's (Accept-Language)
 
     @property
     def needs_second_factor(self) -> bool:
@@ -74,11 +76,22 @@ def parse_languages(languages: str | Iterable[str]) -> tuple[str, ...]:
     items = languages.split(",") if isinstance(languages, str) else languages
     codes = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
     if not codes:
-        raise ValueError("a counsellor speaks at least one language")
+        raise ValueError(_("a counsellor speaks at least one language"))
     for code in codes:
         if not _LANGUAGE.match(code):
             raise ValueError(f"not a language code: {code!r} (two or three letters, like en or es)")
     return codes
+
+
+def console_language(code: str | None) -> str | None:
+    """A console language setting: a supported locale ("es"), or None for "the browser's language" (empty);
+    ValueError for anything else."""
+    code = (code or "").strip().lower()
+    if not code:
+        return None
+    if code not in SUPPORTED_LOCALES:
+        raise ValueError(f"the console speaks {', '.join(SUPPORTED_LOCALES)}, not {code!r}")
+    return code
 
 
 class CounsellorStore:
@@ -105,16 +118,18 @@ class CounsellorStore:
         languages: str | Iterable[str],
         capacity: int = 2,
         added_by: int | None = None,
+        console_locale: str | None = None,
     ) -> CounsellorAccount:
         """Create an account; raises CounsellorExists if the name is taken, ValueError if a field is bad."""
         name = name.strip()
         if not name or len(name) > 64:
-            raise ValueError("a counsellor's name has 1 to 64 characters")
+            raise ValueError(_("a counsellor's name has 1 to 64 characters"))
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not 1 <= capacity <= MAX_CAPACITY:
             raise ValueError(f"capacity is a number from 1 to {MAX_CAPACITY}")
         codes = parse_languages(languages)
+        chosen = console_language(console_locale)
         password_hash = self._hasher.hash(check_password(password, name))
         now = self._clock()
         try:
@@ -128,6 +143,7 @@ class CounsellorStore:
                         languages=",".join(codes),
                         capacity=capacity,
                         active=True,
+                        console_language=chosen,
                         created_at=now,
                     )
                     .returning(Counsellor.id)
@@ -135,7 +151,9 @@ class CounsellorStore:
                 audit(connection, now, added_by, "counsellor_added", f"id {counsellor_id} role {role}")
         except IntegrityError:
             raise CounsellorExists(name) from None
-        return CounsellorAccount(counsellor_id, name, role, frozenset(codes), capacity, True)
+        return CounsellorAccount(
+            counsellor_id, name, role, frozenset(codes), capacity, True, console_language=chosen
+        )
 
     def by_name(self, name: str) -> CounsellorAccount | None:
         """The account called `name`, if any."""
@@ -198,6 +216,13 @@ class CounsellorStore:
         password_hash = self._hasher.hash(check_password(password, account.name))
         self._update(counsellor_id, password_hash=password_hash)
 
+    def set_console_language(self, counsellor_id: int, code: str | None) -> str | None:
+        """Set the language the console is shown in (None or "": the browser's); the setting kept.
+        ValueError for an unsupported code, KeyError if there is no such account."""
+        chosen = console_language(code)
+        self._update(counsellor_id, console_language=chosen)
+        return chosen
+
     def set_active(self, counsellor_id: int, active: bool) -> None:
         """Let an account log in again, or stop it (accounts are never deleted: the audit names them)."""
         self._update(counsellor_id, active=active)
@@ -254,6 +279,7 @@ def _account(row: Counsellor) -> CounsellorAccount:
         active=row.active,
         second_factor=row.totp_secret is not None,
         login_alert_at=utc(row.login_alert_at) if row.login_alert_at else None,
+        console_language=row.console_language if row.console_language in SUPPORTED_LOCALES else None,
     )
 
 

@@ -66,6 +66,8 @@ class Counsellor(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Set when many failed logins for this account raised an alert; cleared when an admin acknowledges it.
     login_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The locale the console is shown in, chosen by the counsellor (or an admin); NULL: the browser's.
+    console_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -125,6 +127,39 @@ class AuditEvent(Base):
     # No foreign key: the audit trail outlives the handoffs it names (kept a year, handoffs a month).
     handoff_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class AbuseFlag(Base):
+    """A counsellor's flag on a chat they found abusive: the pseudonym and a reason from a fixed list."""
+
+    __tablename__ = "abuse_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # No foreign key: the flag outlives the handoff (the person may erase it; a supervisor may still block).
+    handoff_id: Mapped[str] = mapped_column(String(32), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # a key of bot.store.blocks.REASONS, never free text
+    flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", name="fk_abuse_flags_counsellor_id"), nullable=True
+    )
+
+
+class Block(Base):
+    """A pseudonym that may not reach counsellors until `until`: no identity, no message text."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("pseudonym", name="uq_blocks_pseudonym"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))
+    handoff_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the flagged chat
+    blocked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", name="fk_blocks_counsellor_id"), nullable=True
+    )
 
 
 class CannedReply(Base):

@@ -10,6 +10,8 @@ import string
 from functools import cache
 from pathlib import Path
 
+from bot.i18n import _
+
 MIN_PASSWORD_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).resolve().parent / "common_passwords.txt"
 # Runs of keys or letters people type as a "password": a password inside one of them, read either way, is
@@ -44,11 +46,11 @@ def check_password(password: str, name: str) -> str:
         raise WeakPassword(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
     forms = _forms(password)
     if any(_is_pattern(form) for form in forms):
-        raise WeakPassword("that password is a repeated or sequential pattern, easy to guess")
+        raise WeakPassword(_("that password is a repeated or sequential pattern, easy to guess"))
     if any(form in common_passwords() for form in forms):
-        raise WeakPassword("that password is on the list of common passwords, easy to guess")
+        raise WeakPassword(_("that password is on the list of common passwords, easy to guess"))
     if _built_on_name(password, name):
-        raise WeakPassword("a password may not be built on the account's name")
+        raise WeakPassword(_("a password may not be built on the account's name"))
     return password
 
 

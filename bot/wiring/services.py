@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from bot.content import ContentLibrary
 from bot.content.danger import DangerNet
+from bot.conversation.blocked import BlockedDesk
 from bot.conversation.core import ConversationCore
 from bot.conversation.danger_first import DangerFirst
 from bot.conversation.degraded import ContentOnlyAnswers
@@ -38,6 +39,7 @@ from bot.privacy.resume_words import CodeWords
 from bot.privacy.secrets import pseudonym_secret, rasa_token
 from bot.redis_client import open_redis
 from bot.settings import Settings
+from bot.store.blocks import BlockStore
 from bot.store.conversations import ConversationStore
 from bot.store.database import create_database_engine
 from bot.store.handoffs import HandoffStore
@@ -140,6 +142,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         without_engine=ContentOnlyAnswers(content),
         metrics=metrics,
         resume=resume,
+        blocked=BlockedDesk(BlockStore(database), content),
     )
     try:
         yield Services(

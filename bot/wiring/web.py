@@ -27,9 +27,11 @@ from bot.messages import Channel
 from bot.metrics import read_restarts
 from bot.privacy.retention import RetentionSchedule
 from bot.settings import Settings
+from bot.store.blocks import BlockStore
 from bot.store.canned import CannedReplyStore
 from bot.store.counsellors import CounsellorStore
 from bot.store.second_factor import SecondFactorStore
+from bot.translation import LibreTranslate
 from bot.web.health import Check, Readiness, database_check, health_routes, http_check, redis_check
 from bot.web.privacy import PrivacyPage
 from bot.wiring.services import Services, services
@@ -37,8 +39,16 @@ from bot.wiring.sms import sms_parts
 from bot.wiring.whatsapp import whatsapp_channel
 
 
-def console_app(services: Services) -> Starlette:
-    """The counsellor console over the process's services."""
+def machine_translation(settings: Settings) -> LibreTranslate | None:
+    """The deployment's LibreTranslate client when HELPLINE_TRANSLATE_URL is set; None: no translation."""
+    if not settings.translate_url:
+        return None
+    key = settings.translate_api_key.get_secret_value() if settings.translate_api_key else None
+    return LibreTranslate(settings.translate_url, key, settings.translate_timeout_s)
+
+
+def console_app(services: Services, translation: LibreTranslate | None = None) -> Starlette:
+    """The counsellor console over the process's services (and the translation server, if any)."""
     settings = services.settings
     counsellors = CounsellorStore(services.database)
     return create_console(
@@ -61,6 +71,8 @@ def console_app(services: Services) -> Starlette:
             route_ttl_s=settings.route_ttl_s,
             reply_window_h=reply_windows_h(),
             translation_drafts=content_drafts(settings.content_dir),
+            topic_labels=services.content.topic_labels(),
+            machine_translation=translation,
         )
     )
 
@@ -113,7 +125,9 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         routes=(services.queue, services.routes, services.settings.route_ttl_s),
         chats=(services.queue, services.relay),
         disk=services.disk,
+        blocks=BlockStore(services.database),
     )
+    translation = machine_translation(services.settings)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -132,6 +146,8 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
             stop.set()
             await asyncio.gather(*background)
             await probes.aclose()
+            if translation is not None:
+                await translation.aclose()
             if sms is not None:
                 await sms.messages.aclose()
 
@@ -145,7 +161,7 @@ def create_app(services: Services, extra_routes: list[BaseRoute] | None = None) 
         ),
         *chat_routes,
         PrivacyPage(services.content, services.settings).route(),
-        Mount("/console", app=console_app(services)),
+        Mount("/console", app=console_app(services, translation)),
         *([sms.channel.route()] if sms is not None else []),
         *(whatsapp.routes if whatsapp is not None else []),
         *(extra_routes or []),

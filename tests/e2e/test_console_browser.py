@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import threading
 import time
@@ -74,6 +75,7 @@ class RunningConsole:
     cipher: TranscriptCipher
     handoffs: HandoffStore
     engine: QuietEngine
+    database: Engine | None = None  # the console's SQLite, for stores a test adds beside it
 
     def run(self, work: Callable[[HandoffQueue, Relay, Redis], Awaitable[T]]) -> T:
         """Run async work with a client of the test's own (the server's lives in uvicorn's loop)."""
@@ -165,7 +167,7 @@ def console(tmp_path: Path) -> Iterator[RunningConsole]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the console did not start"
         time.sleep(0.05)
-    running = RunningConsole(f"http://127.0.0.1:{port}", prefix, cipher, handoffs, engine)
+    running = RunningConsole(f"http://127.0.0.1:{port}", prefix, cipher, handoffs, engine, database)
     try:
         yield running
     finally:
@@ -259,6 +261,88 @@ def test_a_supervisor_sets_up_a_second_factor_then_logs_in_with_codes(
     page.get_by_role("button", name="Log in").click()
     expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
     assert problems == [], problems
+
+
+def test_a_counsellor_who_chooses_spanish_works_in_spanish_with_shortcuts_and_the_urgent_alert(
+    page: Page, console: RunningConsole
+) -> None:
+    problems = _watch(page)
+    _log_in(page, console, "ana")
+    page.get_by_role("link", name="Settings").click()
+    page.locator("#console-language").select_option("es")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator(".notice")).to_have_text("Se guardó el idioma de tu consola.")
+    page.get_by_label("Un sonido breve y el título de la página parpadeando", exact=False).check()
+    page.get_by_role("link", name="Bandeja").click()
+    expect(page.locator("#offered-title")).to_have_text("Te están esperando")
+    expect(page.locator("#live-status")).to_have_text("En directo")
+
+    ticket, _pseudonym = console.survivor_asks("es", "urgent")
+    number = ticket.nickname.split()[-1]
+    row = page.locator("#offered tbody tr", has_text=f"Visitante {number}")
+    expect(row.locator(".badge.urgent")).to_have_text("Urgente")
+    expect(row.get_by_role("button", name="Tomar")).to_be_visible()
+    expect(row).to_contain_text("España")
+    expect(page).to_have_title(re.compile(r"Nuevo ticket urgente"))  # the alert the counsellor turned on
+
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_have_attribute("open", "")
+    expect(page.locator("#shortcuts")).to_contain_text("Tomar el primer ticket que te espera")
+    page.keyboard.press("Escape")
+    page.keyboard.press("c")  # claims the first (urgent) ticket
+    expect(page).to_have_url(f"{console.url}/console/chats/{ticket.id}?notice=claimed")
+    expect(page.locator(".notice")).to_have_text("Ahora el chat es tuyo.")
+    expect(page.locator("#local-time")).to_contain_text("allí: aprox.")
+    page.keyboard.press("w")
+    expect(page.locator("#message-text")).to_be_focused()
+    page.keyboard.type("Hola")  # letters typed in the box are words, not shortcuts
+    expect(page).to_have_url(re.compile(r"/chats/"))
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#chat-log .msg.counsellor .msg-text")).to_have_text(["Hola"])
+    expect(page.locator("#chat-log .msg.counsellor .who")).to_have_text(["Asesor/a"])
+    page.locator("#chat-log").click()  # out of the text box
+    page.keyboard.press("r")
+    expect(page.locator("#outcome")).to_be_focused()
+    assert problems == [], problems
+
+
+def test_an_arabic_setting_shows_the_console_right_to_left(page: Page, console: RunningConsole) -> None:
+    problems = _watch(page)
+    _log_in(page, console, "ana")
+    page.goto(f"{console.url}/console/settings")
+    page.locator("#console-language").select_option("ar")
+    page.locator("#language-form button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.goto(f"{console.url}/console/")
+    expect(page.locator("#offered-title")).to_have_text("ينتظرونك")
+    expect(page.get_by_role("link", name="صندوق الوارد")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    console.survivor_asks("es", "normal")
+    row = page.locator("#offered tbody tr.ticket").first
+    expect(row.get_by_role("button", name="استلام")).to_be_visible()
+    # Right to left: the first column (priority) sits at the right, the claim button at the left.
+    first = row.locator("td").first.bounding_box()
+    last = row.locator("td").last.bounding_box()
+    assert first is not None and last is not None and first["x"] > last["x"]
+    assert problems == [], problems
+
+
+def _log_in(page: Page, console: RunningConsole, name: str) -> None:
+    page.goto(f"{console.url}/console/login")
+    page.locator("#name").fill(name)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
+
+
+def _watch(page: Page) -> list[str]:
+    """Errors in the browser's console, uncaught script errors and failed requests, as they happen."""
+    problems: list[str] = []
+    page.on("console", lambda message: _keep_errors(message, problems))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: _keep_failures(response, problems))
+    return problems
 
 
 def _keep_errors(message: ConsoleMessage, problems: list[str]) -> None:

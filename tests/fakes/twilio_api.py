@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
+import phonenumbers
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -165,7 +166,7 @@ class FakeTwilioAPI:
             "SmsStatus": "received",
             "FromCity": "",
             "Body": body,
-            "FromCountry": "RO",
+            "FromCountry": _country_of(phone),
             "To": self.number,
             "ToZip": "",
             "NumSegments": "1",
@@ -379,3 +380,11 @@ class FakeTwilioAPI:
             "to": message.to,
             "uri": f"{uri}.json",
         }
+
+
+def _country_of(phone: str) -> str:
+    """The country of a number, as Twilio names it in `FromCountry` (a short code's country unknown: "")."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(phone, None)) or ""
+    except phonenumbers.NumberParseException:
+        return ""

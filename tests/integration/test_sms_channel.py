@@ -97,8 +97,9 @@ async def helpline(tmp_path: Path, redis_url: str, twilio: FakeTwilioAPI) -> Asy
 
 
 def phone(_n: int) -> str:
-    """A number of this run alone (Redis is shared between runs: an opt-out or a menu would remain)."""
-    return f"+4072{secrets.randbelow(10**7):07d}"
+    """A number of this run alone (Redis is shared between runs: an opt-out or a menu would remain), in the
+    US, so that the first guess at the language (the number's country) is English."""
+    return f"+12025{secrets.randbelow(10**6):06d}"
 
 
 async def texts(twilio: FakeTwilioAPI, number: str, body: str) -> httpx.Response:
@@ -126,6 +127,18 @@ async def test_a_text_is_answered_through_the_messages_api_with_numbered_options
     await texts(twilio, number, romania.split()[0])
     [_, for_romania] = await received(twilio, number, 2)
     assert "0800 800 678" in for_romania.body  # Romania's anti-trafficking helpline
+
+
+async def test_a_romanian_number_is_first_answered_in_romanian_until_the_person_writes_otherwise(
+    helpline: Services, twilio: FakeTwilioAPI, content: ContentLibrary
+) -> None:
+    number = f"+4072{secrets.randbelow(10**7):07d}"
+    await texts(twilio, number, "/bot_capabilities")
+    [first] = await received(twilio, number, 1)
+    assert content.reply("sms_menu", "ro").text in first.body
+    await texts(twilio, number, "hello, where can I find a free lawyer please")
+    [_, second] = await received(twilio, number, 2)
+    assert content.reply("sms_menu", "en").text in second.body
 
 
 async def test_a_redelivered_webhook_is_answered_once(helpline: Services, twilio: FakeTwilioAPI) -> None:

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("privacy", ("bot.privacy",)),
     ("handoff", ("bot.handoff",)),
     ("engine", ("bot.engine",)),
+    ("translation", ("bot.translation",)),
     ("content", ("bot.content",)),
     ("store", ("bot.store",)),
     (
@@ -35,6 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.settings",
             "bot.settings_sms",
             "bot.settings_resume",
+            "bot.settings_translate",
             "bot.whatsapp_settings",
             "bot.secret_files",
             "bot.logs",
@@ -47,6 +49,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.private_files",
             # The table of what each channel can do: the privacy controls and the core read it too.
             "bot.channels.capabilities",
+            # How an SMS text is sent and counted (GSM-7 twins, segments): the content check holds a topic's
+            # SMS words to a few segments with them.
+            "bot.channels.sms_text",
+            "bot.channels.sms_segments",
         ),
     ),
 ]

@@ -17,7 +17,7 @@ from bot.i18n import SUPPORTED_LOCALES
 ROOT = Path(__file__).resolve().parents[2]
 REAL_CONTENT = ROOT / "content"
 BROKEN = Path(__file__).parent / "fixtures" / "content_broken"
-TODAY = date(2026, 12, 2)
+TODAY = date(2026, 12, 3)
 BROKEN_REQUIRES = ["ask_shelter", "ask_rights", "ask_legal_aid", "request_human", "greet", "nlu_fallback"]
 ANSWERED = (*CONTRACT_INTENTS, *CORE_ACTIONS)  # every intent, and every button the core answers itself
 

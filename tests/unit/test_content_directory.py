@@ -16,7 +16,7 @@ from bot.i18n import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_CONTENT = ROOT / "content"
-TODAY = date(2026, 12, 2)
+TODAY = date(2026, 12, 3)
 # Every seeded country with its emergency number and one helpline number as people read it (as its source
 # writes it, the same in every text and in the list of services).
 SEEDED = {

@@ -56,6 +56,25 @@ def test_a_counsellor_is_added_with_the_password_from_stdin(
     assert "'Oksana' added" in output
 
 
+def test_an_admin_sets_the_console_language_when_adding_a_counsellor(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["counsellor", "add", "Lucia", "--languages", "es", "--console-language", "es"]
+    unsupported = ["counsellor", "add", "Zeno", "--languages", "en", "--console-language", "xx"]
+    statuses = [
+        _helpline(add, PASSWORD + "\n", monkeypatch),
+        _helpline(unsupported, PASSWORD + "\n", monkeypatch),
+    ]
+    engine = create_database_engine(database_url)
+    store = CounsellorStore(engine)
+    lucia, zeno = store.by_name("Lucia"), store.by_name("Zeno")
+    engine.dispose()
+    assert statuses == [0, 1]
+    assert lucia is not None and lucia.console_language == "es"
+    assert zeno is None
+    assert "console in es" in capsys.readouterr().out
+
+
 def test_a_taken_name_or_a_short_password_is_refused(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
