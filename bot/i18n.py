@@ -47,7 +47,7 @@ def choose_locale(preferred: Iterable[str | None], supported: Iterable[str] = SU
     # Babel matches "pt_BR" to "pt" only when asked by language alone, so offer both forms; apps and
     # browsers set to Filipino say "fil" or "fil-PH", the project's `tl`.
     wanted += [tag.split("_")[0] for tag in wanted]
-    wanted = [_PROJECT_CODES.get(tag, tag) for tag in wanted]
+    wanted = [project_locale(tag) for tag in wanted]
     return negotiate_locale(wanted, available, sep="_") or DEFAULT_LOCALE
 
 
@@ -78,6 +78,11 @@ def locale_from_payload(text: str, supported: Iterable[str] = SUPPORTED_LOCALES)
     """The supported locale a language button asks for, or None if the text is not such a button."""
     match = _LANGUAGE_PAYLOAD.match(text.strip())
     return match.group(1) if match and match.group(1) in tuple(supported) else None
+
+
+def project_locale(code: str) -> str:
+    """The project's locale for a CLDR language code ("fil" → "tl"); other codes are the same."""
+    return _PROJECT_CODES.get(code, code)
 
 
 def babel_locale(locale: str) -> Locale:
