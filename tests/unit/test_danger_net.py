@@ -131,6 +131,7 @@ PLAIN_TYPING: dict[str, list[str]] = {
     # Tagalog is typed in text-speak and Taglish: aq = ako, d2 = dito, nla = nila, d = hindi.
     "tl": [
         "kinulong nla aq d2 sa kwarto d aq makalabas",
+        "panganib",  # the word the welcome tells people to write
         "papatayin daw ako ng amo ko, andito sya sa labas pls",
     ],
 }
