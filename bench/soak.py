@@ -60,6 +60,7 @@ LINES = (
     ("ar", "أحتاج إلى مساعدة"),
     ("sq", "me duhet nje avokat falas"),
     ("ti", "ናጻ ጠበቓ የድልየኒ"),
+    ("tl", "kailangan ko ng libreng abogado pls"),
     ("en", "menu"),
     ("en", "thank you"),
 )

@@ -19,7 +19,7 @@ from bot.country_words import (
     ENDONYMS,
     EVERYDAY_WORDS,
 )
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, UNSPACED_LETTER, babel_locale
 
 # Babel territories that are not countries: unions, world regions, pseudo-locales and "unknown region".
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
@@ -70,7 +70,7 @@ def country_name(code: str, locale: str) -> str:
     if not is_country_code(code):
         return code
     try:
-        territories = Locale.parse(locale.replace("-", "_")).territories
+        territories = babel_locale(locale).territories
     except (UnknownLocaleError, ValueError):
         territories = Locale.parse(DEFAULT_LOCALE).territories
     return str(territories.get(code, code))
@@ -177,9 +177,9 @@ def _name_index(locales: tuple[str, ...]) -> dict[str, tuple[_Name, ...]]:
     """Every name of every country in these locales, indexed by the forms of its first word."""
     names: set[_Name] = set()
     for locale in locales:
-        for babel_locale in (locale, *ALSO_NAMED_IN.get(locale, ())):
+        for named_in in (locale, *ALSO_NAMED_IN.get(locale, ())):
             try:
-                territories = Locale.parse(babel_locale).territories
+                territories = babel_locale(named_in).territories
             except (UnknownLocaleError, ValueError):
                 continue
             for code, babel_name in territories.items():

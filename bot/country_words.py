@@ -125,6 +125,30 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "AE": ("ዱባይ", "ኢማራት"),
         "ER": ("Eritrea", "Ertra"),
     },
+    # Filipino names (CLDR's Filipino mostly uses the English ones, which are found anyway); "Hapon" (Japan)
+    # is also "afternoon", so it is left out.
+    "tl": {
+        "ES": ("Espanya", "Espana"),
+        "IT": ("Italya", "Italia"),
+        "DE": ("Alemanya", "Alemania"),
+        "FR": ("Pransya", "Pransiya", "Francia"),
+        "GR": ("Gresya", "Grecia"),
+        "GB": ("Inglatera", "UK", "England", "Britanya", "Eskosya"),
+        "US": ("Estados Unidos", "Amerika", "USA", "US", "Estados Unidos ng Amerika"),
+        "NL": ("Olanda", "Holland", "Netherlands"),
+        "PL": ("Polonya", "Polonia"),
+        "PT": ("Portugal",),
+        "RO": ("Rumanya", "Rumania"),
+        "UA": ("Ukranya", "Ukrania"),
+        "PH": ("Pilipinas", "Pinas"),
+        "CN": ("Tsina",),
+        "RU": ("Rusya",),
+        "SA": ("Saudi", "Saudi Arabya"),
+        "AE": ("UAE",),
+        "KR": ("Korea", "South Korea", "Timog Korea"),
+        "CH": ("Suwisa",),
+        "CY": ("Tsipre",),
+    },
 }
 # Babel locales whose names people of a language also write: Chinese readers often type traditional forms.
 ALSO_NAMED_IN: dict[str, tuple[str, ...]] = {"zh": ("zh_Hant",)}

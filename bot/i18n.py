@@ -29,7 +29,14 @@ SUPPORTED_LOCALES: tuple[str, ...] = (
     "zh",
     "th",
     "ti",
+    "tl",
 )
+# The project's code where CLDR has another: CLDR knows Tagalog as Filipino (`fil`) and would read `tl` as
+# "Filipino (Philippines)"; the project keeps `tl` (ISO 639-1, issue 17) and asks Babel for `fil`.
+_BABEL_CODES = {"tl": "fil"}
+_PROJECT_CODES = {babel: code for code, babel in _BABEL_CODES.items()}
+# A picker's name where CLDR's own name is not the one speakers look for.
+_OWN_NAMES = {"tl": "Tagalog"}
 # What a language button sends back (`/language_uk`); the conversation core acts on it, Rasa never sees it.
 _LANGUAGE_PAYLOAD = re.compile(r"^/language_([a-z]{2,3})$")
 
@@ -38,8 +45,10 @@ def choose_locale(preferred: Iterable[str | None], supported: Iterable[str] = SU
     """Pick the supported locale that best matches the person's preferences, or English."""
     wanted = [tag.replace("-", "_") for tag in preferred if tag]
     available = list(supported)
-    # Babel matches "pt_BR" to "pt" only when asked by language alone, so offer both forms.
+    # Babel matches "pt_BR" to "pt" only when asked by language alone, so offer both forms; apps and
+    # browsers set to Filipino say "fil" or "fil-PH", the project's `tl`.
     wanted += [tag.split("_")[0] for tag in wanted]
+    wanted = [project_locale(tag) for tag in wanted]
     return negotiate_locale(wanted, available, sep="_") or DEFAULT_LOCALE
 
 
@@ -72,15 +81,26 @@ def locale_from_payload(text: str, supported: Iterable[str] = SUPPORTED_LOCALES)
     return match.group(1) if match and match.group(1) in tuple(supported) else None
 
 
+def project_locale(code: str) -> str:
+    """The project's locale for a CLDR language code ("fil" → "tl"); other codes are the same."""
+    return _PROJECT_CODES.get(code, code)
+
+
+def babel_locale(locale: str) -> Locale:
+    """Babel's locale for a project locale ("pt_BR", "tl" → `fil`); raises as Locale.parse does."""
+    code = locale.replace("-", "_")
+    return Locale.parse(_BABEL_CODES.get(code, code))
+
+
 def language_name(locale: str) -> str:
     """The language's name in itself ("Español", "Українська", "العربية"), as a picker shows it."""
-    name = Locale.parse(locale).get_display_name(locale) or locale
+    name = _OWN_NAMES.get(locale) or babel_locale(locale).get_display_name(babel_locale(locale)) or locale
     return name[:1].upper() + name[1:]
 
 
 def long_date(day: date, locale: str) -> str:
     """A date as people of this locale write it ("23 de noviembre de 2026")."""
-    return format_date(day, format="long", locale=locale)
+    return format_date(day, format="long", locale=babel_locale(locale))
 
 
 # Phone numbers, other numbers and links inside right-to-left text: "+1 888 373 7888" would be shown as
@@ -97,7 +117,7 @@ def isolate_ltr_runs(text: str) -> str:
 
 def text_direction(locale: str) -> str:
     """`rtl` or `ltr`, for the web page's `dir` attribute."""
-    return "rtl" if Locale.parse(locale).character_order == "right-to-left" else "ltr"
+    return "rtl" if babel_locale(locale).character_order == "right-to-left" else "ltr"
 
 
 @lru_cache(maxsize=32)

@@ -13,10 +13,7 @@ from collections.abc import Sequence
 import phonenumbers
 from babel.languages import get_official_languages
 
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
-
-# CLDR names Filipino `fil`; the helpline's locale for Tagalog/Filipino is `tl`.
-_CLDR_TO_LOCALE = {"fil": "tl"}
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, project_locale
 
 
 def locale_for_region(region: str | None, supported: Sequence[str] = SUPPORTED_LOCALES) -> str:
@@ -28,7 +25,7 @@ def locale_for_region(region: str | None, supported: Sequence[str] = SUPPORTED_L
     except (KeyError, ValueError):
         return DEFAULT_LOCALE
     for language in languages:
-        code = _CLDR_TO_LOCALE.get(language, language)
+        code = project_locale(language)
         if code in supported:
             return code
     return DEFAULT_LOCALE

@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from babel import Locale, UnknownLocaleError
+from babel import UnknownLocaleError
 
 from bot.console.local_time import local_time_range
 from bot.countries import country_name
-from bot.i18n import _
+from bot.i18n import _, babel_locale
 from bot.store.outcomes import OUTCOME_WORDS, Outcome
 
 NOTHING = "—"
@@ -38,7 +38,7 @@ class StaffWords:
     def language(self, code: str) -> str:
         """A language's name ("Spanish", "Español" for a Spanish reader), or the code if Babel lacks it."""
         try:
-            name = Locale.parse(code.replace("-", "_")).get_display_name(self.locale)
+            name = babel_locale(code).get_display_name(babel_locale(self.locale))
         except (UnknownLocaleError, ValueError):
             return code
         return (name or code)[:1].upper() + (name or code)[1:]

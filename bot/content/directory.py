@@ -25,7 +25,7 @@ from bot.content.schema import (
     ServiceKind,
 )
 from bot.countries import country_name
-from bot.i18n import _
+from bot.i18n import _, babel_locale
 
 WHERE_TO_CALL = _("Where to call in {country}:")
 NO_CHECKED_SERVICE = _("I have no checked helpline for {country} yet.")
@@ -241,6 +241,6 @@ def _time(value: time, locale: Locale) -> str:
 
 def _babel_locale(locale: str) -> Locale:
     try:
-        return Locale.parse(locale.replace("-", "_"))
+        return babel_locale(locale)
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en")

@@ -87,6 +87,24 @@ yrkeb yserh yserhu yseubuni ywesdu zerebeni zeytekefle zrzr ztey zwwur zxhafkwo 
 """
 _LATIN_TIGRINYA = frozenset(_LATIN_TIGRINYA_WORDS.split())
 MIN_LATIN_TIGRINYA = 2
+# Filipinos write Taglish: Tagalog and English in one message ("kailangan ko ng lawyer pls"), in text-speak
+# ("san ako pwede matulog tonight"), which a detector may read as English or Spanish. Tagalog's commonest
+# words that are not words of the other supported languages ("po", "na", "sa", "ko", "ano", "para" are
+# Albanian, Slavic, Vietnamese, Spanish or Portuguese too) make such a text Tagalog when there are enough.
+_TAGALOG_WORDS = """
+ng ang mga ako akong ikaw siya sya nila niya nya hindi kasi ksi lang naman nmn pwede puwede pwd kailangan
+kelangan kylangan saan dito d2 yung ung iyong ito nito paano pano bakit wala walang meron mayroon gusto ayoko
+ayaw salamat opo ninyo nyo niyo kami namin tayo natin sila amo sahod ngayon ngaun talaga nang tulong tulungan
+bahay tao anak kapatid pamilya matulog makauwi umuwi pinas pilipinas papeles burahin magsumbong
+"""
+_TAGALOG = frozenset(_TAGALOG_WORDS.split())
+MIN_TAGALOG = 2
+# A person whose app is in Tagalog and who writes a message in English is code-switching, not asking for
+# English: their app's language is kept (they can still pick English with /language).
+CODE_SWITCHING = {"tl": "en"}
+# Tagalog is written in plain Latin letters, so a detector also reads transliterated Russian or Arabic as
+# Tagalog ("drugaya strana", "ma3 salama"): without its words, Tagalog needs the stronger confidence.
+PLAIN_LATIN = frozenset({"tl"})
 
 
 class LocaleSource(IntEnum):
@@ -159,14 +177,24 @@ class LanguageDetector:
             return "vi"
         if "ti" in self._by_script and _is_latin_tigrinya(text):
             return None
-        best = self.confidences(text)[:1]
-        if not best:
+        if "tl" in self._codes and _is_tagalog(text):
+            return "tl"
+        values = self.confidences(text)
+        if not values:
             return None
-        locale, confidence = best[0]
+        locale, confidence = values[0]
+        if locale not in PLAIN_LATIN and not _tagalog_words(text):
+            # Tagalog's plain letters draw a share of the confidence from any Latin text ("my boss took my
+            # passport" is 64 % English, 26 % Tagalog); without a Tagalog word that share is set aside.
+            plain = sum(value for code, value in values if code in PLAIN_LATIN)
+            confidence = confidence / (1 - plain) if plain < 1 else confidence
         if hint in UNMARKED_TYPING and locale != hint and latin * 2 > len(letters):
             return None
+        if hint is not None and CODE_SWITCHING.get(hint) == locale:
+            return None
         close = frozenset({locale, hint}) in CLOSE_LANGUAGES
-        needed = max(self._min_confidence, MIN_CONFIDENCE_CLOSE) if close else self._min_confidence
+        strict = close or locale in PLAIN_LATIN
+        needed = max(self._min_confidence, MIN_CONFIDENCE_CLOSE) if strict else self._min_confidence
         return locale if confidence >= needed else None
 
     def script_locale(self, text: str) -> str | None:
@@ -197,6 +225,17 @@ def _is_latin_tigrinya(text: str) -> bool:
     words = re.findall(r"[\w']+", text.casefold())
     known = [word for word in words if word in _LATIN_TIGRINYA]
     return len(set(known)) >= MIN_LATIN_TIGRINYA and len(known) * 3 >= len(words)
+
+
+def _tagalog_words(text: str) -> list[str]:
+    """The text's words that are common Tagalog words (not words of the other supported languages)."""
+    return [word for word in re.findall(r"\w+", text.casefold()) if word in _TAGALOG]
+
+
+def _is_tagalog(text: str) -> bool:
+    """Tagalog or Taglish: a third of its words, two different ones at least, are common Tagalog words."""
+    known = _tagalog_words(text)
+    return len(set(known)) >= MIN_TAGALOG and len(known) * 3 >= len(re.findall(r"\w+", text))
 
 
 def is_free_text(text: str) -> bool:

@@ -88,6 +88,11 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_legal_aid": "ናጻ ጠበቓ ብኸመይ ክረክብ እኽእል",
         "immediate_danger": "ሕጂ ኣብ ሓደጋ ኣለኹ",
     },
+    "tl": {
+        "ask_shelter": "kailangan ko ng ligtas na lugar na matutulugan ngayong gabi",
+        "ask_legal_aid": "paano ako makakakuha ng libreng abogado",
+        "immediate_danger": "nasa panganib ako ngayon",
+    },
 }
 CONTENT = ContentLibrary.load(ROOT / "content")
 COUNTRIES = CONTENT.countries()

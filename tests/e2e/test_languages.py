@@ -74,6 +74,10 @@ ASKS: dict[str, dict[str, str]] = {
         "ask_shelter": "ሎሚ ምሸት ዝድቅሰሉ ውሑስ ቦታ የድልየኒ",
         "ask_legal_aid": "ናጻ ጠበቓ ብኸመይ ክረክብ እኽእል",
     },
+    "tl": {
+        "ask_shelter": "kailangan ko ng ligtas na lugar na matutulugan ngayong gabi",
+        "ask_legal_aid": "paano ako makakakuha ng libreng abogado",
+    },
 }
 TOPICS = ("ask_shelter", "ask_legal_aid")
 

@@ -37,6 +37,7 @@ IN_THE_QUESTION = [
     ("zh", "我在意大利 想找个免费律师", "IT", "那在西班牙呢？", "ES"),
     ("th", "ตอนนี้อยู่อิตาลีค่ะ คืนนี้ไม่มีที่นอนปลอดภัย", "IT", "แล้วโปแลนด์ล่ะคะ", "PL"),
     ("ti", "ኣብ ጥልያን እየ ዘለኹ ናጻ ጠበቓ የድልየኒ", "IT", "ኣብ ግሪኽ ከ?", "GR"),
+    ("tl", "nasa italy ako ngayon at kailangan ko ng libreng abogado", "IT", "e sa Gresya po?", "GR"),
 ]
 TOPIC = {
     "en": "ask_shelter",
@@ -48,6 +49,7 @@ TOPIC = {
     "zh": "ask_legal_aid",
     "th": "ask_shelter",
     "ti": "ask_legal_aid",
+    "tl": "ask_legal_aid",
 }
 # A fear word beside the need for a bed, and a city for the country.
 AFRAID = [
@@ -60,6 +62,7 @@ AFRAID = [
     ("zh", "我好害怕 今晚需要找个地方住 我在伦敦", "GB"),
     ("th", "กลัวมากเลยค่ะ คืนนี้ต้องหาที่นอน ตอนนี้อยู่ลอนดอน", "GB"),
     ("ti", "ኣዝየ ፈሪሐ ኣለኹ ሎሚ ምሸት ዝድቅሰሉ ቦታ የድልየኒ፣ ኣብ ሎንደን እየ", "GB"),
+    ("tl", "takot na takot ako at kailangan ko ng matutulugan ngayong gabi, nasa London ako", "GB"),
 ]
 
 

@@ -110,6 +110,6 @@ def test_the_blocked_message_accuses_nobody_and_is_in_every_language() -> None:
     english = LIBRARY.reply("blocked", "en").text
     for word in ("abuse", "abusive", "blocked", "banned", "report"):
         assert word not in english.lower()
-    for locale in ("es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th", "ti"):
+    for locale in ("es", "fr", "pt", "ro", "ru", "uk", "ar", "sq", "vi", "zh", "th", "ti", "tl"):
         rendered = LIBRARY.reply("blocked", locale)
         assert not rendered.fallback_locale, locale

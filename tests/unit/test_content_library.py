@@ -179,6 +179,8 @@ def test_a_topic_ends_with_its_review_date_as_the_persons_locale_writes_dates(
 ) -> None:
     assert library.reply_for_intent("ask_shelter", "es").text.endswith("2 de diciembre de 2026.")
     assert library.reply_for_intent("ask_shelter", "en").text.endswith("December 2, 2026.")
+    # Tagalog (`tl`) is Filipino (`fil`) for Babel.
+    assert library.reply_for_intent("ask_shelter", "tl").text.endswith("Disyembre 2, 2026.")
 
 
 def test_numbers_and_links_in_arabic_stay_left_to_right(library: ContentLibrary) -> None:
@@ -203,6 +205,7 @@ def test_the_language_picker_names_each_language_in_itself(library: ContentLibra
         "/language_zh": "中文",
         "/language_th": "ไทย",
         "/language_ti": "ትግርኛ",
+        "/language_tl": "Tagalog",
     }
 
 

@@ -145,6 +145,18 @@ from bot.i18n import SUPPORTED_LOCALES
         ("ኣሜሪካ", "US"),
         ("ፖሎኛ", "PL"),
         ("Tilyan", "IT"),
+        # Tagalog (Filipino): the Spanish-derived names, after "nasa" / "sa", and CLDR's English ones.
+        ("Espanya", "ES"),
+        ("nasa Italya ako", "IT"),
+        ("sa Alemanya", "DE"),
+        ("Pransya po", "FR"),
+        ("nasa Gresya", "GR"),
+        ("Inglatera", "GB"),
+        ("sa Estados Unidos", "US"),
+        ("Polonya", "PL"),
+        ("Olanda", "NL"),
+        ("nasa Hong Kong po ako", "HK"),
+        ("Saudi", "SA"),
         # A country's own name, whatever the chat language.
         ("Deutschland?", "DE"),
         ("Polska", "PL"),

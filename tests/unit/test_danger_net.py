@@ -96,6 +96,12 @@ ISSUE_EXAMPLES: dict[str, list[str]] = {
         "ወሃብ ስራሕ ክቐትለኒ እዩ ይብል፣ ሕጂ ኣብ ጎድኒ ክፍሊ ኣሎ",
         "ኣብ ክፍሊ ዓጽዮምኒ ክወጽእ ኣይፈቕዱለይን",
     ],
+    "tl": [
+        "kinulong nila ako sa kwarto at walang pagkain o tubig",
+        "sinusundan ako ng lalaki at gusto niya akong isakay sa van",
+        "pinagbantaan ako ng amo na papatayin ako, nasa kabilang kwarto siya",
+        "kinulong nila ako sa kwarto at ayaw nila akong palabasin",
+    ],
 }
 
 # The way many people type on a phone: no diacritics, no apostrophes, SMS spelling.
@@ -133,6 +139,12 @@ PLAIN_TYPING: dict[str, list[str]] = {
         "axiyomuni ab kifli mgbi yelen hgzuni",
         "goyta kiqetleni eyu ilu hji ab kifli alo",
         "ዓጽዮምኒ፡ኣብ፡ክፍሊ።",
+    ],
+    # Tagalog is typed in text-speak and Taglish: aq = ako, d2 = dito, nla = nila, d = hindi.
+    "tl": [
+        "kinulong nla aq d2 sa kwarto d aq makalabas",
+        "panganib",  # the word the welcome tells people to write
+        "papatayin daw ako ng amo ko, andito sya sa labas pls",
     ],
 }
 
@@ -300,6 +312,20 @@ NOT_DANGER: dict[str, list[str]] = {
         "ጠበቓ ንምርካብ ሓግዙኒ",
         "ተኣሲረ ነይረ ብሰንኪ እቲ ዘገደዱኒ",  # arrested, not held
         "ezi chat mistirawi diyu",
+    ],
+    "tl": [
+        "ano ang mga karapatan ko",
+        "kinuha ng amo ko ang passport ko",
+        "takot ako na ma-deport",
+        "paano makakuha ng libreng abogado",
+        "san ako pwede matulog tonight",
+        "private ba tong chat?",
+        "kailangan ko bang pumunta sa pulis?",
+        "dalawang taon na ang nakaraan kinulong nila ako sa apartment, ano pwede ko gawin ngayon",
+        "hindi binabayaran ang sahod ko",
+        "hindi ako makauwi sa amin kasi wala akong papeles",
+        "pinatay niya ang phone at hindi na ako kinausap",
+        "kailangan ko ng tulong sa papeles",
     ],
 }
 

@@ -162,3 +162,30 @@ def test_the_detector_builds_lingua_only_for_languages_lingua_knows() -> None:
     detector = LanguageDetector()  # would raise if "ti" were handed to lingua
     assert detector.detect("ሓገዝ ደልየ") == "ti"
     assert LanguageDetector(locales=("en", "es")).detect("ሓገዝ ደልየ ሕጂ") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kailangan ko ng lawyer pls",  # Taglish: Tagalog and English in one message
+        "san ako pwede matulog tonight",  # text-speak: san = saan
+        "kinuha ng amo ang passport ko",
+        "nasa italy ako ngayon at kailangan ko ng shelter",
+        "di ko alam gagawin ko",
+    ],
+)
+def test_tagalog_and_taglish_are_detected(detector: LanguageDetector, text: str) -> None:
+    assert choose(None, "en", text, detector) == LocaleChoice("tl", DETECTED)
+
+
+def test_english_from_a_person_whose_app_is_in_tagalog_is_code_switching(detector: LanguageDetector) -> None:
+    assert choose(None, "tl", "I need a lawyer please", detector) == LocaleChoice("tl", CLIENT)
+    assert choose(None, "en", "I need a lawyer please", detector) == LocaleChoice("en", DETECTED)
+
+
+def test_tagalog_takes_no_share_of_english_or_transliterated_text(detector: LanguageDetector) -> None:
+    # Without a Tagalog word, Tagalog's share of the confidence is set aside: English is still English.
+    assert choose(None, "es", "my boss took my passport", detector) == LocaleChoice("en", DETECTED)
+    # Russian and Arabic typed in Latin letters look like Tagalog to a detector; they switch nobody to it.
+    assert choose(None, "en", "drugaya strana", detector) == LocaleChoice("en", CLIENT)
+    assert choose(None, "en", "ma3 salama, bektob ba3den", detector) == LocaleChoice("en", CLIENT)

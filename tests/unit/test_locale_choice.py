@@ -12,6 +12,13 @@ def test_a_regional_variant_matches_its_language() -> None:
     assert choose_locale(["pt-BR"], supported=["en", "pt"]) == "pt"
 
 
+def test_an_app_set_to_filipino_gets_tagalog() -> None:
+    """CLDR names the language `fil`; the project's code is `tl` (ISO 639-1)."""
+    for tag in ("fil", "fil-PH", "tl", "tl-PH"):
+        assert choose_locale([tag]) == "tl"
+    assert choose_locale(["en-PH"]) == "en"
+
+
 def test_an_unsupported_language_falls_back_to_english() -> None:
     assert choose_locale(["ja"], supported=["en", "es"]) == "en"
     assert choose_locale([None], supported=["en", "es"]) == "en"
