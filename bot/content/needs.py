@@ -23,9 +23,9 @@ PREFIX_REST = 3
 # A message is cut at most this many times: the model reads each part, so each cut costs a parse.
 MAX_PARTS = 4
 _UNSPACED_LOCALES = frozenset({"zh", "th"})
-_EDGES = " \t\n,.;:!?،؟。，！？"  # what a part loses at its ends after a cut
-SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])\s*")
-QUESTION_MARKS = ("?", "？", "؟")
+_EDGES = " \t\n,.;:!?،؟。，！？፣።፧፨፡"  # what a part loses at its ends after a cut
+SENTENCE_END = re.compile(r"(?<=[.!?。！？؟።፧፨])\s*")
+QUESTION_MARKS = ("?", "？", "؟", "፧")  # Ge'ez: ፧
 # Thai ends a sentence with a space, and a question with a particle (ไหม), not a question mark.
 _SPACE_ENDS_SENTENCE = frozenset({"th"})
 
@@ -68,9 +68,7 @@ class NeedWords:
         cutter = self._cutters.get(locale)
         if cutter is None:
             return (text.strip(),)
-        pieces = [
-            piece.strip(" \t\n,.;:!?،؟。，！？") for piece in cutter.split(text, maxsplit=MAX_PARTS - 1)
-        ]
+        pieces = [piece.strip(_EDGES) for piece in cutter.split(text, maxsplit=MAX_PARTS - 1)]
         return tuple(piece for piece in pieces if piece) or (text.strip(),)
 
     def closing_question(self, text: str, locale: str) -> str | None:

@@ -132,6 +132,13 @@ def test_a_long_story_ending_in_a_question_answers_the_question() -> None:
     assert WORDS.closing_question(thai, "th") == "จะได้เงินคืนไหมคะ"
 
 
+def test_geez_punctuation_ends_sentences_and_questions() -> None:
+    # "My employer took my passport. Can I get my wages back?" with the Ethiopic full stop and question mark.
+    story = "ወሃብ ስራሕ ፓስፖርተይ ወሲዱ። ደሞዘይ ክምለሰለይ ይኽእል ድዩ፧"
+    assert WORDS.closing_question(story, "ti") == "ደሞዘይ ክምለሰለይ ይኽእል ድዩ፧"
+    assert all(not part.endswith("፣") for part in WORDS.parts("ጠበቓ የድልየኒ፣ ከምኡውን መደቀሲ የድልየኒ፣", "ti"))
+
+
 def test_a_question_that_is_the_whole_message_is_left_to_the_model() -> None:
     assert WORDS.closing_question("can i get my money back?", "en") is None
     assert WORDS.closing_question("my boss took my passport. I work every day.", "en") is None
