@@ -105,7 +105,7 @@ def test_a_ticket_is_described_in_the_counsellors_words(world: World) -> None:
     assert "allí: aprox." in row.group(1) and "ask_shelter" not in inbox
     ana.claim(ticket)
     chat = page(ana, f"/console/chats/{ticket.id}").text
-    assert '<option value="information_given">Se dio información</option>' in chat
+    assert '<option value="information_given">Información dada</option>' in chat
     assert "Escribe a la persona superviviente" in chat
 
 
