@@ -161,6 +161,7 @@ def test_the_language_picker_switches_telegram_for_good(
         "中文",
         "ไทย",
         "ትግርኛ",
+        "Tagalog",
     ]
     telegram.press_button(user, picker, "/language_uk")
     menu = telegram.wait_for_messages(user, 2)[-1]
