@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 UK_EN = {
@@ -89,8 +88,7 @@ class FakeLibreTranslate:
     requests: list[JSON] = field(default_factory=list)
     _failures: deque[int] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _loopback: LoopbackServer | None = None
 
     @property
     def base_url(self) -> str:
@@ -99,37 +97,20 @@ class FakeLibreTranslate:
 
     def start(self) -> None:
         """Serve on a free loopback port; return once it accepts connections."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        self.port = listener.getsockname()[1]
         app = Starlette(
             routes=[
                 Route("/translate", self._translate, methods=["POST"]),
                 Route("/languages", self._languages, methods=["GET"]),
             ]
         )
-        config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
-        self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[listener])),
-            name="fake-libretranslate",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake LibreTranslate did not start")
-            time.sleep(0.005)
+        self._loopback = LoopbackServer(app, "fake-libretranslate")
+        self.port = self._loopback.start()
 
     def stop(self) -> None:
         """Stop serving and wait for the thread."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        self._server, self._thread = None, None
+        if self._loopback is not None:
+            self._loopback.stop()
+        self._loopback = None
 
     def __enter__(self) -> FakeLibreTranslate:
         self.start()

@@ -20,13 +20,11 @@ are posted only when a test asks (`report_status`).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import deque
@@ -38,11 +36,12 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import phonenumbers
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -102,8 +101,7 @@ class FakeTwilioAPI:
     _invalid: set[str] = field(default_factory=set)
     _failures: deque[_Failure] = field(default_factory=deque)
     _refused: list[JSON] = field(default_factory=list)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _loopback: LoopbackServer | None = None
 
     # ----- lifecycle -------------------------------------------------------------------------------
 
@@ -114,33 +112,17 @@ class FakeTwilioAPI:
 
     def start(self) -> None:
         """Serve on a free loopback port in a background thread; return once it accepts connections."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        self.port = listener.getsockname()[1]
         app = Starlette(
             routes=[Route("/2010-04-01/Accounts/{account}/Messages.json", self._messages, methods=["POST"])]
         )
-        config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[listener])), name="fake-twilio-api", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake Twilio API did not start")
-            time.sleep(0.005)
+        self._loopback = LoopbackServer(app, "fake-twilio-api")
+        self.port = self._loopback.start()
 
     def stop(self) -> None:
         """Stop serving and wait for the thread."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        self._server, self._thread = None, None
+        if self._loopback is not None:
+            self._loopback.stop()
+        self._loopback = None
 
     def __enter__(self) -> FakeTwilioAPI:
         self.start()
