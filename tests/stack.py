@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,26 +21,52 @@ RASA_TOKEN = "test-rasa-token"
 STARTUP_TIMEOUT_S = 300
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+_HANDED_OUT: set[int] = set()
+_LOWEST_PORT = 10_000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel gives to outgoing connections (Linux: 32768–60999 unless changed)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32_768, 60_999
+
+
+def _free_now(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def free_ports(count: int) -> int:
-    """The first of `count` consecutive TCP ports nobody listens on right now (a scaled-out helpline puts
-    its second web process on port+1, and so on)."""
-    for _ in range(200):
-        first = free_port()
-        try:
-            for port in range(first + 1, first + count):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
+    """The first of `count` consecutive TCP ports nobody listens on right now, never handed out before in
+    this process (a scaled-out helpline puts its second web process on port+1, and so on).
+
+    Picked below the kernel's ephemeral range: a part like Rasa binds its port only after loading its model,
+    and in those seconds any outgoing connection (to Redis, PostgreSQL, a fake) could be given a port from
+    the ephemeral range as its own end — one such collision once failed every end-to-end test of a run."""
+    ephemeral_low, _ = _ephemeral_range()
+    highest = ephemeral_low - count
+    if highest <= _LOWEST_PORT + 1_000:
+        highest = 65_535 - count  # a machine whose ephemeral range starts low: any port, checked
+    for _ in range(500):
+        first = random.randint(_LOWEST_PORT, highest)
+        ports = range(first, first + count)
+        if any(port in _HANDED_OUT for port in ports) or not all(_free_now(port) for port in ports):
             continue
+        _HANDED_OUT.update(ports)
         return first
     raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, outside the ephemeral range, never handed out before here."""
+    return free_ports(1)
 
 
 @dataclass(frozen=True)

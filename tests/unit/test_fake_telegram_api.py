@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -35,6 +34,7 @@ from telegram.ext import (
 )
 
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.stack import free_port
 
 USER = 700_000_123
 GROUP = -1_001_234_567_890
@@ -83,12 +83,6 @@ async def polling(
         finally:
             await app.updater.stop()
             await app.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Receiver:

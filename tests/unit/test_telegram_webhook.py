@@ -8,7 +8,6 @@ import asyncio
 import hmac
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from telegram import Bot, Update
 from bot.channels import telegram_webhook
 from bot.channels.telegram_webhook import MAX_BODY_BYTES, TelegramWebhook
 from bot.wiring.gateway import start_webhook_server
+from tests.stack import free_port
 
 SECRET = "s3cret-Token_1"
 WORDS = "they took my passport"  # what a person wrote: never in a log
@@ -34,12 +34,6 @@ UPDATE = {
         "text": WORDS,
     },
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
