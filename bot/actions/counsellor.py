@@ -19,7 +19,7 @@ from bot.actions.turn import turn_from_message
 from bot.content import ContentLibrary
 from bot.content.schema import DANGER_INTENT
 from bot.handoff.availability import Availability
-from bot.handoff.offers import accept_payload
+from bot.handoff.offers import ASK_AGAIN, accept_payload
 from bot.handoff.queue import Priority
 from bot.i18n import Translator, _
 
@@ -85,7 +85,8 @@ class ActionOfferCounsellor(Action):
         turn = turn_from_message(tracker.latest_message)
         translate = Translator(self._catalog_dir, turn.locale).gettext
         state = await self._availability.now() if self._availability else None
-        await self._counts.add(cell_for(turn, "handoff", "requested"))
+        if tracker.latest_message.get("text") != ASK_AGAIN:  # a consent that queued nobody: the same request
+            await self._counts.add(cell_for(turn, "handoff", "requested"))
         if state is not None and state.can_offer and self._offers is not None:
             offer = self._content.reply(OFFER_ENTRY, turn.locale, turn.country)
             intents = _user_intents(tracker.events)

@@ -25,7 +25,7 @@ from bot.conversation.two_needs import TwoNeeds, together
 from bot.countries import country_from_payload
 from bot.engine.base import Engine, EngineUnavailable
 from bot.handoff.desk import CANCEL_PAYLOAD
-from bot.handoff.offers import offered_token
+from bot.handoff.offers import ASK_AGAIN, offered_token
 from bot.i18n import SUPPORTED_LOCALES, Translator, _, locale_from_payload
 from bot.messages import Channel, IncomingMessage, Reply
 from bot.metrics import Metrics
@@ -45,9 +45,6 @@ AFTER_LANGUAGE_CHOICE = "/bot_capabilities"
 # After a country picked from the country list alone (not under a question), the same.
 AFTER_COUNTRY_CHOICE = "bot_capabilities"
 ASK_COUNTRY_AGAIN = "/change_country"
-# A consent button that queues nobody (not this person's offer, or nobody free now) is a request for a
-# person again: the action server offers afresh or gives the helplines, whichever is true now.
-ASK_FOR_A_PERSON_AGAIN = "/request_human"
 PRIVACY_DOWN = _("Sorry, something went wrong on our side. Please try again in a moment.")
 HANDOFF_DOWN = _(
     "Sorry, your message could not be passed on to the counsellor right now. Please send it again in a "
@@ -170,7 +167,7 @@ class ConversationCore:
             return self._blocked.replies(locale, country, danger=signal is not None)
         replies = await self._handoff_turn(message, text, locale, country)
         if replies is None:
-            asked = ASK_FOR_A_PERSON_AGAIN if offered_token(text) is not None else text
+            asked = ASK_AGAIN if offered_token(text) is not None else text
             asked, notes = await asked_of_engine(asked, understood, self._engine, message.pseudonym)
             texts = await self._needs.texts(asked, locale, message.pseudonym)  # two needs: two commands
             replies = together([await self._answer(message, text, locale, country, notes) for text in texts])

@@ -34,6 +34,12 @@ class Offer:
     topic: str | None
 
 
+# What a consent button that queues nobody (not this person's offer, or nobody free now) asks of the engine:
+# a request for a person again, offered afresh or answered with the helplines, whichever is true now. The
+# reports count it as the same request, not a new one (bot/actions/counsellor.py).
+ASK_AGAIN = "/request_human"
+
+
 def accept_payload(token: str) -> str:
     """The consent button's payload for an offer's token."""
     return f"/handoff_accept_{token}"

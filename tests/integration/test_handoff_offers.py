@@ -3,6 +3,7 @@ action server made this person queues them, with the server's priority, and only
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Iterator
@@ -20,12 +21,13 @@ from bot.content import ContentLibrary
 from bot.conversation.core import ConversationCore
 from bot.handoff.availability import CounsellorAvailability
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.offers import OfferBook, accept_payload
+from bot.handoff.offers import ASK_AGAIN, OfferBook, accept_payload
 from bot.handoff.queue import Ticket
 from bot.handoff.routes import RouteStore
 from bot.handoff.schedule import WEEKDAYS, Staffing
 from bot.messages import Channel, IncomingMessage, Reply
 from bot.store.conversations import StoredConversation
+from bot.store.counts import Cell, TurnCounts
 from tests.integration.console_world import CATALOG_DIR, World, console_world
 
 pytestmark = pytest.mark.integration
@@ -206,3 +208,31 @@ def _chats_handled_in(world: World, minutes: int, chats: int) -> None:
         )
         world.handoffs.record_claimed(ticket, counsellor.id, at=claimed)
         world.handoffs.record_resolved(ticket, counsellor.id, "information_given", at=ended)
+
+
+@dataclass
+class CountedCells:
+    """A report counter that remembers what it was given."""
+
+    cells: list[Cell] = field(default_factory=list)
+
+    def add(self, cell: Cell) -> None:
+        self.cells.append(cell)
+
+
+def requests_counted(text: str) -> int:
+    """How many requests for a person the offer action counts for a message with this text."""
+    counted = CountedCells()
+    action = ActionOfferCounsellor(CONTENT, None, CATALOG_DIR, counts=TurnCounts(counted))
+    latest = {"text": text, "intent": {"name": "request_human"}, "metadata": {"locale": "en"}}
+    tracker = Tracker.from_dict({"sender_id": person(), "latest_message": latest, "events": []})
+    asyncio.run(action.run(CollectingDispatcher(), tracker, {}))
+    return sum(1 for cell in counted.cells if (cell.metric, cell.key) == ("handoff", "requested"))
+
+
+def test_a_request_for_a_person_is_counted_once_for_the_reports() -> None:
+    assert requests_counted("can I talk to a real person") == 1
+
+
+def test_a_consent_that_queued_nobody_is_the_same_request_not_a_second_one() -> None:
+    assert requests_counted(ASK_AGAIN) == 0
