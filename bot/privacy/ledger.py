@@ -51,21 +51,23 @@ class ChatLedger:
         self._clock = clock
 
     async def record(self, channel: str, pseudonym: str, message_ids: Sequence[int]) -> float | None:
-        """Remember messages now in the person's chat; the time it is due to vanish, if vanishing is on."""
+        """Remember messages now in the person's chat; the time it is due to vanish, if vanishing is on.
+
+        The ids and the new due time are written in one transaction: whoever sees the ids sees the due
+        time they set (a sweep, or a schedule set after, never meets an id without its due time)."""
         now = self._clock()
         key = self._key("messages", channel, pseudonym)
         members = {self._cipher.encrypt(str(message_id)): now for message_id in message_ids}
+        minutes: Any = await self._redis.get(self._key("vanish", channel, pseudonym))
+        due = now + int(minutes) * 60 if minutes else None
         async with self._redis.pipeline(transaction=True) as pipe:
             if members:
                 pipe.zadd(key, members)
             pipe.zremrangebyscore(key, "-inf", now - DELETABLE_S)
             pipe.expire(key, DELETABLE_S)
-            pipe.get(self._key("vanish", channel, pseudonym))
-            *_, minutes = await pipe.execute()
-        if not minutes:
-            return None
-        due = now + int(minutes) * 60
-        await self._redis.zadd(self._key("due", channel), {pseudonym: due})
+            if due is not None:
+                pipe.zadd(self._key("due", channel), {pseudonym: due})
+            await pipe.execute()
         return due
 
     async def take(self, channel: str, pseudonym: str) -> list[int]:

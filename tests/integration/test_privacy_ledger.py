@@ -69,3 +69,24 @@ async def test_vanishing_schedules_the_chat_after_the_last_message_and_off_cance
     clock.now += 400
     assert await chat.due("telegram") == []
     assert await chat.vanishing("telegram", "r" * 64) is None
+
+
+async def test_a_message_id_and_the_due_time_it_sets_are_written_in_one_transaction(
+    ledger: tuple[ChatLedger, Clock], client: Redis, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever sees the id also sees its due time: a due time set just after (a sweep's, a test's) is
+    never overwritten by a late write of the record before it."""
+    chat, clock = ledger
+    await chat.set_vanishing("telegram", "t" * 64, 5)
+    alone: list[tuple[object, ...]] = []  # commands sent outside a transaction
+    send = client.execute_command
+
+    async def spy(*args: object, **options: object) -> object:
+        alone.append(args)
+        return await send(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", spy)
+    due = await chat.record("telegram", "t" * 64, [7])
+    assert [args[0] for args in alone] == ["GET"]  # the setting read; ids and due time in the MULTI
+    assert due == clock.now + 5 * 60
+    assert await client.zscore(f"{prefix}due:telegram", "t" * 64) == due
