@@ -330,6 +330,103 @@ NOT_DANGER: dict[str, list[str]] = {
 }
 
 
+# Danger as people in the four newer languages type it (2026-12-03, machine-drafted, to be reviewed by
+# native speakers): scam compounds (shocks for a missed quota, sold on to another company), fishing boats,
+# domestic work, ransom on the way to Libya; Tagalog infixes and text-speak, Tigrinya in Ge'ez and Latin
+# letters, Vietnamese without tone marks and in teencode, Thai with particles.
+EVERYDAY_DANGER: dict[str, list[str]] = {
+    "tl": [
+        "tulong po kinulong ako ni madam sa bodega",  # kinulong: kulong with the -in- infix
+        "ni-lock ako ni sir sa kwarto, wala pang kain since kahapon",
+        "kinukuryente nila kami pag di naabot ang quota",
+        "papatayin daw nila pamilya ko sa pinas pag tumakas ako",
+        "ibebenta daw nila ako sa ibang compound bukas",
+        "itatapon daw nila ako sa dagat pag nagsumbong ako",
+        "d aq mkalabas nkalock ung gate",
+        "andito na xa sa labas ng kwarto",
+        "nasa panganib po kami dito sa barko",
+        "gusto ko nang mamatay",
+    ],
+    "ti": [
+        "ገንዘብ እንተዘይከፊልኩም ክቐትሉኒ እዮም ይብሉ",  # ransom: "if you don't pay, they will kill me"
+        "ብኮረንቲ ይሃርሙና ኣለዉ ሓግዙና",
+        "ንስድራይ ኣብ ዓዲ ክቐትልዎም እዮም ኢሎም",
+        "ጃልባና ማይ ይኣቱ ኣሎ ድሓኑና",
+        "ሰለስተ መዓልቲ ኣይበላዕናን ማይ የለን",
+        "ጓለይ ወሲዶማ ሕጂ",
+        "genzeb entezeykefelkum kiqetluni eyom",
+        "ab hadega ina hgzuna",
+    ],
+    "vi": [
+        "khong dat chi tieu la bi chich dien, cuu em voi",
+        "em bi ban sang cong ty khac o myanmar toi nay",
+        "bon no doi gia dinh gui tien chuoc, khong thi giet em",
+        "cua so bi dong dinh het, em khong ra duoc",
+        "neu bo tron la giet ca nha o que",  # a threat, not a "what if"
+        "ho nhot em trong phong, cho em hoi phai lam sao",  # "hoi" (ask) is not "back then"
+        "no dang danh e, cuu e voi",
+        "k bt e dang o dau, xe chay ca dem",
+        "thuyen dang chim, cuu voi",
+    ],
+    "th": [
+        "ยอดไม่ถึงโดนช็อตไฟฟ้า ช่วยด้วย",
+        "ทำยอดไม่ได้โดนซ้อม ตอนนี้เพื่อนสลบ",  # "could not make it", not "was not beaten"
+        "มีการ์ดถือปืนเฝ้าตึก หนีไปไหนไม่ได้",
+        "จะขายหนูไปอีกบริษัทคืนนี้",
+        "ไต๋เรือขู่จะโยนลงทะเลถ้าไม่ทำงาน",
+        "มันขู่ว่าถ้าหนีจะฆ่า",
+        "บังคับให้หนูรับแขกคืนนี้ หนูไม่อยากไป",
+        "เลือดไหลไม่หยุด กำลังจะตายแล้ว",
+    ],
+}
+
+# What looks like them but is not danger now: figures of speech, a harm that is over, a "what if".
+LOOK_ALIKES: dict[str, list[str]] = {
+    "tl": [
+        "mamamatay na ako sa gutom, ano masarap na ulam",
+        "gusto ko nang mamatay sa kakatawa haha",
+        "patay na battery ko kaya di ako nakareply",
+        "pinatay ko na yung app kanina",
+        "binugbog ako ng amo ko noong isang taon, pwede pa ba ako magreklamo",
+        "paano kung ikulong nila ako, ano gagawin ko",
+        "naka lock ako sa fb account ko",
+        "nakulong ako dahil sa ginawa ng amo ko",
+        "hindi ako pinapalabas ng amo kapag day off",
+    ],
+    "ti": [
+        "ጥሜት ቀቲሉኒ እንታይ ክበልዕ",  # "hunger has killed me": I am starving
+        "ስሓቕ ቀቲሉኒ",
+        "ቅድሚ ክልተ ዓመት ኣብ ሊብያ ይወቕዑና ነይሮም፣ ሕጂ ኣብ ጀርመን እየ",
+        "እንተ ዓጽዮምኒ እንታይ ክገብር",
+        "ባትሪ ስልከይ ሞይቱ",
+        "ጠበቓ ንምርካብ ሓግዙና",
+        "ንእሽቶ ሓወይ ወሲዶምዎ",  # a child taken, asked about: the model answers it
+    ],
+    "vi": [
+        "doi bung qua an gi bay gio",
+        "cuoi chet mat",
+        "giet thoi gian bang cach xem phim",
+        "giet chet con muoi roi",
+        "dien thoai het pin roi",
+        "nam ngoai ong chu danh em, gio em doi boi thuong duoc khong",
+        "neu ho nhot em thi sao",
+        "giup em voi, em muon hoi ve visa",
+        "khat nuoc qua",
+    ],
+    "th": [
+        "หิวจะตายแล้ว กินอะไรดี",
+        "เหนื่อยจะตายอยู่แล้ว ทำงานทั้งวัน",
+        "แบตจะตายแล้ว เดี๋ยวคุยต่อ",
+        "ขำจะตายแล้ว 555",
+        "ไปฆ่าเวลาที่ห้าง",
+        "หนี้ไม่ได้ลดเลย ทำยังไงดี",  # หนี้ (debt) and หนี (run away) are one word without marks
+        "ปีที่แล้วโดนตบ ตอนนี้ปลอดภัยแล้ว",
+        "ถ้าหนีจะโดนจับไหม",
+        "แจ้งตำรวจที่ยุโรปยังไง",
+    ],
+}
+
+
 def cases(by_language: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(lang, text) for lang, texts in by_language.items() for text in texts]
 
@@ -372,6 +469,20 @@ def test_danger_typed_without_diacritics_or_in_sms_style_is_caught(
 
 @pytest.mark.parametrize(("lang", "text"), cases(NOT_DANGER))
 def test_ordinary_questions_raise_no_alarm(net: DangerNet, lang: str, text: str) -> None:
+    assert net.assess(text) is None
+
+
+@pytest.mark.parametrize(("lang", "text"), cases(EVERYDAY_DANGER))
+def test_danger_as_people_in_the_newer_languages_type_it_is_caught(
+    net: DangerNet, lang: str, text: str
+) -> None:
+    assert net.assess(text) is not None
+
+
+@pytest.mark.parametrize(("lang", "text"), cases(LOOK_ALIKES))
+def test_figures_of_speech_past_harm_and_what_ifs_raise_no_alarm(
+    net: DangerNet, lang: str, text: str
+) -> None:
     assert net.assess(text) is None
 
 
