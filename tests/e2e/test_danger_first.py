@@ -44,42 +44,21 @@ DANGER: dict[str, list[str]] = {
     "zh": ["他们把我锁在房间里，没有吃的也没有水", "老板说要杀了我，他就在隔壁"],
     "th": ["พวกมันขังหนูไว้ในห้อง ไม่มีข้าวไม่มีน้ำ", "เถ้าแก่ขู่จะฆ่าผม ตอนนี้อยู่ห้องข้างๆ"],
     "ti": ["ኣብ ክፍሊ ዓጽዮምኒ መግብን ማይን የለን", "ወሃብ ስራሕ ክቐትለኒ እዩ ይብል፣ ሕጂ ኣብ ጎድኒ ክፍሊ ኣሎ"],
-}
-NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo", "th": "ไม่ค่ะ", "ti": "ኣይፋል"}
-
-
-DANGER: dict[str, list[str]] = {
-    "en": [
-        "they locked me in the room and there is no food or water",
-        "the man is following me and wants to put me in the van",
-        "the owner threatens to kill me, he is in the next room",
-    ],
-    "ro": [
-        "m-au închis în cameră și nu mă lasă să ies",
-        "patronul zice ca ma omoara, e in camera de alaturi",
-    ],
-    "ru": [
-        "меня заперли в комнате, нет ни еды ни воды",
-        "хозяин угрожает меня убить, он в соседней комнате",
-    ],
-    "es": ["un hombre me sigue y me quiere meter en la furgoneta"],
-    "ar": ["صاحب العمل يهدد بقتلي وهو في الغرفة المجاورة"],
-    "uk": ["мене замкнули в кімнаті і не випускають"],
-    "fr": ["ils m'ont enfermée dans la chambre sans eau ni nourriture"],
-    "pt": ["o patrão ameaça matar-me, está no quarto ao lado"],
-    "sq": [
-        "me kane mbyllur ne dhome dhe nuk kam as uje as buke",
-        "pronari kercenon se do me vrase, eshte ne dhomen ngjitur",
-    ],
-    "vi": ["ong chu doa giet em, han dang o phong ben", "họ nhốt tôi trong phòng, không cho ra ngoài"],
-    "zh": ["他们把我锁在房间里，没有吃的也没有水", "老板说要杀了我，他就在隔壁"],
-    "th": ["พวกมันขังหนูไว้ในห้อง ไม่มีข้าวไม่มีน้ำ", "เถ้าแก่ขู่จะฆ่าผม ตอนนี้อยู่ห้องข้างๆ"],
     "tl": [
         "kinulong nila ako sa kwarto, walang pagkain at tubig",
         "papatayin daw ako ng amo, nasa kabilang kwarto siya",
     ],
 }
-NOT_SAFE = {"en": "no", "ro": "nu", "uk": "ні", "es": "no", "sq": "jo", "th": "ไม่ค่ะ", "tl": "hindi po"}
+NOT_SAFE = {
+    "en": "no",
+    "ro": "nu",
+    "uk": "ні",
+    "es": "no",
+    "sq": "jo",
+    "th": "ไม่ค่ะ",
+    "ti": "ኣይፋል",
+    "tl": "hindi po",
+}
 
 
 @pytest.fixture(scope="module")
