@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.content.pack import Problem, error
+from bot.content.pack import Problem, error, not_text
 
 NEEDS_FILE = "needs.yml"
 # The rest of a word after a joining prefix keeps at least this many letters ("ومحامي", not "وين").
@@ -124,17 +124,6 @@ def needs_problems(path: Path, topics: Collection[str], locales: Sequence[str]) 
     for locale in locales:
         if not words.joining.get(locale) and not words.prefixes.get(locale):
             problems.append(Problem("warning", path.name, f"joining_words.{locale}: none, never cut"))
-    for where, value in _not_text(data):
+    for where, value in not_text(data):
         problems.append(error(path.name, where, f"{value!r} is not text (quote it: YAML reads no, yes)"))
     return problems
-
-
-def _not_text(data: object, where: str = "") -> Iterable[tuple[str, object]]:
-    """Every list item of the file that YAML did not read as text (`no` is False)."""
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            yield from _not_text(value, f"{where}.{key}".lstrip("."))
-    elif isinstance(data, list):
-        for item in data:
-            if not isinstance(item, str):
-                yield where, item

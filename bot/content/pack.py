@@ -197,3 +197,12 @@ def _field_path(location: Iterable[int | str]) -> str:
 
 def error(file: str, field: str, message: str) -> Problem:
     return Problem("error", file, message, field)
+
+
+def not_text(data: object, where: str = "") -> Iterable[tuple[str, object]]:
+    """Every list item of a YAML file that YAML did not read as text (`no` is False), with where it is."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from not_text(value, f"{where}.{key}".lstrip("."))
+    elif isinstance(data, list):
+        yield from ((where, item) for item in data if not isinstance(item, str))

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.content.pack import Problem, error
+from bot.content.pack import Problem, error, not_text
 from bot.countries import folded_words, is_country_code, word_count
 
 PLACES_FILE = "places.yml"
@@ -184,7 +184,7 @@ def gazetteer_problems(path: Path, covered: Iterable[str], locales: Sequence[str
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     problems: list[Problem] = [
         error(path.name, where, f"{value!r} is not text (quote it: YAML reads no, yes, on as booleans)")
-        for where, value in _not_text(data)
+        for where, value in not_text(data)
     ]
     countries = data.get("countries") or {}
     for code in countries:
@@ -206,15 +206,6 @@ def gazetteer_problems(path: Path, covered: Iterable[str], locales: Sequence[str
                 error(path.name, where, f"'{term.written}' names {owner or AMBIGUOUS} and {term.code}")
             )
     return problems
-
-
-def _not_text(data: object, where: str = "") -> Iterable[tuple[str, object]]:
-    """Every list item of the file that YAML did not read as text (`no` is False)."""
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            yield from _not_text(value, f"{where}.{key}".lstrip("."))
-    elif isinstance(data, list):
-        yield from ((where, item) for item in data if not isinstance(item, str))
 
 
 def _term(written: str, code: str, kind: str, locale: str) -> Term:
