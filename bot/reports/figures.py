@@ -14,18 +14,10 @@ from datetime import date, timedelta
 
 from bot.reports.suppress import THRESHOLD, Figure, cell, total
 from bot.store.counts import CountRow
+from bot.store.outcomes import OUTCOMES
 
 HANDOFF_STAGES = ("requested", "offered", "queued", "answered", "abandoned")
 DANGER_SOURCES = ("net", "model")
-OUTCOME_ORDER = (
-    "information_given",
-    "referred_to_service",
-    "referred_to_police",
-    "emergency_services",
-    "no_response",
-    "survivor_left",
-    "other",
-)
 MAX_DAYS = 366  # a report covers at most a year
 
 
@@ -113,7 +105,7 @@ def build_report(rows: Iterable[CountRow], first: date, last: date) -> Report:
         _table("topics", "topic", _by(sums.get("topic", Counter()), 4)),
         _table("danger", "danger", _by(sums.get("danger_reply", Counter()), 4), DANGER_SOURCES),
         _table("handoffs", "handoff", _by(sums.get("handoff", Counter()), 4), HANDOFF_STAGES, totalled=False),
-        _table("outcomes", "outcome", _by(sums.get("outcome", Counter()), 4), OUTCOME_ORDER),
+        _table("outcomes", "outcome", _by(sums.get("outcome", Counter()), 4), OUTCOMES),
         _table("erasures", "channel", _by(sums.get("erasure", Counter()), 1)),
     )
     times = (
